@@ -1,0 +1,1 @@
+//! Runs the checks over an inventory and builds the report (STUB).

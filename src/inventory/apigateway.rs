@@ -1,0 +1,1 @@
+//! Collection: apigateway (STUB).

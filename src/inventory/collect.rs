@@ -1,0 +1,1 @@
+//! Collection: collect (STUB).

@@ -1,0 +1,1 @@
+//! Collection: lambda (STUB).

@@ -1,0 +1,215 @@
+//! The inventory: everything collection learned about one or more scopes (account × region),
+//! as plain serde data. It is the seam between collection and evaluation: `collect --out`
+//! writes it and `audit --snapshot` reads it back. It never holds secrets: no Lambda
+//! environment variables, no presigned URLs, no credentials.
+
+pub mod apigateway;
+pub mod aws;
+pub mod collect;
+pub mod lambda;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The schema id written in every snapshot.
+pub const INVENTORY_SCHEMA: &str = "apigw-auditor.inventory.v1";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inventory {
+    pub schema: String,
+    pub collected_at: DateTime<Utc>,
+    pub scopes: Vec<ScopeInventory>,
+}
+
+impl Inventory {
+    pub fn new(collected_at: DateTime<Utc>, scopes: Vec<ScopeInventory>) -> Self {
+        Self {
+            schema: INVENTORY_SCHEMA.to_string(),
+            collected_at,
+            scopes,
+        }
+    }
+}
+
+/// What was collected in one account and region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScopeInventory {
+    pub account: String,
+    pub region: String,
+    /// AWS partition (`aws`, `aws-cn`, `aws-us-gov`), used to build ARNs.
+    #[serde(default = "default_partition")]
+    pub partition: String,
+    pub apis: Vec<RestApi>,
+    /// Every Lambda target that some integration or authorizer resolves to, keyed by the exact
+    /// ARN API Gateway invokes (qualified or not).
+    pub targets: BTreeMap<String, LambdaTarget>,
+    /// Every AWS call that failed, in the order they failed.
+    pub errors: Vec<CollectionError>,
+    /// AWS calls made per operation (`service:Operation`).
+    pub api_calls: BTreeMap<String, u64>,
+}
+
+fn default_partition() -> String {
+    "aws".to_string()
+}
+
+/// The outcome of looking something up in AWS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "value", rename_all = "kebab-case")]
+pub enum Lookup<T> {
+    /// AWS returned it.
+    Found(T),
+    /// AWS said it does not exist (or, for a policy, that there is none).
+    Missing,
+    /// The call failed; checks that need the value report `error`.
+    Failed(CollectionError),
+}
+
+impl<T> Lookup<T> {
+    pub fn found(&self) -> Option<&T> {
+        match self {
+            Lookup::Found(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn failed(&self) -> Option<&CollectionError> {
+        match self {
+            Lookup::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// A failed AWS call, recorded on the resource it was for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionError {
+    pub account: String,
+    pub region: String,
+    /// `service:Operation`, the same key as the call counters and the IAM action.
+    pub operation: String,
+    /// The resource the call was for (API id, function ARN, ...).
+    pub resource: String,
+    /// AWS error code (`AccessDeniedException`), or a local code such as `MalformedPolicy`.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    pub resources: Lookup<Vec<ApiResource>>,
+    pub stages: Lookup<Vec<Stage>>,
+    pub authorizers: Lookup<Vec<Authorizer>>,
+}
+
+/// A resource of a REST API with its methods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiResource {
+    pub id: String,
+    /// The template path: `/`, `/pets/{id}`, `/{proxy+}`.
+    pub path: String,
+    pub methods: Vec<Method>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Method {
+    /// The verb as configured; `ANY` stays `ANY`.
+    pub http_method: String,
+    pub authorization_type: Option<String>,
+    pub authorizer_id: Option<String>,
+    pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    /// `AWS_PROXY`, `AWS`, `HTTP`, `HTTP_PROXY`, `MOCK`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The integration HTTP method (the verb API Gateway uses to call the backend).
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    /// An IAM role ARN API Gateway assumes to call the backend, or the pass-through form.
+    pub credentials: Option<String>,
+    pub timeout_ms: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    /// `TOKEN`, `REQUEST` or `COGNITO_USER_POOLS`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub uri: Option<String>,
+    pub credentials: Option<String>,
+}
+
+/// One function, version or alias that API Gateway invokes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LambdaTarget {
+    /// The exact ARN invoked: `arn:aws:lambda:r:a:function:name[:qualifier]`.
+    pub arn: String,
+    pub function_name: String,
+    pub qualifier: Option<String>,
+    pub configuration: Lookup<FunctionConfig>,
+    /// The resource policy attached to exactly this qualifier (or the unqualified function).
+    pub policy: Lookup<ResourcePolicy>,
+    /// Set when the target's policy did not allow a route and the policy of the function's
+    /// other form (unqualified for an alias, and so on) was read to explain why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unqualified_policy: Option<Lookup<ResourcePolicy>>,
+}
+
+/// The configuration fields the checks need, copied from `GetFunction`. Environment variables
+/// and the code location are deliberately not kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionConfig {
+    /// The function's ARN as GetFunction reports it.
+    pub function_arn: String,
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    pub timeout_seconds: Option<i32>,
+    pub state: Option<String>,
+    pub state_reason: Option<String>,
+    pub last_update_status: Option<String>,
+    pub last_update_status_reason: Option<String>,
+    /// `Zip` or `Image`.
+    pub package_type: Option<String>,
+    /// Reserved concurrency of the function (applies to all its versions and aliases).
+    pub reserved_concurrency: Option<i32>,
+    pub code_sha256: Option<String>,
+    pub version: Option<String>,
+    #[serde(default)]
+    pub layers: Vec<String>,
+}
+
+/// A Lambda resource-based policy as GetPolicy returned it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourcePolicy {
+    /// Size of the policy text in bytes, compared with Lambda's 20 KB limit.
+    pub size_bytes: usize,
+    /// The decoded policy document.
+    pub document: serde_json::Value,
+}
+
+impl ResourcePolicy {
+    /// The statements of the document, whether `Statement` is an array or a single object.
+    pub fn statements(&self) -> Vec<&serde_json::Value> {
+        match self.document.get("Statement") {
+            Some(serde_json::Value::Array(items)) => items.iter().collect(),
+            Some(single @ serde_json::Value::Object(_)) => vec![single],
+            _ => Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! apigw-auditor: finds the misconfigurations that make API Gateway REST APIs with Lambda proxy
+//! integrations answer 5XX, and reports each with the exact fix.
+//!
+//! The pipeline is `config → collect → Inventory → evaluate → Report → publish`; see
+//! `DESIGN.md` in the repository for the shape of the code.
+
+pub mod arn;
+pub mod audit;
+pub mod checks;
+pub mod config;
+pub mod evaluate;
+pub mod inventory;
+pub mod policy;
+pub mod publish;
+pub mod report;
+pub mod routes;
+
+pub use audit::{run_audit, AuditSource};
