@@ -1,1 +1,201 @@
-//! Runs the checks over an inventory and builds the report (STUB).
+//! Evaluation: runs every enabled check over an inventory, applies the config's severity
+//! overrides and suppressions, and assembles the report. Pure: no I/O, no clock (the caller
+//! passes the times).
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+
+use crate::checks::{self, Context};
+use crate::config::{Config, Suppression};
+use crate::inventory::Inventory;
+use crate::report::{
+    Finding, Report, RunInfo, ScopeRef, SeverityCounts, Source, Summary, SuppressedFinding,
+    ToolInfo, REPORT_SCHEMA,
+};
+use crate::routes;
+
+/// When and how the run happened, supplied by the caller so evaluation stays deterministic.
+pub struct RunContext {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub source: Source,
+    /// The date date-based checks and suppression expiry are judged against.
+    pub today: NaiveDate,
+}
+
+/// Runs the enabled checks and builds the report.
+pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Report {
+    let ctx = Context {
+        inventory,
+        settings: &config.checks.settings,
+        today: run.today,
+    };
+    let mut findings: Vec<Finding> = checks::registry()
+        .into_iter()
+        .filter(|check| !config.checks.disabled.contains(check.doc().id))
+        .flat_map(|check| check.run(&ctx))
+        .collect();
+    for finding in &mut findings {
+        if let Some(severity) = config.checks.severity.get(&finding.check) {
+            finding.severity = *severity;
+        }
+    }
+
+    let mut notices = Vec::new();
+    for suppression in config
+        .suppressions
+        .iter()
+        .filter(|s| s.is_expired(run.today))
+    {
+        notices.push(format!(
+            "suppression of {} on `{}` expired on {}: its findings are reported again ({})",
+            suppression.check,
+            suppression.resource,
+            suppression
+                .expires
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            suppression.reason
+        ));
+    }
+    let (findings, suppressed) = apply_suppressions(findings, &config.suppressions, run.today);
+    let findings = sorted(findings);
+
+    let mut counts = SeverityCounts::default();
+    for finding in &findings {
+        counts.add(finding.severity);
+    }
+    let errors: Vec<_> = inventory
+        .scopes
+        .iter()
+        .flat_map(|s| s.errors.iter().cloned())
+        .collect();
+    let mut api_calls = std::collections::BTreeMap::new();
+    for scope in &inventory.scopes {
+        for (operation, count) in &scope.api_calls {
+            *api_calls.entry(operation.clone()).or_insert(0) += count;
+        }
+    }
+    let summary = Summary {
+        apis: inventory.scopes.iter().map(|s| s.apis.len()).sum(),
+        stages: inventory
+            .scopes
+            .iter()
+            .flat_map(|s| &s.apis)
+            .map(|api| api.stages.found().map_or(0, Vec::len))
+            .sum(),
+        routes: count_routes(inventory),
+        functions: inventory.scopes.iter().map(|s| s.targets.len()).sum(),
+        findings: counts,
+        errors: errors.len(),
+        suppressed: suppressed.len(),
+        api_calls,
+        duration_ms: (run.finished_at - run.started_at).num_milliseconds().max(0) as u64,
+    };
+    Report {
+        schema: REPORT_SCHEMA.to_string(),
+        tool: ToolInfo::default(),
+        run: RunInfo {
+            id: run.id,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+            source: run.source,
+        },
+        scopes: inventory
+            .scopes
+            .iter()
+            .map(|s| ScopeRef {
+                account: s.account.clone(),
+                region: s.region.clone(),
+            })
+            .collect(),
+        summary,
+        findings,
+        errors,
+        suppressed,
+        notices,
+    }
+}
+
+/// Distinct (API, method, path) Lambda routes and authorizers that some stage serves.
+fn count_routes(inventory: &Inventory) -> usize {
+    let mut seen = BTreeSet::new();
+    for scope in &inventory.scopes {
+        for route in routes::scope_route_targets(scope) {
+            seen.insert((
+                scope.account.clone(),
+                scope.region.clone(),
+                route.api.id.clone(),
+                checks::describe_invoker(&route),
+            ));
+        }
+    }
+    seen.len()
+}
+
+/// The strings a suppression's `resource` glob is matched against.
+fn identities(finding: &Finding) -> Vec<String> {
+    let mut out = vec![finding.fingerprint.clone()];
+    out.extend(finding.function.clone());
+    if let Some(api) = &finding.api {
+        out.push(api.id.clone());
+        out.push(api.name.clone());
+    }
+    if let Some(route) = &finding.route {
+        out.push(format!("{} {}", route.method, route.path));
+    }
+    out
+}
+
+fn apply_suppressions(
+    findings: Vec<Finding>,
+    suppressions: &[Suppression],
+    today: NaiveDate,
+) -> (Vec<Finding>, Vec<SuppressedFinding>) {
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    for mut finding in findings {
+        let ids = identities(&finding);
+        let matching: Vec<&Suppression> = suppressions
+            .iter()
+            .filter(|s| s.matches(&finding.check, ids.iter().map(String::as_str)))
+            .collect();
+        if let Some(active) = matching.iter().find(|s| !s.is_expired(today)) {
+            suppressed.push(SuppressedFinding {
+                fingerprint: finding.fingerprint.clone(),
+                check: finding.check.clone(),
+                reason: active.reason.clone(),
+                expires: active.expires,
+            });
+            continue;
+        }
+        if let Some(expired) = matching.first() {
+            if let Some(evidence) = finding.evidence.as_object_mut() {
+                evidence.insert(
+                    "suppression_expired".to_string(),
+                    json!({"reason": expired.reason, "expired_on": expired.expires}),
+                );
+            }
+        }
+        kept.push(finding);
+    }
+    (kept, suppressed)
+}
+
+/// Highest severity first, then by check, account, region, API, route, function: a stable order.
+fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.check.cmp(&b.check))
+            .then_with(|| (&a.account, &a.region).cmp(&(&b.account, &b.region)))
+            .then_with(|| a.api.cmp(&b.api))
+            .then_with(|| a.route.cmp(&b.route))
+            .then_with(|| a.authorizer.cmp(&b.authorizer))
+            .then_with(|| a.function.cmp(&b.function))
+    });
+    findings
+}

@@ -4,15 +4,18 @@
 //! The pipeline is `config → collect → Inventory → evaluate → Report → publish`; see
 //! `DESIGN.md` in the repository for the shape of the code.
 
+pub mod app;
 pub mod arn;
 pub mod audit;
 pub mod checks;
+pub mod cli;
 pub mod config;
 pub mod evaluate;
 pub mod inventory;
+pub mod invoke;
 pub mod policy;
 pub mod publish;
 pub mod report;
 pub mod routes;
 
-pub use audit::{run_audit, AuditSource};
+pub use audit::{run_audit, run_audit_with, AuditSource};

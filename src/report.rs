@@ -199,7 +199,7 @@ pub struct Summary {
     pub routes: usize,
     pub functions: usize,
     pub findings: SeverityCounts,
-    /// Collection errors (the `errors` list) plus findings whose status is `error`.
+    /// Collection errors: the length of the report's `errors` list.
     pub errors: usize,
     pub suppressed: usize,
     pub api_calls: BTreeMap<String, u64>,

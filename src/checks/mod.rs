@@ -2,6 +2,13 @@
 //! function from the inventory to findings. This module holds the `Check` trait, the shared
 //! context, the registry and the helpers that group per-stage results into findings.
 
+pub mod authorizer_invoke_permission_missing;
+pub mod docs;
+pub mod invoke_permission_missing;
+pub mod invoke_permission_stale;
+pub mod invoke_permission_too_broad;
+mod permission;
+
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -9,6 +16,20 @@ use chrono::NaiveDate;
 use crate::inventory::{CollectionError, Inventory, LambdaTarget, RestApi, ScopeInventory};
 use crate::report::{ApiRef, AuthorizerRef, Finding, RouteRef, Severity, Status};
 use crate::routes::{Invoker, RouteTarget};
+
+pub mod function_concurrency_zero;
+pub mod function_not_active;
+pub mod function_policy_near_size_limit;
+pub mod handler_invalid;
+pub mod integration_http_method_not_post;
+pub mod integration_target_missing;
+pub mod lambda_timeout_exceeds_integration;
+pub mod runtime_dates;
+pub mod runtime_deprecated;
+pub mod stage_variable_unresolved;
+pub mod support;
+#[cfg(test)]
+pub mod testkit;
 
 /// What kind of resource a check's findings are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +107,26 @@ pub trait Check: Sync {
 
 /// Every check, in catalogue order.
 pub fn registry() -> Vec<&'static dyn Check> {
-    vec![]
+    vec![
+        &invoke_permission_missing::InvokePermissionMissing,
+        &authorizer_invoke_permission_missing::AuthorizerInvokePermissionMissing,
+        &integration_target_missing::IntegrationTargetMissing,
+        &integration_http_method_not_post::IntegrationHttpMethodNotPost,
+        &stage_variable_unresolved::StageVariableUnresolved,
+        &invoke_permission_too_broad::InvokePermissionTooBroad,
+        &invoke_permission_stale::InvokePermissionStale,
+        &function_policy_near_size_limit::FunctionPolicyNearSizeLimit,
+        &function_not_active::FunctionNotActive,
+        &function_concurrency_zero::FunctionConcurrencyZero,
+        &handler_invalid::HandlerInvalid,
+        &runtime_deprecated::RuntimeDeprecated,
+        &lambda_timeout_exceeds_integration::LambdaTimeoutExceedsIntegration,
+    ]
+}
+
+/// The ids of every check, in catalogue order.
+pub fn ids() -> Vec<&'static str> {
+    registry().into_iter().map(|c| c.doc().id).collect()
 }
 
 /// Looks up a check by id.

@@ -1,1 +1,292 @@
-//! Collection: aws (STUB).
+//! The one place every AWS call goes through: the registry of operations the auditor calls
+//! (which is also the source of `deploy/iam-policy.json`), client-side rate limits that follow
+//! AWS's published per-account quotas (aws-facts §7), call counting per operation, and the
+//! translation of SDK errors into collection errors.
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+use crate::config::{RateLimit, RateLimits};
+use crate::inventory::CollectionError;
+
+/// Every AWS operation the auditor calls. Adding a call means adding it here, which keeps the
+/// call counters, the rate limits and the IAM policy in one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Operation {
+    StsGetCallerIdentity,
+    ApiGatewayGetRestApis,
+    ApiGatewayGetResources,
+    ApiGatewayGetStages,
+    ApiGatewayGetAuthorizers,
+    LambdaGetFunction,
+    LambdaGetPolicy,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 7] = [
+        Operation::StsGetCallerIdentity,
+        Operation::ApiGatewayGetRestApis,
+        Operation::ApiGatewayGetResources,
+        Operation::ApiGatewayGetStages,
+        Operation::ApiGatewayGetAuthorizers,
+        Operation::LambdaGetFunction,
+        Operation::LambdaGetPolicy,
+    ];
+
+    /// `service:Operation`, the key of `summary.api_calls` and of collection errors.
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::StsGetCallerIdentity => "sts:GetCallerIdentity",
+            Operation::ApiGatewayGetRestApis => "apigateway:GetRestApis",
+            Operation::ApiGatewayGetResources => "apigateway:GetResources",
+            Operation::ApiGatewayGetStages => "apigateway:GetStages",
+            Operation::ApiGatewayGetAuthorizers => "apigateway:GetAuthorizers",
+            Operation::LambdaGetFunction => "lambda:GetFunction",
+            Operation::LambdaGetPolicy => "lambda:GetPolicy",
+        }
+    }
+
+    /// The IAM action that authorizes the call, or `None` when no permission is needed
+    /// (`sts:GetCallerIdentity` works for every principal). API Gateway's control plane is
+    /// authorized by HTTP verb: every read is `apigateway:GET`.
+    pub fn iam_action(self) -> Option<&'static str> {
+        match self {
+            Operation::StsGetCallerIdentity => None,
+            Operation::ApiGatewayGetRestApis
+            | Operation::ApiGatewayGetResources
+            | Operation::ApiGatewayGetStages
+            | Operation::ApiGatewayGetAuthorizers => Some("apigateway:GET"),
+            Operation::LambdaGetFunction => Some("lambda:GetFunction"),
+            Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
+        }
+    }
+}
+
+/// A token bucket for one quota.
+fn limiter(limit: RateLimit) -> Arc<DefaultDirectRateLimiter> {
+    // The config loader guarantees per_second > 0 and burst >= 1; clamp anyway so a
+    // programmatic Config cannot panic here.
+    let period = Duration::from_secs_f64(1.0 / limit.per_second.max(0.001));
+    let burst = NonZeroU32::new(limit.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    let quota = Quota::with_period(period).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
+    Arc::new(RateLimiter::direct(quota.allow_burst(burst)))
+}
+
+/// Rate limits and call counters for one account and region. Cloned handles share state.
+#[derive(Clone)]
+pub struct CallGate {
+    apigateway: Arc<DefaultDirectRateLimiter>,
+    apigateway_get_resources: Arc<DefaultDirectRateLimiter>,
+    lambda_get_function: Arc<DefaultDirectRateLimiter>,
+    lambda_get_policy: Arc<DefaultDirectRateLimiter>,
+    sts: Arc<DefaultDirectRateLimiter>,
+    counts: Arc<Mutex<BTreeMap<String, u64>>>,
+}
+
+impl CallGate {
+    pub fn new(limits: &RateLimits) -> Self {
+        Self {
+            apigateway: limiter(limits.apigateway),
+            apigateway_get_resources: limiter(limits.apigateway_get_resources),
+            lambda_get_function: limiter(limits.lambda_get_function),
+            lambda_get_policy: limiter(limits.lambda_get_policy),
+            sts: limiter(limits.sts),
+            counts: Arc::default(),
+        }
+    }
+
+    /// Waits for every quota the operation counts against, then counts the call.
+    pub async fn admit(&self, operation: Operation) {
+        match operation {
+            Operation::StsGetCallerIdentity => self.sts.until_ready().await,
+            // GetResources has its own quota (5 per 2 s) and also counts against the
+            // account's 10/s total for API Gateway.
+            Operation::ApiGatewayGetResources => {
+                self.apigateway_get_resources.until_ready().await;
+                self.apigateway.until_ready().await;
+            }
+            Operation::ApiGatewayGetRestApis
+            | Operation::ApiGatewayGetStages
+            | Operation::ApiGatewayGetAuthorizers => self.apigateway.until_ready().await,
+            Operation::LambdaGetFunction => self.lambda_get_function.until_ready().await,
+            Operation::LambdaGetPolicy => self.lambda_get_policy.until_ready().await,
+        }
+        let mut counts = self
+            .counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *counts.entry(operation.name().to_string()).or_default() += 1;
+    }
+
+    /// Calls made so far, per operation.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.counts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+/// An SDK error reduced to what the report needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    pub code: String,
+    pub message: String,
+    /// The service answered that the thing does not exist.
+    pub not_found: bool,
+    /// No answer came back at all (connection refused, DNS, timeout): the endpoint is unreachable.
+    pub unreachable: bool,
+}
+
+impl CallFailure {
+    pub fn into_error(
+        self,
+        scope: (&str, &str),
+        operation: Operation,
+        resource: &str,
+    ) -> CollectionError {
+        CollectionError {
+            account: scope.0.to_string(),
+            region: scope.1.to_string(),
+            operation: operation.name().to_string(),
+            resource: resource.to_string(),
+            code: self.code,
+            message: self.message,
+        }
+    }
+}
+
+/// Translates any SDK error. Lambda says `ResourceNotFoundException`, API Gateway
+/// `NotFoundException`; both mean "does not exist".
+pub fn translate<E, R>(error: &SdkError<E, R>) -> CallFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            let code = err.code().unwrap_or("UnknownError").to_string();
+            let message = err
+                .message()
+                .map(str::to_string)
+                .unwrap_or_else(|| code.clone());
+            CallFailure {
+                not_found: matches!(
+                    code.as_str(),
+                    "ResourceNotFoundException" | "NotFoundException"
+                ),
+                unreachable: false,
+                code,
+                message,
+            }
+        }
+        SdkError::DispatchFailure(dispatch) => CallFailure {
+            code: "DispatchFailure".to_string(),
+            message: describe_chain(error),
+            not_found: false,
+            unreachable: dispatch.is_io() || dispatch.is_timeout(),
+        },
+        SdkError::TimeoutError(_) => CallFailure {
+            code: "Timeout".to_string(),
+            message: describe_chain(error),
+            not_found: false,
+            unreachable: true,
+        },
+        SdkError::ConstructionFailure(_) => CallFailure {
+            code: "ConstructionFailure".to_string(),
+            message: describe_chain(error),
+            not_found: false,
+            unreachable: false,
+        },
+        _ => CallFailure {
+            code: "ResponseError".to_string(),
+            message: describe_chain(error),
+            not_found: false,
+            unreachable: false,
+        },
+    }
+}
+
+/// The whole source chain of an error on one line; SDK errors hide the cause in `source()`.
+fn describe_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_lambda::operation::get_policy::GetPolicyError;
+    use aws_sdk_lambda::types::error::ResourceNotFoundException;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn response(status: u16) -> HttpResponse {
+        HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty())
+    }
+
+    #[test]
+    fn not_found_is_recognised() {
+        // The SDK's deserializer attaches the wire error code as metadata on modeled errors.
+        let meta = ErrorMetadata::builder()
+            .code("ResourceNotFoundException")
+            .build();
+        let err = GetPolicyError::ResourceNotFoundException(
+            ResourceNotFoundException::builder()
+                .message("The resource you requested does not exist.")
+                .meta(meta)
+                .build(),
+        );
+        let failure = translate(&SdkError::service_error(err, response(404)));
+        assert_eq!(failure.code, "ResourceNotFoundException");
+        assert!(failure.not_found && !failure.unreachable);
+    }
+
+    #[test]
+    fn access_denied_keeps_code_and_message() {
+        let meta = ErrorMetadata::builder()
+            .code("AccessDeniedException")
+            .message("User is not authorized to perform: lambda:GetPolicy")
+            .build();
+        let err = GetPolicyError::generic(meta);
+        let failure = translate(&SdkError::service_error(err, response(403)));
+        assert_eq!(failure.code, "AccessDeniedException");
+        assert_eq!(
+            failure.message,
+            "User is not authorized to perform: lambda:GetPolicy"
+        );
+        assert!(!failure.not_found && !failure.unreachable);
+    }
+
+    #[test]
+    fn every_operation_has_a_unique_name() {
+        let names: std::collections::BTreeSet<_> =
+            Operation::ALL.iter().map(|o| o.name()).collect();
+        assert_eq!(names.len(), Operation::ALL.len());
+    }
+
+    #[tokio::test]
+    async fn counts_calls_per_operation() {
+        let gate = CallGate::new(&RateLimits::default());
+        gate.admit(Operation::LambdaGetPolicy).await;
+        gate.admit(Operation::LambdaGetPolicy).await;
+        gate.admit(Operation::ApiGatewayGetResources).await;
+        let counts = gate.counts();
+        assert_eq!(counts["lambda:GetPolicy"], 2);
+        assert_eq!(counts["apigateway:GetResources"], 1);
+    }
+}

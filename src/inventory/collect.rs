@@ -1,1 +1,321 @@
-//! Collection: collect (STUB).
+//! Collection of whole scopes: for every region, the account (STS), the REST APIs, then every
+//! distinct Lambda target any route resolves to. Calls run concurrently within the client-side
+//! rate limits of `aws.rs`; a failing call is recorded on the resource it was for and
+//! collection goes on. Only a run that cannot start at all (no credentials, no endpoint) fails.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{Region, SdkConfig};
+use futures::stream::{self, StreamExt};
+use thiserror::Error;
+
+use crate::arn::FunctionArn;
+use crate::config::{CollectSettings, Config};
+use crate::inventory::apigateway::ApiGatewayCollector;
+use crate::inventory::aws::{translate, CallGate, Operation};
+use crate::inventory::lambda::LambdaCollector;
+use crate::inventory::{CollectionError, Inventory, LambdaTarget, Lookup, ScopeInventory};
+use crate::{invoke, routes};
+
+/// Why a live collection could not run at all.
+#[derive(Debug, Error)]
+pub enum CollectError {
+    #[error(
+        "no region to audit: set `scope.regions` in the config, pass --region, or set AWS_REGION"
+    )]
+    NoRegion,
+    #[error("cannot identify the account in {region} (sts:GetCallerIdentity failed with {code}): {message}")]
+    Identity {
+        region: String,
+        code: String,
+        message: String,
+    },
+    #[error("cannot reach the API Gateway endpoint in {region}: {message}")]
+    Unreachable { region: String, message: String },
+}
+
+/// The AWS configuration from the default credential chain (environment, profile, SSO, ECS task
+/// role, instance role), with the profile and endpoint of the config applied. `AWS_ENDPOINT_URL`
+/// is honoured by the chain itself.
+pub async fn load_sdk_config(config: &Config) -> SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = &config.scope.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(endpoint) = &config.scope.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    if let Some(region) = config.scope.regions.first() {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+/// Collects every configured region. `base` supplies credentials and endpoint.
+pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, CollectError> {
+    let collected_at = chrono::Utc::now();
+    let regions: Vec<String> = if config.scope.regions.is_empty() {
+        base.region()
+            .map(|r| vec![r.to_string()])
+            .ok_or(CollectError::NoRegion)?
+    } else {
+        config.scope.regions.clone()
+    };
+    let mut scopes = Vec::with_capacity(regions.len());
+    for region in regions {
+        scopes.push(collect_region(&config.collect, base, &region).await?);
+    }
+    Ok(Inventory::new(collected_at, scopes))
+}
+
+/// A base config narrowed to one region, with the retry and timeout policy of the auditor: more
+/// attempts than the SDK's default 3, because sustained throttling outlasts them.
+fn regional(base: &SdkConfig, region: &str, max_attempts: u32) -> SdkConfig {
+    base.to_builder()
+        .region(Region::new(region.to_string()))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(max_attempts.max(1))
+                .with_initial_backoff(Duration::from_millis(200))
+                .with_max_backoff(Duration::from_secs(20)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_attempt_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .build()
+}
+
+async fn collect_region(
+    settings: &CollectSettings,
+    base: &SdkConfig,
+    region: &str,
+) -> Result<ScopeInventory, CollectError> {
+    let gate = CallGate::new(&settings.rate_limits);
+    // Few attempts for the first call: an unreachable endpoint should fail the run quickly.
+    let (account, partition) = identify(&gate, &regional(base, region, 2), region).await?;
+    let sdk = regional(base, region, settings.max_attempts);
+    let apigateway = aws_sdk_apigateway::Client::new(&sdk);
+    let mut scope = ScopeInventory {
+        account: account.clone(),
+        region: region.to_string(),
+        partition,
+        ..ScopeInventory::default()
+    };
+    let api_collector = ApiGatewayCollector {
+        client: &apigateway,
+        gate: &gate,
+        account: &account,
+        region,
+        page_size: settings.page_size.clamp(1, 500),
+        concurrency: settings.concurrency,
+    };
+    match api_collector.collect_apis().await {
+        Ok(apis) => scope.apis = apis,
+        Err((error, true)) => {
+            return Err(CollectError::Unreachable {
+                region: region.to_string(),
+                message: error.message,
+            })
+        }
+        Err((error, false)) => scope.errors.push(error),
+    }
+
+    let mut lambda_clients = LambdaClients {
+        base,
+        settings,
+        clients: HashMap::new(),
+    };
+    let wanted = distinct_targets(&scope);
+    scope.targets = collect_targets(
+        &mut lambda_clients,
+        &gate,
+        &scope,
+        wanted,
+        settings.concurrency,
+    )
+    .await;
+    explain_qualifier_mismatches(&mut lambda_clients, &gate, &mut scope).await;
+
+    scope.errors.extend(lookup_errors(&scope));
+    scope.api_calls = gate.counts();
+    Ok(scope)
+}
+
+async fn identify(
+    gate: &CallGate,
+    sdk: &SdkConfig,
+    region: &str,
+) -> Result<(String, String), CollectError> {
+    gate.admit(Operation::StsGetCallerIdentity).await;
+    let identity = aws_sdk_sts::Client::new(sdk)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            let failure = translate(&e);
+            if failure.unreachable {
+                CollectError::Unreachable {
+                    region: region.to_string(),
+                    message: failure.message,
+                }
+            } else {
+                CollectError::Identity {
+                    region: region.to_string(),
+                    code: failure.code,
+                    message: failure.message,
+                }
+            }
+        })?;
+    let account = identity.account().unwrap_or_default().to_string();
+    // arn:{partition}:sts::{account}:...
+    let partition = identity
+        .arn()
+        .and_then(|arn| arn.split(':').nth(1))
+        .unwrap_or("aws")
+        .to_string();
+    Ok((account, partition))
+}
+
+/// Lambda clients per region, made on first use: a route may name a function in another region.
+struct LambdaClients<'a> {
+    base: &'a SdkConfig,
+    settings: &'a CollectSettings,
+    clients: HashMap<String, aws_sdk_lambda::Client>,
+}
+
+impl LambdaClients<'_> {
+    fn for_region(&mut self, region: &str) -> aws_sdk_lambda::Client {
+        self.clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                aws_sdk_lambda::Client::new(&regional(
+                    self.base,
+                    region,
+                    self.settings.max_attempts,
+                ))
+            })
+            .clone()
+    }
+}
+
+/// Every distinct function ARN that some route resolves to, deduplicated across routes/stages.
+fn distinct_targets(scope: &ScopeInventory) -> BTreeSet<FunctionArn> {
+    routes::scope_route_targets(scope)
+        .into_iter()
+        .filter_map(|route| route.resolved.ok())
+        .collect()
+}
+
+async fn collect_targets(
+    clients: &mut LambdaClients<'_>,
+    gate: &CallGate,
+    scope: &ScopeInventory,
+    wanted: BTreeSet<FunctionArn>,
+    concurrency: usize,
+) -> BTreeMap<String, LambdaTarget> {
+    let jobs: Vec<(FunctionArn, Option<aws_sdk_lambda::Client>)> = wanted
+        .into_iter()
+        .map(|arn| {
+            // Another account's function can only be read through a role in that account.
+            let client = (arn.account == scope.account).then(|| clients.for_region(&arn.region));
+            (arn, client)
+        })
+        .collect();
+    stream::iter(jobs)
+        .map(|(arn, client)| async move {
+            let target = match client {
+                Some(client) => {
+                    LambdaCollector {
+                        client: &client,
+                        gate,
+                        account: &scope.account,
+                        region: &scope.region,
+                    }
+                    .collect_target(&arn)
+                    .await
+                }
+                None => cross_account_target(scope, &arn),
+            };
+            (target.arn.clone(), target)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await
+}
+
+fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarget {
+    let error = CollectionError {
+        account: scope.account.clone(),
+        region: scope.region.clone(),
+        operation: Operation::LambdaGetFunction.name().to_string(),
+        resource: arn.to_string(),
+        code: "CrossAccountTarget".to_string(),
+        message: format!(
+            "cannot read the function or policy of a function in account {}: no role configured for that account",
+            arn.account
+        ),
+    };
+    LambdaTarget {
+        arn: arn.to_string(),
+        function_name: arn.name.clone(),
+        qualifier: arn.qualifier.clone(),
+        configuration: Lookup::Failed(error.clone()),
+        policy: Lookup::Failed(CollectionError {
+            operation: Operation::LambdaGetPolicy.name().to_string(),
+            ..error
+        }),
+        unqualified_policy: None,
+    }
+}
+
+/// For a qualified target whose own policy does not let some route in, reads the unqualified
+/// function's policy once, so the report can say "the permission is on the wrong qualifier"
+/// instead of "no statement". Healthy targets cost no extra call.
+async fn explain_qualifier_mismatches(
+    clients: &mut LambdaClients<'_>,
+    gate: &CallGate,
+    scope: &mut ScopeInventory,
+) {
+    let needed: Vec<FunctionArn> = invoke::targets_needing_unqualified_policy(scope);
+    for arn in needed {
+        let client = clients.for_region(&arn.region);
+        let collector = LambdaCollector {
+            client: &client,
+            gate,
+            account: &scope.account,
+            region: &scope.region,
+        };
+        let policy = collector.policy(&arn.unqualified()).await;
+        if let Some(target) = scope.targets.get_mut(&arn.to_string()) {
+            target.unqualified_policy = Some(policy);
+        }
+    }
+}
+
+/// Every failed lookup in the scope, for the report's flat `errors` list.
+fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
+    let mut errors = Vec::new();
+    for api in &scope.apis {
+        errors.extend(api.resources.failed().cloned());
+        errors.extend(api.stages.failed().cloned());
+        errors.extend(api.authorizers.failed().cloned());
+    }
+    for target in scope.targets.values() {
+        errors.extend(target.configuration.failed().cloned());
+        errors.extend(target.policy.failed().cloned());
+        errors.extend(
+            target
+                .unqualified_policy
+                .as_ref()
+                .and_then(Lookup::failed)
+                .cloned(),
+        );
+    }
+    errors
+}

@@ -1,0 +1,145 @@
+//! The commands behind the CLI: load and override the config, run the pipeline, write the
+//! output, and map the outcome to the exit codes of DESIGN.md (0 clean, 1 findings at or above
+//! `--fail-on`, 2 the run failed).
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::audit::{self, AuditSource};
+use crate::checks;
+use crate::cli::{AuditArgs, ChecksAction, ChecksArgs, CollectArgs, Command, ScopeArgs};
+use crate::config::{self, Config, OutputFormat};
+use crate::publish;
+
+/// The run itself failed: bad config, no credentials, no endpoint.
+pub const EXIT_FAILED: u8 = 2;
+/// Findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+
+pub async fn run(command: Command) -> ExitCode {
+    let result = match command {
+        Command::Audit(args) => audit_command(args).await,
+        Command::Collect(args) => collect_command(args).await,
+        Command::Checks(args) => checks_command(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}
+
+/// Loads the config file (if any) and applies the environment and flags over it. Every config
+/// problem is printed with its key.
+fn load_config(scope: &ScopeArgs) -> anyhow::Result<Config> {
+    let known = checks::ids();
+    let mut config = match &scope.config {
+        Some(path) => config::load_file(path, &known).map_err(|errors| {
+            anyhow::anyhow!("invalid configuration in {}:\n{errors}", path.display())
+        })?,
+        None => Config::default(),
+    };
+    let overrides = config::Overrides {
+        regions: scope.regions.clone(),
+        profile: scope.profile.clone(),
+        endpoint_url: scope.endpoint_url.clone(),
+    };
+    overrides.apply(&mut config).map_err(|errors| {
+        anyhow::anyhow!("invalid command-line or environment setting:\n{errors}")
+    })?;
+    Ok(config)
+}
+
+async fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let mut config = load_config(&args.scope)?;
+    if let Some(format) = args.format {
+        config.output.format = format.into();
+    }
+    if let Some(fail_on) = args.fail_on {
+        config.output.fail_on = fail_on.into();
+    }
+    if let Some(output) = args.output {
+        config.output.file = Some(output);
+    }
+    let source = match args.snapshot {
+        Some(path) => AuditSource::Snapshot(path),
+        None => AuditSource::Live,
+    };
+    let report = audit::run_audit(&config, source).await?;
+    for notice in &report.notices {
+        tracing::warn!(notice = %notice, "notice");
+    }
+    match &config.output.file {
+        Some(path) => {
+            let text = publish::render(&report, config.output.format, false)?;
+            publish::write_atomically(path, text.as_bytes())?;
+            eprintln!(
+                "{} (report written to {})",
+                publish::table::summary_line(&report),
+                path.display()
+            );
+        }
+        None => {
+            let colour = config.output.format == OutputFormat::Table
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let text = publish::render(&report, config.output.format, colour)?;
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not a failure of the audit.
+            if let Err(error) = stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                if error.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(error).context("cannot write the report to stdout");
+                }
+            }
+        }
+    }
+    Ok(if report.has_findings_at_or_above(config.output.fail_on) {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn collect_command(args: CollectArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(&args.scope)?;
+    let inventory = audit::collect_live(&config, None).await?;
+    audit::write_snapshot(&inventory, &args.out)?;
+    let apis: usize = inventory.scopes.iter().map(|s| s.apis.len()).sum();
+    let targets: usize = inventory.scopes.iter().map(|s| s.targets.len()).sum();
+    let errors: usize = inventory.scopes.iter().map(|s| s.errors.len()).sum();
+    let calls: u64 = inventory
+        .scopes
+        .iter()
+        .flat_map(|s| s.api_calls.values())
+        .sum();
+    eprintln!(
+        "wrote {} ({apis} APIs, {targets} Lambda targets, {errors} collection errors, {calls} AWS calls)",
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn checks_command(args: ChecksArgs) -> anyhow::Result<ExitCode> {
+    if args.markdown {
+        print!("{}", checks::docs::markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    match args.action.unwrap_or(ChecksAction::List) {
+        ChecksAction::List => print!("{}", checks::docs::list()),
+        ChecksAction::Explain { id } => match checks::find(&id) {
+            Some(check) => print!("{}", checks::docs::explain(check.doc())),
+            None => {
+                let hint = config::did_you_mean(&id, checks::ids().iter().copied());
+                anyhow::bail!("unknown check `{id}`{hint}; `apigw-auditor checks` lists them");
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}

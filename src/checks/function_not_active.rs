@@ -1,0 +1,235 @@
+//! `function-not-active`: a function (version or alias) that Lambda will not run as it stands:
+//! `State` is `Failed`, `Pending` or `Inactive`, or the last update failed.
+
+use serde_json::json;
+
+use crate::checks::support::{function_args, qualifier_arg, run_per_target, ReachedTarget};
+use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::FunctionConfig;
+use crate::report::{Finding, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "function-not-active",
+    title: "Function is not active",
+    severity: Severity::High,
+    resource: ResourceKind::Function,
+    client_status: Some(500),
+    checks: "For every function, alias or version an API route or Lambda authorizer invokes, \
+             reads `State` and `LastUpdateStatus` from GetFunction. High when State is \
+             `Failed` or `Pending` or LastUpdateStatus is `Failed`; medium when State is \
+             `Inactive`.",
+    why: "Lambda refuses to run a function that is not Active (aws-facts §8, \
+          `functions-states.md`): a `Pending` function answers Invoke with \
+          ResourceConflictException, a `Failed` one never finished provisioning, and an \
+          `Inactive` one (idle for weeks) fails its next invoke while it is brought back, with \
+          ResourceNotReadyException for VPC functions. When the Lambda API rejects the call, \
+          API Gateway answers 500 Internal server error; a function error surfaces as 502. A \
+          failed update (`LastUpdateStatus: Failed`) leaves the previous code and configuration \
+          live, so the deployment you think is serving is not.",
+    fix: "Failed: read `StateReason`/`StateReasonCode` (or `LastUpdateStatusReason`), fix the \
+          cause (a deleted subnet or security group, a missing KMS key permission, a broken \
+          layer or image) and deploy again with `aws lambda update-function-code` or \
+          `update-function-configuration`, then publish a version and move the alias. \
+          Inactive: invoke the function once and wait for it to become Active (`aws lambda \
+          wait function-active`). Pending: wait; if it stays Pending, look at the VPC \
+          configuration (ENI creation) in StateReason.",
+    limits: "The state is the one at collection time; a function can move from Pending to \
+             Active within seconds. States of functions not reached by any route are not \
+             judged.",
+};
+
+pub struct FunctionNotActive;
+
+impl Check for FunctionNotActive {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
+    }
+}
+
+fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
+    let state = config.state.as_deref().unwrap_or("Active");
+    let update_failed = config.last_update_status.as_deref() == Some("Failed");
+    let (severity, problem, reason) = match state {
+        "Failed" | "Pending" => (
+            Severity::High,
+            format!("is in state {state}"),
+            config.state_reason.as_deref(),
+        ),
+        "Inactive" => (
+            Severity::Medium,
+            "is Inactive (idle too long)".to_string(),
+            config.state_reason.as_deref(),
+        ),
+        _ if update_failed => (
+            Severity::High,
+            "failed its last update (the previous code and configuration are still live)"
+                .to_string(),
+            config.last_update_status_reason.as_deref(),
+        ),
+        _ => return None,
+    };
+    let name = reached.short();
+    let because = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    let sees = if state == "Inactive" {
+        "the first calls fail with 500 Internal server error while Lambda wakes it"
+    } else if state == "Failed" || state == "Pending" {
+        "every call fails with 500 Internal server error"
+    } else {
+        "clients get the old behaviour, or errors where the update was meant to fix them"
+    };
+    let message = format!("{name} {problem}{because}: {sees}.");
+    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    finding.severity = severity;
+    finding.evidence = json!({
+        "state": config.state,
+        "state_reason": config.state_reason,
+        "last_update_status": config.last_update_status,
+        "last_update_status_reason": config.last_update_status_reason,
+    });
+    finding.remediation = reached.arn.as_ref().map(|arn| {
+        let target = format!(
+            "{}{}",
+            function_args(reached.scope, arn),
+            qualifier_arg(arn)
+        );
+        let wait = format!("aws lambda wait function-active {target}");
+        let show = format!(
+            "aws lambda get-function-configuration {target} --query \
+             '[State,StateReasonCode,StateReason,LastUpdateStatus,LastUpdateStatusReason]'"
+        );
+        match state {
+            // An inactive function is woken by an invocation, which fails while it wakes.
+            "Inactive" => format!(
+                "aws lambda invoke {target} --payload '{{}}' \
+                 --cli-binary-format raw-in-base64-out /dev/null; {wait}"
+            ),
+            "Pending" => format!("{wait} || {show}"),
+            _ => format!(
+                "{show}  # fix the cause it reports, then redeploy with aws lambda \
+                 update-function-code (publish a version and update the alias if it uses one)"
+            ),
+        }
+    });
+    Some(finding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::LambdaTarget;
+
+    fn inventory(fn_target: LambdaTarget) -> crate::inventory::Inventory {
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets/{id}", "pets-get:live")
+                    .route("DELETE", "/pets/{id}", "pets-get:live")
+                    .stage("dev")
+                    .stage("prod"),
+            )
+            .target(fn_target)
+            .inventory()
+    }
+
+    fn with_state(state: &str, update: &str) -> LambdaTarget {
+        target_with("pets-get:live", "a1b2c3", |c| {
+            c.state = Some(state.into());
+            c.state_reason = Some("The subnet subnet-0abc does not exist".into());
+            c.last_update_status = Some(update.into());
+        })
+    }
+
+    #[test]
+    fn failed_function_is_one_finding_listing_its_routes() {
+        let findings = run(
+            &FunctionNotActive,
+            &inventory(with_state("Failed", "Successful")),
+        );
+        let f = only(&findings);
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-get:live").as_str())
+        );
+        assert!(f.api.is_none() && f.route.is_none() && f.stages.is_empty());
+        assert_eq!(
+            f.evidence["routes"],
+            json!([
+                "a1b2c3 (pets) dev DELETE /pets/{id}",
+                "a1b2c3 (pets) dev GET /pets/{id}",
+                "a1b2c3 (pets) prod DELETE /pets/{id}",
+                "a1b2c3 (pets) prod GET /pets/{id}",
+            ])
+        );
+        assert_eq!(
+            f.message,
+            "pets-get:live is in state Failed (The subnet subnet-0abc does not exist): every \
+             call fails with 500 Internal server error."
+        );
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "aws lambda get-function-configuration --function-name pets-get \
+                 --region us-east-1 --qualifier live"
+            ),
+            "{fix}"
+        );
+        assert_eq!(f.fingerprint, f.compute_fingerprint());
+    }
+
+    #[test]
+    fn inactive_is_medium_and_woken_by_an_invoke() {
+        let findings = run(
+            &FunctionNotActive,
+            &inventory(with_state("Inactive", "Successful")),
+        );
+        let f = only(&findings);
+        assert_eq!(f.severity, Severity::Medium);
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with("aws lambda invoke --function-name pets-get"),
+            "{fix}"
+        );
+        assert!(fix.ends_with("aws lambda wait function-active --function-name pets-get --region us-east-1 --qualifier live"), "{fix}");
+    }
+
+    #[test]
+    fn pending_and_failed_update_are_high() {
+        for (state, update) in [("Pending", "InProgress"), ("Active", "Failed")] {
+            let findings = run(&FunctionNotActive, &inventory(with_state(state, update)));
+            assert_eq!(only(&findings).severity, Severity::High, "{state}/{update}");
+        }
+    }
+
+    #[test]
+    fn active_function_and_missing_target_are_quiet() {
+        let active = inventory(with_state("Active", "InProgress"));
+        assert!(run(&FunctionNotActive, &active).is_empty());
+        assert!(run(
+            &FunctionNotActive,
+            &inventory(missing_target("pets-get:live"))
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn unreadable_function_is_one_error() {
+        let findings = run(
+            &FunctionNotActive,
+            &inventory(failed_target("pets-get:live")),
+        );
+        let f = only(&findings);
+        assert_eq!(f.status, Status::Error);
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-get:live").as_str())
+        );
+        assert_eq!(f.evidence["code"], "AccessDeniedException");
+        assert_eq!(f.evidence["routes"].as_array().map(Vec::len), Some(4));
+    }
+}

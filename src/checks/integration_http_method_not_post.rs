@@ -1,0 +1,176 @@
+//! `integration-http-method-not-post`: an `AWS_PROXY` Lambda integration whose integration
+//! HTTP method is not `POST`. Lambda's Invoke API only takes POST, so every call answers 500.
+
+use serde_json::json;
+
+use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, sh};
+use crate::checks::{
+    blocked_api_findings, route_finding, stages_phrase, Check, CheckDoc, Context, FindingSet,
+    ResourceKind,
+};
+use crate::inventory::ScopeInventory;
+use crate::report::{Finding, Severity, Status};
+use crate::routes::{self, Invoker};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "integration-http-method-not-post",
+    title: "Lambda proxy integration does not use POST",
+    severity: Severity::High,
+    resource: ResourceKind::Route,
+    client_status: Some(500),
+    checks: "For every AWS_PROXY Lambda method on every stage, the integration HTTP method (the \
+             verb API Gateway uses to call Lambda, not the method clients call) must be POST.",
+    why: "API Gateway calls Lambda's Invoke API, which only accepts POST. PutIntegration accepts \
+          an AWS_PROXY Lambda integration with integration HTTP method GET (or any other \
+          verb), but every call then answers 500 {\"message\": \"Internal server error\"} \
+          (aws-facts §1, Integration URI facts; validated against AWS). It usually comes from \
+          copying the method's verb into the integration (`--integration-http-method GET` for \
+          a GET method); the console and SAM always use POST.",
+    fix: "Set the integration HTTP method to POST: `aws apigateway update-integration \
+          --rest-api-id A --resource-id R --http-method M --patch-operations \
+          op=replace,path=/httpMethod,value=POST` (or re-run `aws apigateway put-integration \
+          ... --type AWS_PROXY --integration-http-method POST`), then `aws apigateway \
+          create-deployment --rest-api-id A --stage-name S` for every affected stage: stages \
+          keep serving their deployed snapshot until redeployed.",
+    limits: "Judges the current method configuration; a stage that still serves an older \
+             deployment may differ (see `stage-not-redeployed`). An integration whose HTTP \
+             method was not collected is not judged. Lambda authorizers have no integration \
+             HTTP method and are not covered.",
+};
+
+pub struct IntegrationHttpMethodNotPost;
+
+impl Check for IntegrationHttpMethodNotPost {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for scope in &ctx.inventory.scopes {
+            findings.extend(blocked_api_findings(&DOC, scope));
+            let mut set = FindingSet::default();
+            for route in routes::scope_route_targets(scope) {
+                let Invoker::Method {
+                    path, integration, ..
+                } = &route.invoker
+                else {
+                    continue;
+                };
+                // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
+                let Some(verb) = integration.http_method.as_deref() else {
+                    continue;
+                };
+                if verb.eq_ignore_ascii_case("POST") {
+                    continue;
+                }
+                let function = route.resolved.as_ref().ok().map(|f| f.to_string());
+                let mut finding =
+                    route_finding(&DOC, scope, &route, Status::Fail, function, String::new());
+                finding.evidence = json!({
+                    "integration_http_method": verb,
+                    "uri": route.uri,
+                    "resource_id": resource_id(route.api, path),
+                });
+                set.add(finding);
+            }
+            findings.extend(set.into_findings(|f| finish(scope, f)));
+        }
+        findings
+    }
+}
+
+fn finish(scope: &ScopeInventory, finding: &mut Finding) {
+    let verb = finding.evidence["integration_http_method"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    finding.message = format!(
+        "{} on {} calls Lambda with integration HTTP method {verb} instead of POST: every call \
+         returns 500 Internal server error.",
+        finding_subject(finding),
+        stages_phrase(&finding.stages),
+    );
+    let (Some(api), Some(route)) = (find_api(scope, finding), finding.route.as_ref()) else {
+        return;
+    };
+    let resource = finding.evidence["resource_id"]
+        .as_str()
+        .unwrap_or("RESOURCE_ID");
+    finding.remediation = Some(format!(
+        "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
+         --patch-operations op=replace,path=/httpMethod,value=POST --region {} && {}",
+        sh(&api.id),
+        sh(resource),
+        sh(&route.method),
+        sh(&scope.region),
+        redeploy(&api.id, &finding.stages, &scope.region)
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+
+    fn inventory_with(verb: Option<&str>) -> crate::inventory::Inventory {
+        let mut integration = proxy_integration("pets-get:live");
+        integration.http_method = verb.map(str::to_string);
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .integration("GET", "/pets/{id}", integration)
+                    .route("POST", "/pets", "pets-add")
+                    .stage("dev")
+                    .stage("prod"),
+            )
+            .target(target("pets-get:live", "a1b2c3"))
+            .target(target("pets-add", "a1b2c3"))
+            .inventory()
+    }
+
+    #[test]
+    fn get_integration_is_one_finding_for_both_stages() {
+        let findings = run(&IntegrationHttpMethodNotPost, &inventory_with(Some("GET")));
+        let f = only(&findings);
+        assert_eq!(f.stages, vec!["dev", "prod"]);
+        assert_eq!(
+            f.route.as_ref().map(|r| r.path.as_str()),
+            Some("/pets/{id}")
+        );
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-get:live").as_str())
+        );
+        assert_eq!(f.evidence["integration_http_method"], "GET");
+        assert_eq!(f.client_status, Some(500));
+        assert!(f.message.contains("GET instead of POST"), "{}", f.message);
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some(
+                "aws apigateway update-integration --rest-api-id a1b2c3 --resource-id res-1 \
+                 --http-method GET --patch-operations op=replace,path=/httpMethod,value=POST \
+                 --region us-east-1 && aws apigateway create-deployment --rest-api-id a1b2c3 \
+                 --stage-name dev --region us-east-1 && aws apigateway create-deployment \
+                 --rest-api-id a1b2c3 --stage-name prod --region us-east-1"
+            )
+        );
+    }
+
+    #[test]
+    fn post_integrations_are_healthy() {
+        assert!(run(&IntegrationHttpMethodNotPost, &inventory_with(Some("POST"))).is_empty());
+        // Unknown (not collected) is not judged.
+        assert!(run(&IntegrationHttpMethodNotPost, &inventory_with(None)).is_empty());
+    }
+
+    #[test]
+    fn unreadable_api_is_an_error() {
+        let inv = scope()
+            .api(api("a1b2c3", "pets").stages_failed())
+            .inventory();
+        let f = run(&IntegrationHttpMethodNotPost, &inv);
+        assert_eq!(only(&f).status, Status::Error);
+        assert!(only(&f).message.contains("apigateway:GetStages"));
+    }
+}

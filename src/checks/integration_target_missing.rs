@@ -1,0 +1,334 @@
+//! `integration-target-missing`: the function, alias or version an integration (or a Lambda
+//! authorizer) resolves to does not exist, so API Gateway's Invoke call fails and clients get
+//! 500.
+
+use serde_json::json;
+
+use crate::arn::{self, FunctionArn};
+use crate::checks::support::{
+    find_api, finding_subject, redeploy, resource_id, route_error, sh, short_function,
+};
+use crate::checks::{
+    blocked_api_findings, route_finding, stages_phrase, target_of, Check, CheckDoc, Context,
+    FindingSet, ResourceKind,
+};
+use crate::inventory::{Lookup, ScopeInventory};
+use crate::report::{Finding, Severity, Status};
+use crate::routes::{self, Invoker};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "integration-target-missing",
+    title: "Integration target does not exist",
+    severity: Severity::High,
+    resource: ResourceKind::Route,
+    client_status: Some(500),
+    checks: "For every stage and every AWS_PROXY Lambda method (and every Lambda authorizer a \
+             method uses), resolves the integration URI with the stage's variables and looks \
+             the resulting function ARN up in Lambda: the unqualified function, the alias or \
+             the version it names must exist.",
+    why: "API Gateway invokes exactly the ARN in the integration URI (aws-facts §1, §2). When \
+          the function was deleted or renamed, or the alias or version in the URI was never \
+          created, Lambda rejects the Invoke call and API Gateway answers every request of the \
+          route with 500 {\"message\": \"Internal server error\"}. PutIntegration does not check \
+          that the function exists, and a URI built from stage variables is only resolved at \
+          call time, so the API deploys fine and breaks at the first call.",
+    fix: "If only the alias is missing, create it (`aws lambda create-alias --function-name F \
+          --name ALIAS --function-version N`), then allow API Gateway to invoke it \
+          (`invoke-permission-missing` gives the command). Otherwise point the integration at \
+          an existing function (`aws apigateway update-integration --rest-api-id A \
+          --resource-id R --http-method M --patch-operations \
+          op=replace,path=/uri,value=...`) and run `aws apigateway create-deployment` for each \
+          affected stage, or, when the URI uses stage variables, set the variable to an \
+          existing function or alias with `aws apigateway update-stage`.",
+    limits: "Only targets collection looked up are judged; a route whose target was never \
+             recorded in the inventory produces nothing. When GetFunction fails (for example \
+             AccessDenied on a function in another account) the route is reported as `error`.",
+};
+
+pub struct IntegrationTargetMissing;
+
+impl Check for IntegrationTargetMissing {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for scope in &ctx.inventory.scopes {
+            findings.extend(blocked_api_findings(&DOC, scope));
+            let mut set = FindingSet::default();
+            for route in routes::scope_route_targets(scope) {
+                let Some(target) = target_of(scope, &route) else {
+                    continue;
+                };
+                match &target.configuration {
+                    Lookup::Found(_) => {}
+                    Lookup::Failed(error) => {
+                        set.add(route_error(&DOC, scope, &route, target, error));
+                    }
+                    Lookup::Missing => {
+                        let missing = match route.resolved.as_ref() {
+                            Ok(function) => missing_part(scope, function),
+                            Err(_) => "function",
+                        };
+                        let resource = match &route.invoker {
+                            Invoker::Method { path, .. } => resource_id(route.api, path),
+                            Invoker::Authorizer(_) => None,
+                        };
+                        let mut finding = route_finding(
+                            &DOC,
+                            scope,
+                            &route,
+                            Status::Fail,
+                            Some(target.arn.clone()),
+                            String::new(),
+                        );
+                        finding.evidence = json!({
+                            "missing": missing,
+                            "uri": route.uri,
+                            "resource_id": resource,
+                            "stage_variables_used": arn::stage_variable_names(route.uri)
+                                .unwrap_or_default(),
+                        });
+                        set.add(finding);
+                    }
+                }
+            }
+            findings.extend(set.into_findings(|f| finish(scope, f)));
+        }
+        findings
+    }
+}
+
+/// Which part is missing: the alias or version when the unqualified function was found.
+fn missing_part(scope: &ScopeInventory, function: &FunctionArn) -> &'static str {
+    let Some(qualifier) = &function.qualifier else {
+        return "function";
+    };
+    let unqualified = scope.targets.get(&function.unqualified().to_string());
+    match unqualified.map(|t| &t.configuration) {
+        Some(Lookup::Found(_)) if qualifier.bytes().all(|b| b.is_ascii_digit()) => "version",
+        Some(Lookup::Found(_)) => "alias",
+        Some(Lookup::Missing) => "function",
+        _ => "function or qualifier",
+    }
+}
+
+fn finish(scope: &ScopeInventory, finding: &mut Finding) {
+    if finding.status != Status::Fail {
+        return;
+    }
+    let missing = finding.evidence["missing"].as_str().unwrap_or("function");
+    finding.message = format!(
+        "{} on {} invokes {}, whose {} does not exist: clients get 500 Internal server error.",
+        finding_subject(finding),
+        stages_phrase(&finding.stages),
+        short_function(finding),
+        missing
+    );
+    finding.remediation = remediation(scope, finding, missing);
+}
+
+fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Option<String> {
+    let function = arn::parse_function_arn(finding.function.as_deref()?).ok()?;
+    let api = find_api(scope, finding)?;
+    let region = &scope.region;
+    if missing == "alias" {
+        let alias = function.qualifier.as_deref().unwrap_or_default();
+        let target = format!(
+            "--function-name {} --region {}",
+            sh(&function.name),
+            sh(&function.region)
+        );
+        return Some(format!(
+            "aws lambda create-alias {target} --name {} --function-version \
+             \"$(aws lambda publish-version {target} --query Version --output text)\"",
+            sh(alias)
+        ));
+    }
+    let variables: Vec<&str> = finding.evidence["stage_variables_used"]
+        .as_array()
+        .map(|names| names.iter().filter_map(|n| n.as_str()).collect())
+        .unwrap_or_default();
+    if !variables.is_empty() {
+        // The URI is fine; the stage's variable names something that does not exist.
+        let commands: Vec<String> = finding
+            .stages
+            .iter()
+            .flat_map(|stage| {
+                variables.iter().map(move |name| {
+                    format!(
+                        "aws apigateway update-stage --rest-api-id {} --stage-name {} \
+                         --patch-operations op=replace,path=/variables/{},value=EXISTING_VALUE \
+                         --region {}",
+                        sh(&api.id),
+                        sh(stage),
+                        sh(name),
+                        sh(region)
+                    )
+                })
+            })
+            .collect();
+        return Some(commands.join(" && "));
+    }
+    let name = match missing {
+        "version" => format!("{}:EXISTING_VERSION", function.name),
+        _ => "EXISTING_FUNCTION".to_string(),
+    };
+    let uri = format!(
+        "arn:{p}:apigateway:{r}:lambda:path/2015-03-31/functions/arn:{p}:lambda:{r}:{a}:function:{name}/invocations",
+        p = function.partition,
+        r = function.region,
+        a = function.account,
+    );
+    let update =
+        match (&finding.route, &finding.authorizer) {
+            (Some(route), _) => format!(
+            "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
+             --patch-operations op=replace,path=/uri,value={} --region {}",
+            sh(&api.id),
+            sh(finding.evidence["resource_id"].as_str().unwrap_or("RESOURCE_ID")),
+            sh(&route.method),
+            sh(&uri),
+            sh(region)
+        ),
+            (None, Some(authorizer)) => format!(
+                "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
+             --patch-operations op=replace,path=/authorizerUri,value={} --region {}",
+                sh(&api.id),
+                sh(&authorizer.id),
+                sh(&uri),
+                sh(region)
+            ),
+            (None, None) => return None,
+        };
+    Some(format!(
+        "{update} && {}",
+        redeploy(&api.id, &finding.stages, region)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+
+    fn two_stage_api(reference: &str) -> crate::inventory::RestApi {
+        api("a1b2c3", "pets")
+            .route("GET", "/pets/{id}", reference)
+            .stage("dev")
+            .stage("prod")
+            .build()
+    }
+
+    #[test]
+    fn missing_alias_is_one_finding_for_both_stages() {
+        let inv = scope()
+            .api(two_stage_api("pets-get:live"))
+            .target(missing_target("pets-get:live"))
+            .target(target("pets-get", "a1b2c3"))
+            .inventory();
+        let findings = run(&IntegrationTargetMissing, &inv);
+        let f = only(&findings);
+        assert_eq!(f.status, Status::Fail);
+        assert_eq!(f.stages, vec!["dev", "prod"]);
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-get:live").as_str())
+        );
+        assert_eq!(f.evidence["missing"], "alias");
+        assert!(f.message.contains("pets-get:live"), "{}", f.message);
+        assert!(f.message.contains("stages dev, prod"), "{}", f.message);
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "aws lambda create-alias --function-name pets-get --region us-east-1 --name live"
+            ),
+            "{fix}"
+        );
+    }
+
+    #[test]
+    fn missing_function_points_the_integration_elsewhere_and_redeploys() {
+        let inv = scope()
+            .api(two_stage_api("gone"))
+            .target(missing_target("gone"))
+            .inventory();
+        let f = run(&IntegrationTargetMissing, &inv);
+        let fix = only(&f).remediation.as_deref().unwrap_or_default();
+        assert!(fix.contains("update-integration --rest-api-id a1b2c3 --resource-id res-1 --http-method GET --patch-operations op=replace,path=/uri,value=arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:EXISTING_FUNCTION/invocations"), "{fix}");
+        assert!(
+            fix.contains("create-deployment --rest-api-id a1b2c3 --stage-name dev"),
+            "{fix}"
+        );
+        assert!(
+            fix.contains("create-deployment --rest-api-id a1b2c3 --stage-name prod"),
+            "{fix}"
+        );
+        assert_eq!(only(&f).evidence["missing"], "function");
+    }
+
+    #[test]
+    fn stage_variable_target_is_fixed_on_the_stage() {
+        let inv = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-list:${stageVariables.alias}")
+                    .stage_vars("prod", &[("alias", "lve")]),
+            )
+            .target(missing_target("pets-list:lve"))
+            .inventory();
+        let f = run(&IntegrationTargetMissing, &inv);
+        let fix = only(&f).remediation.as_deref().unwrap_or_default();
+        assert_eq!(fix, "aws apigateway update-stage --rest-api-id a1b2c3 --stage-name prod --patch-operations op=replace,path=/variables/alias,value=EXISTING_VALUE --region us-east-1");
+    }
+
+    #[test]
+    fn missing_authorizer_function_is_reported_on_the_authorizer() {
+        let inv = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .authorized_route("GET", "/pets", "pets-list", "au1")
+                    .authorizer("au1", "jwt", "auth-gone")
+                    .stage("prod"),
+            )
+            .target(target("pets-list", "a1b2c3"))
+            .target(missing_target("auth-gone"))
+            .inventory();
+        let f = run(&IntegrationTargetMissing, &inv);
+        let f = only(&f);
+        assert_eq!(f.authorizer.as_ref().map(|a| a.id.as_str()), Some("au1"));
+        assert!(f.route.is_none());
+        assert!(f
+            .remediation
+            .as_deref()
+            .unwrap_or_default()
+            .contains("update-authorizer"));
+    }
+
+    #[test]
+    fn existing_target_is_healthy() {
+        let inv = scope()
+            .api(two_stage_api("pets-get:live"))
+            .target(target("pets-get:live", "a1b2c3"))
+            .inventory();
+        assert!(run(&IntegrationTargetMissing, &inv).is_empty());
+    }
+
+    #[test]
+    fn failed_lookup_and_unreadable_api_are_errors() {
+        let inv = scope()
+            .api(two_stage_api("pets-get:live"))
+            .api(api("zz9", "broken").resources_failed())
+            .target(failed_target("pets-get:live"))
+            .inventory();
+        let findings = run(&IntegrationTargetMissing, &inv);
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        assert!(findings.iter().all(|f| f.status == Status::Error));
+        let route = findings.iter().find(|f| f.route.is_some());
+        assert_eq!(route.map(|f| f.stages.len()), Some(2));
+        assert!(findings
+            .iter()
+            .any(|f| f.api.as_ref().is_some_and(|a| a.id == "zz9")));
+    }
+}

@@ -1,0 +1,206 @@
+//! `invoke-permission-stale`: a statement's SourceArn names an API that no longer exists.
+
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::arn;
+use crate::checks::{base_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind};
+use crate::inventory::{Inventory, ScopeInventory};
+use crate::report::{Finding, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "invoke-permission-stale",
+    title: "A function permission names an API that no longer exists",
+    severity: Severity::Low,
+    resource: ResourceKind::FunctionPolicy,
+    client_status: None,
+    checks: "Every aws:SourceArn value in the conditions of an integrated target's policy that \
+names an execute-api ARN in an audited account and region with a literal API id (no wildcard) is \
+compared with the REST APIs that exist there.",
+    why: "Re-created APIs get new ids; the old permissions stay behind, eat into the 20 KB policy \
+limit (function-policy-near-size-limit) and, if the id is ever reused by another API of the \
+account, grant it access. Clients see nothing today.",
+    fix:
+        "Remove the statements with the `aws lambda remove-permission` commands in the remediation.",
+    limits: "Only regions and accounts in the audit are judged, and only when their API list was \
+read completely. An API in a region that is not audited is never called stale.",
+};
+
+pub struct InvokePermissionStale;
+
+impl Check for InvokePermissionStale {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        ctx.inventory
+            .scopes
+            .iter()
+            .flat_map(|scope| scope_findings(ctx.inventory, scope))
+            .collect()
+    }
+}
+
+/// What the audit knows about which APIs exist.
+struct KnownApis {
+    /// (account, region) pairs whose API list was read completely.
+    complete: BTreeSet<(String, String)>,
+    /// (account, region, API id) of every API seen.
+    apis: BTreeSet<(String, String, String)>,
+}
+
+fn known_apis(inventory: &Inventory) -> KnownApis {
+    let mut complete = BTreeSet::new();
+    let mut apis = BTreeSet::new();
+    for scope in &inventory.scopes {
+        let listing_failed = scope
+            .errors
+            .iter()
+            .any(|e| e.operation == "apigateway:GetRestApis");
+        if !listing_failed {
+            complete.insert((scope.account.clone(), scope.region.clone()));
+        }
+        for api in &scope.apis {
+            apis.insert((scope.account.clone(), scope.region.clone(), api.id.clone()));
+        }
+    }
+    KnownApis { complete, apis }
+}
+
+/// `(account, region, api id)` of an execute-api ARN with a literal API id.
+fn named_api(source_arn: &str) -> Option<(String, String, String)> {
+    let mut parts = source_arn.splitn(6, ':');
+    let (Some("arn"), Some(_), Some("execute-api"), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    let api_id = resource.split('/').next()?;
+    if api_id.is_empty()
+        || api_id.contains(['*', '?'])
+        || region.contains(['*', '?'])
+        || account.contains(['*', '?'])
+    {
+        return None;
+    }
+    Some((account.to_string(), region.to_string(), api_id.to_string()))
+}
+
+/// Every aws:SourceArn value of a statement's conditions, whatever the operator.
+fn source_arns(statement: &serde_json::Value) -> Vec<String> {
+    let mut values = Vec::new();
+    let Some(conditions) = statement.get("Condition").and_then(|c| c.as_object()) else {
+        return values;
+    };
+    for block in conditions.values().filter_map(|b| b.as_object()) {
+        for (key, value) in block {
+            if !key.eq_ignore_ascii_case("aws:SourceArn") {
+                continue;
+            }
+            match value {
+                serde_json::Value::String(s) => values.push(s.clone()),
+                serde_json::Value::Array(items) => {
+                    values.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)))
+                }
+                _ => {}
+            }
+        }
+    }
+    values
+}
+
+fn scope_findings(inventory: &Inventory, scope: &ScopeInventory) -> Vec<Finding> {
+    let KnownApis { complete, apis } = known_apis(inventory);
+    let mut set = FindingSet::default();
+    for target in scope.targets.values() {
+        let Some(policy) = target.policy.found() else {
+            continue;
+        };
+        let Ok(function) = arn::parse_function_arn(&target.arn) else {
+            continue;
+        };
+        let mut stale: Vec<(String, String)> = Vec::new();
+        for (index, statement) in policy.statements().into_iter().enumerate() {
+            let sid = statement
+                .get("Sid")
+                .and_then(|s| s.as_str())
+                .filter(|s| !s.is_empty());
+            let sid = sid
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("#{index}"));
+            for source in source_arns(statement) {
+                let Some((account, region, api_id)) = named_api(&source) else {
+                    continue;
+                };
+                let judged = complete.contains(&(account.clone(), region.clone()));
+                if judged
+                    && !apis.contains(&(account, region, api_id))
+                    && !stale.iter().any(|(s, _)| *s == sid)
+                {
+                    stale.push((sid.clone(), source));
+                }
+            }
+        }
+        if stale.is_empty() {
+            continue;
+        }
+        let message = format!(
+            "{} of {} name{} an API that no longer exists ({})",
+            if stale.len() == 1 {
+                "A permission statement"
+            } else {
+                "Permission statements"
+            },
+            function.short(),
+            if stale.len() == 1 { "s" } else { "" },
+            stale
+                .iter()
+                .map(|(sid, _)| sid.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let commands: Vec<String> = stale
+            .iter()
+            .filter(|(sid, _)| !sid.starts_with('#'))
+            .map(|(sid, _)| support::remove_permission(scope, &function, sid))
+            .collect();
+        set.add(Finding {
+            function: Some(target.arn.clone()),
+            evidence: json!({
+                "statements": stale.iter().map(|(sid, arn)| json!({"statement": sid, "source_arn": arn})).collect::<Vec<_>>(),
+            }),
+            remediation: Some(commands.join("\n")),
+            ..base_finding(&DOC, scope, Status::Fail, message)
+        });
+    }
+    set.into_findings(|_| {})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_api;
+
+    #[test]
+    fn reads_literal_api_ids_only() {
+        assert_eq!(
+            named_api("arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/pets"),
+            Some(("123456789012".into(), "us-east-1".into(), "abc123".into()))
+        );
+        assert_eq!(
+            named_api("arn:aws:execute-api:us-east-1:123456789012:*/*/GET/pets"),
+            None
+        );
+        assert_eq!(
+            named_api("arn:aws:execute-api:us-east-1:123456789012:ab*/*"),
+            None
+        );
+        assert_eq!(named_api("arn:aws:sns:us-east-1:123456789012:topic"), None);
+    }
+}

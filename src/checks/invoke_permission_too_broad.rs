@@ -1,0 +1,111 @@
+//! `invoke-permission-too-broad`: a statement lets API Gateway (or anyone) invoke the function
+//! with no `aws:SourceArn` or `aws:SourceAccount` restriction.
+
+use serde_json::json;
+
+use crate::checks::{base_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind};
+use crate::inventory::ScopeInventory;
+use crate::invoke;
+use crate::policy::{self, Effect};
+use crate::report::{Finding, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "invoke-permission-too-broad",
+    title: "Any API in any account can invoke the function (confused deputy)",
+    severity: Severity::Medium,
+    resource: ResourceKind::FunctionPolicy,
+    client_status: None,
+    checks: "Every Allow statement of an integrated target's resource policy is evaluated for a \
+call from apigateway.amazonaws.com that carries no aws:SourceArn and no aws:SourceAccount. A \
+statement that still allows it (no condition, only IfExists conditions, negated conditions, or a \
+`*` principal) is too broad.",
+    why: "Without a source condition any REST API, in any AWS account, can be pointed at the \
+function and invoke it with API Gateway's service identity: the confused-deputy problem that \
+Security Hub Lambda.1, Checkov CKV_AWS_364 and tfsec AVD-AWS-0067 flag. Clients of your own API \
+see nothing; the risk is someone else's API calling your function.",
+    fix: "Remove the statement and add one restricted to your API's execute-api ARN; the \
+remediation lists both commands, with `{api id}/*` covering every stage, method and authorizer of \
+each API that uses the function.",
+    limits: "Only the policy of each integrated target is read. Policies that allow other \
+services or accounts are out of scope.",
+};
+
+pub struct InvokePermissionTooBroad;
+
+impl Check for InvokePermissionTooBroad {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        ctx.inventory
+            .scopes
+            .iter()
+            .flat_map(scope_findings)
+            .collect()
+    }
+}
+
+fn scope_findings(scope: &ScopeInventory) -> Vec<Finding> {
+    let mut set = FindingSet::default();
+    for reached in support::reached_targets(scope) {
+        let target = reached.target;
+        let (Some(policy), Some(function)) = (target.policy.found(), reached.arn.as_ref()) else {
+            continue;
+        };
+        // A request with no source keys at all: what any API in any account would send.
+        let mut request = invoke::request(&target.arn, "", "");
+        request.context.clear();
+        let evaluation = policy::evaluate_resource_policy(&policy.document, &request);
+        let broad: Vec<String> = evaluation
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow && s.applies)
+            .map(|s| {
+                s.sid
+                    .clone()
+                    .filter(|sid| !sid.is_empty())
+                    .unwrap_or_else(|| format!("#{}", s.index))
+            })
+            .collect();
+        if broad.is_empty() {
+            continue;
+        }
+        let message = format!(
+            "{} lets apigateway.amazonaws.com invoke {} with no source restriction (statement {}): any API in any account can call it",
+            if broad.len() == 1 { "A policy statement" } else { "Policy statements" },
+            reached.short(),
+            broad.join(", ")
+        );
+        // Add the narrow permissions first so no route loses access, then remove the broad ones.
+        let mut api_ids: Vec<&str> = reached
+            .invokers
+            .iter()
+            .map(|(api, _)| api.as_str())
+            .collect();
+        api_ids.dedup();
+        let mut commands: Vec<String> = api_ids
+            .into_iter()
+            .map(|api_id| {
+                let source = format!(
+                    "arn:{}:execute-api:{}:{}:{}/*",
+                    function.partition, function.region, scope.account, api_id
+                );
+                support::add_permission(scope, function, api_id, &source)
+            })
+            .collect();
+        commands.extend(
+            broad
+                .iter()
+                .filter(|sid| !sid.starts_with('#'))
+                .map(|sid| support::remove_permission(scope, function, sid)),
+        );
+        set.add(Finding {
+            function: Some(target.arn.clone()),
+            evidence: json!({"statements": broad, "routes": reached.routes}),
+            remediation: Some(commands.join("\n")),
+            ..base_finding(&DOC, scope, Status::Fail, message)
+        });
+    }
+    set.into_findings(|_| {})
+}

@@ -1,0 +1,239 @@
+//! `lambda-timeout-exceeds-integration`: the function may run longer than the integration of
+//! the method that invokes it waits, so slow calls end in 504 while the function keeps running.
+
+use serde_json::json;
+
+use crate::arn;
+use crate::checks::support::{
+    finding_subject, resource_id, route_error, short_function, update_configuration,
+};
+use crate::checks::{
+    blocked_api_findings, route_finding, stages_phrase, target_of, Check, CheckDoc, Context,
+    FindingSet, ResourceKind,
+};
+use crate::inventory::{Lookup, ScopeInventory};
+use crate::report::{Finding, Severity, Status};
+use crate::routes::{self, Invoker};
+
+/// API Gateway's integration timeout when none is set (aws-facts §8).
+const DEFAULT_INTEGRATION_TIMEOUT_MS: i64 = 29_000;
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "lambda-timeout-exceeds-integration",
+    title: "Function timeout is longer than the integration timeout",
+    severity: Severity::Medium,
+    resource: ResourceKind::Route,
+    client_status: Some(504),
+    checks: "For every AWS_PROXY Lambda method, compares the timeout of the function it \
+             invokes with that method's integration timeout (`timeoutInMillis`, 29,000 ms when \
+             unset). It fires when the function's timeout is strictly longer.",
+    why: "API Gateway stops waiting when the integration timeout expires and answers 504 \
+          {\"message\": \"Endpoint request timed out\"} (about 29 s by default), while the \
+          function keeps running, and keeps being billed, up to its own timeout; API Gateway \
+          does not retry (aws-facts §8). A function timeout at or below the integration \
+          timeout lets Lambda stop the call first, which the client sees as a 502 with a \
+          `Task timed out` line in the function's log, so the cause is visible.",
+    fix: "Lower the function's timeout to the integration timeout or less: `aws lambda \
+          update-function-configuration --function-name F --timeout SECONDS` (for an alias, \
+          publish a version and move the alias to it). For work that needs longer, respond \
+          early and continue asynchronously (SQS, Step Functions). Regional and private REST \
+          APIs can also raise the integration timeout above 29 s through a Service Quotas \
+          request, then `aws apigateway update-integration ... --patch-operations \
+          op=replace,path=/timeoutInMillis,value=MS`.",
+    limits: "Lambda authorizers are not covered (they have their own fixed limit). A function \
+             whose timeout was not collected is not judged. The integration timeout is the \
+             current method configuration, not necessarily the deployed one.",
+};
+
+pub struct LambdaTimeoutExceedsIntegration;
+
+impl Check for LambdaTimeoutExceedsIntegration {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for scope in &ctx.inventory.scopes {
+            findings.extend(blocked_api_findings(&DOC, scope));
+            let mut set = FindingSet::default();
+            for route in routes::scope_route_targets(scope) {
+                let Invoker::Method {
+                    path, integration, ..
+                } = &route.invoker
+                else {
+                    continue;
+                };
+                let Some(target) = target_of(scope, &route) else {
+                    continue;
+                };
+                let config = match &target.configuration {
+                    Lookup::Found(config) => config,
+                    Lookup::Missing => continue,
+                    Lookup::Failed(error) => {
+                        set.add(route_error(&DOC, scope, &route, target, error));
+                        continue;
+                    }
+                };
+                let Some(function_s) = config.timeout_seconds else {
+                    continue;
+                };
+                let integration_ms = integration
+                    .timeout_ms
+                    .map(i64::from)
+                    .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
+                if i64::from(function_s) * 1000 <= integration_ms {
+                    continue;
+                }
+                let mut finding = route_finding(
+                    &DOC,
+                    scope,
+                    &route,
+                    Status::Fail,
+                    Some(target.arn.clone()),
+                    String::new(),
+                );
+                finding.evidence = json!({
+                    "function_timeout_seconds": function_s,
+                    "integration_timeout_ms": integration_ms,
+                    "integration_timeout_is_default": integration.timeout_ms.is_none(),
+                    "resource_id": resource_id(route.api, path),
+                });
+                set.add(finding);
+            }
+            findings.extend(set.into_findings(|f| finish(scope, f)));
+        }
+        findings
+    }
+}
+
+fn finish(scope: &ScopeInventory, finding: &mut Finding) {
+    if finding.status != Status::Fail {
+        return;
+    }
+    let function_s = finding.evidence["function_timeout_seconds"]
+        .as_i64()
+        .unwrap_or_default();
+    let integration_ms = finding.evidence["integration_timeout_ms"]
+        .as_i64()
+        .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
+    finding.message = format!(
+        "{} runs up to {function_s} s but {} on {} waits only {} ms: calls slower than that \
+         get 504 Endpoint request timed out while the function keeps running.",
+        short_function(finding),
+        finding_subject(finding),
+        stages_phrase(&finding.stages),
+        integration_ms
+    );
+    let Some(function) = finding
+        .function
+        .as_deref()
+        .and_then(|f| arn::parse_function_arn(f).ok())
+    else {
+        return;
+    };
+    // Lambda timeouts are whole seconds, at least 1.
+    let seconds = (integration_ms / 1000).max(1);
+    // Raising the integration timeout instead needs a quota increase and works only on
+    // Regional and private APIs, so the fix offered is the one that always works.
+    finding.remediation = Some(update_configuration(
+        scope,
+        &function,
+        &format!("--timeout {seconds}"),
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+
+    /// GET /slow on dev and prod invokes `slow:live` (timeout `function_s`); GET /fast invokes
+    /// the same function through an integration that waits 5 s.
+    fn inventory(function_s: i32, slow_ms: Option<i32>) -> crate::inventory::Inventory {
+        let mut slow = proxy_integration("slow:live");
+        slow.timeout_ms = slow_ms;
+        let mut fast = proxy_integration("slow:live");
+        fast.timeout_ms = Some(5_000);
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .integration("GET", "/slow", slow)
+                    .integration("GET", "/fast", fast)
+                    .stage("dev")
+                    .stage("prod"),
+            )
+            .target(target_with("slow:live", "a1b2c3", |c| {
+                c.timeout_seconds = Some(function_s)
+            }))
+            .inventory()
+    }
+
+    #[test]
+    fn compares_each_method_with_its_own_integration_timeout() {
+        // 5 s function: only the 5,000 ms integration is at the limit, and equal is fine.
+        assert!(run(&LambdaTimeoutExceedsIntegration, &inventory(5, None)).is_empty());
+        // 6 s: longer than /fast's 5 s, shorter than /slow's default 29 s.
+        let findings = run(&LambdaTimeoutExceedsIntegration, &inventory(6, None));
+        let f = only(&findings);
+        assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/fast"));
+        assert_eq!(f.stages, vec!["dev", "prod"]);
+        assert_eq!(f.evidence["integration_timeout_ms"], 5000);
+        assert_eq!(f.client_status, Some(504));
+        assert!(
+            f.message.starts_with("slow:live runs up to 6 s"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn default_integration_timeout_is_29_seconds() {
+        assert_eq!(
+            run(&LambdaTimeoutExceedsIntegration, &inventory(29, None)).len(),
+            1
+        );
+        let findings = run(&LambdaTimeoutExceedsIntegration, &inventory(30, None));
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        let slow = findings
+            .iter()
+            .find(|f| f.evidence["integration_timeout_is_default"] == true);
+        let fix = slow
+            .and_then(|f| f.remediation.as_deref())
+            .unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "aws lambda update-function-configuration --function-name slow \
+                 --region us-east-1 --timeout 29 && aws lambda wait function-updated"
+            ),
+            "{fix}"
+        );
+        assert!(fix.contains("update-alias --function-name slow --region us-east-1 --name live"));
+        // A raised integration timeout covers the function.
+        assert_eq!(
+            run(
+                &LambdaTimeoutExceedsIntegration,
+                &inventory(30, Some(30_000))
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn unreadable_function_is_an_error_per_route() {
+        let inv = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets")
+                    .stage("prod"),
+            )
+            .target(failed_target("pets"))
+            .inventory();
+        let findings = run(&LambdaTimeoutExceedsIntegration, &inv);
+        let f = only(&findings);
+        assert_eq!(f.status, Status::Error);
+        assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/pets"));
+        assert!(f.message.contains("lambda:GetFunction"), "{}", f.message);
+    }
+}

@@ -1,0 +1,197 @@
+//! The shared body of `invoke-permission-missing` and `authorizer-invoke-permission-missing`:
+//! judge every route (or authorizer) without a credentials role against the resource policy of
+//! exactly the target it invokes, and group the denials by stage.
+
+use serde_json::json;
+
+use crate::arn;
+use crate::checks::{
+    blocked_api_findings, route_finding, stages_phrase, support, target_of, CheckDoc, FindingSet,
+};
+use crate::inventory::{Lookup, ScopeInventory};
+use crate::invoke::{self, Judgement};
+use crate::report::{Finding, Status};
+use crate::routes;
+
+/// Findings of one permission check over a scope: methods when `authorizers` is false,
+/// Lambda authorizers when true.
+pub fn permission_findings(
+    doc: &CheckDoc,
+    scope: &ScopeInventory,
+    authorizers: bool,
+) -> Vec<Finding> {
+    let mut findings = blocked_api_findings(doc, scope);
+    let mut set = FindingSet::default();
+    for route in routes::scope_route_targets(scope) {
+        // A route with a credentials role is invoked with the role's identity, not through the
+        // resource policy: integration-role-invalid judges it.
+        if route.is_authorizer() != authorizers || route.credentials.is_some() {
+            continue;
+        }
+        let Ok(function) = &route.resolved else {
+            continue;
+        };
+        let Some(target) = target_of(scope, &route) else {
+            continue;
+        };
+        if matches!(target.configuration, Lookup::Missing) {
+            continue;
+        }
+        let source_arn = route.source_arn(scope, function);
+        let what = crate::checks::describe_invoker(&route);
+        match invoke::judge(scope, target, &source_arn) {
+            Judgement::Allowed => {}
+            Judgement::Unknown(error) => {
+                let message = format!(
+                    "could not evaluate whether API Gateway may invoke {} for {what}: {} failed with {}: {}",
+                    function.short(),
+                    error.operation,
+                    error.code,
+                    error.message
+                );
+                let mut finding = route_finding(
+                    doc,
+                    scope,
+                    &route,
+                    Status::Error,
+                    Some(target.arn.clone()),
+                    message,
+                );
+                finding.evidence = json!({"operation": error.operation, "code": error.code, "source_arns": [source_arn]});
+                set.add(finding);
+            }
+            Judgement::Denied {
+                reason,
+                statements,
+                allowed_on,
+            } => {
+                let mut finding = route_finding(
+                    doc,
+                    scope,
+                    &route,
+                    Status::Fail,
+                    Some(target.arn.clone()),
+                    String::new(),
+                );
+                finding.evidence = json!({
+                    "reason": reason,
+                    "source_arns": [source_arn],
+                    "statements": statements,
+                    "allowed_on": allowed_on,
+                    "principal": invoke::APIGATEWAY_PRINCIPAL,
+                    "api_account": scope.account,
+                });
+                set.add(finding);
+            }
+        }
+    }
+    findings.extend(set.into_findings(|finding| finish(finding, scope)));
+    findings
+}
+
+/// Writes the message and the remediation once all affected stages are known.
+fn finish(finding: &mut Finding, scope: &ScopeInventory) {
+    let Some(function) = finding
+        .function
+        .as_deref()
+        .and_then(|f| arn::parse_function_arn(f).ok())
+    else {
+        return;
+    };
+    let what = match (&finding.route, &finding.authorizer) {
+        (Some(route), _) => format!("{} {}", route.method, route.path),
+        (None, Some(authorizer)) => format!("authorizer {} ({})", authorizer.name, authorizer.id),
+        (None, None) => String::new(),
+    };
+    let api_id = finding
+        .api
+        .as_ref()
+        .map(|a| a.id.clone())
+        .unwrap_or_default();
+    let source_arns: Vec<String> = finding.evidence["source_arns"]
+        .as_array()
+        .map(|arns| {
+            arns.iter()
+                .filter_map(|a| a.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    if finding.status == Status::Error {
+        return;
+    }
+    let reason = finding.evidence["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let explanation =
+        serde_json::from_value::<invoke::DenyReason>(finding.evidence["reason"].clone())
+            .map(|r| r.explain())
+            .unwrap_or("no statement allows the call");
+    let shown_arn = covering_source_arn(&source_arns);
+    finding.message = format!(
+        "API Gateway cannot invoke {} for {what} on {}: {explanation} (source {shown_arn}); clients get 500",
+        function.short(),
+        stages_phrase(&finding.stages),
+    );
+    let mut commands = Vec::new();
+    if reason == "explicit-deny" {
+        if let Some(statements) = finding.evidence["statements"].as_array() {
+            for statement in statements.iter().filter_map(|s| s["statement"].as_str()) {
+                commands.push(support::remove_permission(scope, &function, statement));
+            }
+        }
+    } else {
+        commands.push(support::add_permission(
+            scope, &function, &api_id, &shown_arn,
+        ));
+    }
+    if function.account != scope.account {
+        commands.insert(
+            0,
+            format!(
+                "# run in account {} (the function's owner)",
+                function.account
+            ),
+        );
+    }
+    finding.remediation = Some(commands.join("\n"));
+}
+
+/// The narrowest single source ARN covering every affected stage: the stage's own ARN for one
+/// stage, the stage replaced by `*` for several (the other parts are identical).
+fn covering_source_arn(source_arns: &[String]) -> String {
+    match source_arns {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, ..] => {
+            // arn:...:{apiId}/{stage}/{METHOD}/{path}: replace the segment after the API id.
+            match first.split_once('/') {
+                Some((head, rest)) if !rest.starts_with("authorizers/") => {
+                    match rest.split_once('/') {
+                        Some((_stage, tail)) => format!("{head}/*/{tail}"),
+                        None => first.clone(),
+                    }
+                }
+                _ => first.clone(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covering_source_arn;
+
+    #[test]
+    fn covering_arn_widens_only_the_stage() {
+        let one = "arn:aws:execute-api:us-east-1:123456789012:a1/prod/GET/pets/{id}".to_string();
+        let two = "arn:aws:execute-api:us-east-1:123456789012:a1/dev/GET/pets/{id}".to_string();
+        assert_eq!(covering_source_arn(std::slice::from_ref(&one)), one);
+        assert_eq!(
+            covering_source_arn(&[one, two]),
+            "arn:aws:execute-api:us-east-1:123456789012:a1/*/GET/pets/{id}"
+        );
+        let auth = "arn:aws:execute-api:us-east-1:123456789012:a1/authorizers/x".to_string();
+        assert_eq!(covering_source_arn(&[auth.clone(), auth.clone()]), auth);
+    }
+}

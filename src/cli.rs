@@ -1,0 +1,186 @@
+//! The command line: `audit`, `collect` and `checks`, with clap derive. Flags override the
+//! environment, which overrides the config file, which overrides the defaults.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::OutputFormat;
+use crate::report::Severity;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "apigw-auditor",
+    version,
+    about = "Finds the misconfigurations that make API Gateway REST APIs with Lambda proxy integrations answer 502/500/504, with the exact fix",
+    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the run failed (config, credentials, no endpoint reachable)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log format on stderr: `auto` is text on a terminal and JSON otherwise.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        env = "APIGW_AUDITOR_LOG_FORMAT"
+    )]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Auto,
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit the account (live by default) and print the findings.
+    Audit(AuditArgs),
+    /// Collect the inventory and write it as a snapshot for `audit --snapshot`.
+    Collect(CollectArgs),
+    /// List the checks, or explain one.
+    Checks(ChecksArgs),
+}
+
+/// Where and how to reach AWS, shared by `audit` and `collect`.
+#[derive(Debug, Clone, Args)]
+pub struct ScopeArgs {
+    /// Config file (TOML); see config/auditor.example.toml.
+    #[arg(long, short = 'c', env = "APIGW_AUDITOR_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Region to audit; repeat for several. Default: the config's `scope.regions`, else the
+    /// default chain's region (AWS_REGION, profile).
+    #[arg(long = "region", env = "APIGW_AUDITOR_REGIONS", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// Named profile of the shared AWS config files.
+    #[arg(long, env = "APIGW_AUDITOR_PROFILE")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator, a VPC endpoint). AWS_ENDPOINT_URL
+    /// is honoured as well.
+    #[arg(long, env = "APIGW_AUDITOR_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Audit a snapshot written by `collect --out` instead of calling AWS.
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, env = "APIGW_AUDITOR_FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long, short = 'o', env = "APIGW_AUDITOR_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, env = "APIGW_AUDITOR_FAIL_ON")]
+    pub fail_on: Option<SeverityArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// The snapshot file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    #[command(subcommand)]
+    pub action: Option<ChecksAction>,
+    /// Print the catalogue as Markdown (the source of docs/checks.md).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksAction {
+    /// List every check with its severity and title (the default).
+    List,
+    /// Print the full documentation of one check.
+    Explain {
+        /// The check id, e.g. invoke-permission-missing.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Jsonl,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(value: FormatArg) -> Self {
+        match value {
+            FormatArg::Table => OutputFormat::Table,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Jsonl => OutputFormat::Jsonl,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeverityArg {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(value: SeverityArg) -> Self {
+        match value {
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_audit_flags() {
+        let cli = Cli::try_parse_from([
+            "apigw-auditor",
+            "audit",
+            "--snapshot",
+            "s.json",
+            "--format",
+            "json",
+            "--fail-on",
+            "medium",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+        ])
+        .unwrap();
+        let Command::Audit(args) = cli.command else {
+            panic!("not audit")
+        };
+        assert_eq!(args.scope.regions, vec!["us-east-1", "eu-west-1"]);
+        assert!(matches!(args.format, Some(FormatArg::Json)));
+        assert!(matches!(args.fail_on, Some(SeverityArg::Medium)));
+    }
+}

@@ -1,0 +1,273 @@
+//! Configuration: the TOML file (kebab-case keys) turned into a validated [`Config`], with every
+//! problem in the file reported at once, each under its full dotted key.
+//!
+//! The file is parsed into a plain `toml::Table` and walked by hand (`validate.rs`) instead of
+//! through serde: `deny_unknown_fields` stops at the first error, and people fixing a config want
+//! the whole list. Which keys exist is declared once, in [`KNOWN_KEYS`]; `config/auditor.example.toml`
+//! documents each of them and a test keeps the two in step.
+//!
+//! Precedence is flag > environment > file > default: [`parse`] layers the file over the
+//! defaults, and [`Overrides`] (what clap merged from flags and environment) goes on top.
+
+mod check_rules;
+mod keys;
+mod overrides;
+mod validate;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::checks::CheckSettings;
+use crate::report::Severity;
+
+pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
+pub use overrides::Overrides;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Config {
+    pub scope: ScopeSettings,
+    pub collect: CollectSettings,
+    pub checks: ChecksConfig,
+    pub suppressions: Vec<Suppression>,
+    pub output: OutputSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ScopeSettings {
+    pub regions: Vec<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimits {
+    pub apigateway: RateLimit,
+    pub apigateway_get_resources: RateLimit,
+    pub lambda_get_function: RateLimit,
+    pub lambda_get_policy: RateLimit,
+    pub lambda_other: RateLimit,
+    pub sts: RateLimit,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            apigateway: RateLimit {
+                per_second: 10.0,
+                burst: 40,
+            },
+            apigateway_get_resources: RateLimit {
+                per_second: 2.5,
+                burst: 5,
+            },
+            lambda_get_function: RateLimit {
+                per_second: 100.0,
+                burst: 100,
+            },
+            lambda_get_policy: RateLimit {
+                per_second: 15.0,
+                burst: 15,
+            },
+            lambda_other: RateLimit {
+                per_second: 15.0,
+                burst: 15,
+            },
+            sts: RateLimit {
+                per_second: 10.0,
+                burst: 10,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectSettings {
+    pub page_size: i32,
+    pub concurrency: usize,
+    pub max_attempts: u32,
+    pub rate_limits: RateLimits,
+}
+
+impl Default for CollectSettings {
+    fn default() -> Self {
+        Self {
+            page_size: 500,
+            concurrency: 8,
+            max_attempts: 10,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChecksConfig {
+    pub disabled: BTreeSet<String>,
+    pub severity: BTreeMap<String, Severity>,
+    pub settings: CheckSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suppression {
+    pub check: String,
+    pub resource: String,
+    pub reason: String,
+    pub expires: Option<chrono::NaiveDate>,
+}
+
+impl Suppression {
+    /// Expired once `today` is past `expires`: the expiry date itself is still covered, so
+    /// "expires = 2027-01-31" means "through the end of January".
+    pub fn is_expired(&self, today: chrono::NaiveDate) -> bool {
+        self.expires.is_some_and(|expires| today > expires)
+    }
+
+    /// Whether this suppression names `check` (or every check, with `*`) and its resource glob
+    /// matches any of the finding's identities (function ARN, API id, API name, route, fingerprint).
+    /// Expiry is not considered here: an expired suppression should still be reported as such.
+    pub fn matches<'a>(&self, check: &str, identities: impl IntoIterator<Item = &'a str>) -> bool {
+        (self.check == "*" || self.check == check)
+            && identities
+                .into_iter()
+                .any(|identity| glob_matches(&self.resource, identity))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OutputFormat {
+    #[default]
+    Table,
+    Json,
+    Jsonl,
+}
+
+impl OutputFormat {
+    pub const ALL: [OutputFormat; 3] =
+        [OutputFormat::Table, OutputFormat::Json, OutputFormat::Jsonl];
+
+    /// The name used in the config file and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Table => "table",
+            OutputFormat::Json => "json",
+            OutputFormat::Jsonl => "jsonl",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSettings {
+    pub format: OutputFormat,
+    pub fail_on: Severity,
+    pub file: Option<PathBuf>,
+}
+
+impl Default for OutputSettings {
+    fn default() -> Self {
+        Self {
+            format: OutputFormat::Table,
+            fail_on: Severity::High,
+            file: None,
+        }
+    }
+}
+
+/// One thing wrong with the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The dotted path of the offending key, e.g. `collect.rate-limits.lambda-get-policy.burst`
+    /// or `suppressions[2].reason`; empty for problems with the file as a whole.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "`{}`: {}", self.key, self.message)
+        }
+    }
+}
+
+/// Every problem found in a config file, table by table with keys in sorted order (never empty
+/// when returned as an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigProblem>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, problem) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Parses and validates a config file's text, layered over the defaults.
+///
+/// `known_checks` are the ids of the checks in the registry: check ids anywhere in the file must be
+/// one of them (or of [`CHECKS_WITH_SETTINGS`], which this module knows by itself). Returns every
+/// problem at once.
+pub fn parse(text: &str, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
+    validate::parse(text, known_checks)
+}
+
+/// Reads and parses a config file; an unreadable file is one problem naming the path.
+pub fn load_file(path: &Path, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigErrors(vec![ConfigProblem {
+            key: String::new(),
+            message: format!("cannot read config file {}: {e}", path.display()),
+        }])
+    })?;
+    parse(&text, known_checks)
+}
+
+/// The suppression glob: `*` matches any run of characters (also none), `?` exactly one;
+/// everything else matches itself, case-sensitively (ARNs and API ids are case-sensitive).
+pub fn glob_matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // Where the last `*` was and how much text it has swallowed so far: on a mismatch it swallows
+    // one more character and matching resumes after it. Linear-ish, and no recursion to blow up.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((star_p, star_t)) => {
+                    star = Some((star_p, star_t + 1));
+                    p = star_p + 1;
+                    t = star_t + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}

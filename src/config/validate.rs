@@ -1,0 +1,296 @@
+//! The walk over the parsed TOML table: each section is read into the [`Config`] defaults, and
+//! every unknown key, wrong type, out-of-range value and bad region becomes a problem under its
+//! full key. Nothing stops at the first problem. The sections that name checks are in
+//! `check_rules.rs`.
+
+use std::path::PathBuf;
+
+use toml::Table;
+
+use super::keys::{join, CHECKS_WITH_SETTINGS};
+use super::values::Problems;
+use super::{
+    CollectSettings, Config, ConfigErrors, ConfigProblem, OutputFormat, OutputSettings, RateLimit,
+    RateLimits, ScopeSettings,
+};
+use crate::report::Severity;
+
+/// Per-second rates above this are typos, not quotas: AWS's highest control-plane quota is 100/s.
+const MAX_PER_SECOND: f64 = 10_000.0;
+const MAX_BURST: i64 = 10_000;
+
+pub fn parse(text: &str, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
+    let root: Table = text
+        .parse()
+        .map_err(|e| ConfigErrors(vec![syntax_problem(text, &e)]))?;
+    let mut known: Vec<&str> = known_checks.to_vec();
+    known.extend(
+        CHECKS_WITH_SETTINGS
+            .iter()
+            .filter(|id| !known_checks.contains(id)),
+    );
+    let mut walker = Walker {
+        problems: Problems::default(),
+        known_checks: known,
+    };
+    let mut config = Config::default();
+    walker.root(&root, &mut config);
+    if walker.problems.0.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(walker.problems.0))
+    }
+}
+
+/// A TOML syntax error is one problem for the whole file, with the position people need to find it.
+fn syntax_problem(text: &str, error: &toml::de::Error) -> ConfigProblem {
+    // toml's message can span lines ("invalid date-time\nvalue is out of range"); keep one
+    // problem per line in the output.
+    let message = error
+        .message()
+        .trim()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
+    let message = match error.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!("TOML syntax error at line {line}, column {column}: {message}")
+        }
+        None => format!("TOML syntax error: {message}"),
+    };
+    ConfigProblem {
+        key: String::new(),
+        message,
+    }
+}
+
+/// The walk's state: the problems so far and the check ids the file may name.
+pub(super) struct Walker<'k> {
+    pub(super) problems: Problems,
+    pub(super) known_checks: Vec<&'k str>,
+}
+
+impl Walker<'_> {
+    fn root(&mut self, root: &Table, config: &mut Config) {
+        for (name, value) in root {
+            let key = join("", name);
+            match name.as_str() {
+                "scope" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.scope(t, &mut config.scope);
+                    }
+                }
+                "collect" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.collect(t, &mut config.collect);
+                    }
+                }
+                "checks" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.checks(t, &mut config.checks);
+                    }
+                }
+                "suppressions" => {
+                    config.suppressions = self.suppressions(value);
+                }
+                "output" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.output(t, &mut config.output);
+                    }
+                }
+                _ => self.problems.unknown_key(&key, name, ""),
+            }
+        }
+    }
+
+    fn scope(&mut self, table: &Table, out: &mut ScopeSettings) {
+        for (name, value) in table {
+            let key = join("scope", name);
+            match name.as_str() {
+                "regions" => {
+                    let Some(items) = self.problems.array(&key, value, "an array of regions")
+                    else {
+                        continue;
+                    };
+                    for (i, item) in items.iter().enumerate() {
+                        let item_key = format!("{key}[{i}]");
+                        let Some(region) = self.problems.string(&item_key, item) else {
+                            continue;
+                        };
+                        if !is_region(region) {
+                            self.problems.add(
+                                &item_key,
+                                format!("`{region}` is not a region name like `us-east-1`"),
+                            );
+                        } else if out.regions.iter().any(|r| r == region) {
+                            self.problems
+                                .add(&item_key, format!("region `{region}` is listed twice"));
+                        } else {
+                            out.regions.push(region.to_string());
+                        }
+                    }
+                }
+                "profile" => {
+                    if let Some(s) = self.problems.non_empty_string(&key, value) {
+                        out.profile = Some(s.to_string());
+                    }
+                }
+                "endpoint-url" => {
+                    let Some(url) = self.problems.non_empty_string(&key, value) else {
+                        continue;
+                    };
+                    match endpoint_problem(url) {
+                        Some(message) => self.problems.add(&key, message),
+                        None => out.endpoint_url = Some(url.to_string()),
+                    }
+                }
+                _ => self.problems.unknown_key(&key, name, "scope"),
+            }
+        }
+    }
+
+    fn collect(&mut self, table: &Table, out: &mut CollectSettings) {
+        for (name, value) in table {
+            let key = join("collect", name);
+            match name.as_str() {
+                // 500 is the most GetRestApis / GetResources accept as `limit`.
+                "page-size" => set(
+                    &mut out.page_size,
+                    self.problems.integer(&key, value, 1..=500),
+                ),
+                "concurrency" => set(
+                    &mut out.concurrency,
+                    self.problems.integer(&key, value, 1..=64),
+                ),
+                "max-attempts" => set(
+                    &mut out.max_attempts,
+                    self.problems.integer(&key, value, 1..=20),
+                ),
+                "rate-limits" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.rate_limits(t, &mut out.rate_limits);
+                    }
+                }
+                _ => self.problems.unknown_key(&key, name, "collect"),
+            }
+        }
+    }
+
+    fn rate_limits(&mut self, table: &Table, out: &mut RateLimits) {
+        const PATTERN: &str = "collect.rate-limits";
+        for (name, value) in table {
+            let key = join(PATTERN, name);
+            let Some(limit) = rate_limit_mut(out, name) else {
+                self.problems.unknown_key(&key, name, PATTERN);
+                continue;
+            };
+            let Some(t) = self.problems.table(&key, value) else {
+                continue;
+            };
+            let pattern = format!("{PATTERN}.{name}");
+            for (field, value) in t {
+                let field_key = join(&key, field);
+                match field.as_str() {
+                    "per-second" => set(
+                        &mut limit.per_second,
+                        self.problems
+                            .positive_float(&field_key, value, MAX_PER_SECOND),
+                    ),
+                    "burst" => set(
+                        &mut limit.burst,
+                        self.problems.integer(&field_key, value, 1..=MAX_BURST),
+                    ),
+                    _ => self.problems.unknown_key(&field_key, field, &pattern),
+                }
+            }
+        }
+    }
+
+    fn output(&mut self, table: &Table, out: &mut OutputSettings) {
+        for (name, value) in table {
+            let key = join("output", name);
+            match name.as_str() {
+                "format" => {
+                    let formats = OutputFormat::ALL.map(|f| (f.as_str(), f));
+                    set(
+                        &mut out.format,
+                        self.problems.one_of(&key, value, "output format", &formats),
+                    );
+                }
+                "fail-on" => set(
+                    &mut out.fail_on,
+                    self.problems.one_of(&key, value, "severity", &SEVERITIES),
+                ),
+                "file" => set(
+                    &mut out.file,
+                    self.problems
+                        .non_empty_string(&key, value)
+                        .map(|s| Some(PathBuf::from(s))),
+                ),
+                _ => self.problems.unknown_key(&key, name, "output"),
+            }
+        }
+    }
+}
+
+pub(super) const SEVERITIES: [(&str, Severity); 4] = [
+    ("high", Severity::High),
+    ("medium", Severity::Medium),
+    ("low", Severity::Low),
+    ("info", Severity::Info),
+];
+
+/// Stores a value that passed validation; a failed one leaves the default (its problem is recorded).
+pub(super) fn set<T>(slot: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *slot = value;
+    }
+}
+
+/// The limit configured under `collect.rate-limits.<name>`.
+fn rate_limit_mut<'a>(limits: &'a mut RateLimits, name: &str) -> Option<&'a mut RateLimit> {
+    Some(match name {
+        "apigateway" => &mut limits.apigateway,
+        "apigateway-get-resources" => &mut limits.apigateway_get_resources,
+        "lambda-get-function" => &mut limits.lambda_get_function,
+        "lambda-get-policy" => &mut limits.lambda_get_policy,
+        "lambda-other" => &mut limits.lambda_other,
+        "sts" => &mut limits.sts,
+        _ => return None,
+    })
+}
+
+/// Why `url` cannot be an endpoint URL, if it cannot: the SDK needs the scheme, and a bare
+/// `host:port` would otherwise be taken for one.
+pub(super) fn endpoint_problem(url: &str) -> Option<String> {
+    let host = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match host {
+        Some(h) if !h.is_empty() && !url.contains(char::is_whitespace) => None,
+        _ => Some(format!(
+            "`{url}` is not a URL starting with http:// or https://"
+        )),
+    }
+}
+
+/// An AWS region name: a two-letter area, one or more lowercase words, and a number
+/// (`us-east-1`, `us-gov-west-1`, `cn-north-1`, `us-isob-east-1`).
+pub(super) fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let [area, words @ .., number] = parts.as_slice() else {
+        return false;
+    };
+    let lower = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
+    area.len() == 2
+        && lower(area)
+        && !words.is_empty()
+        && words.iter().all(|w| lower(w))
+        && (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
+}

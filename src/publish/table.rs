@@ -1,0 +1,177 @@
+//! The table for people: findings grouped by API and stage (function-level findings under their
+//! function), severity-coloured on a terminal and plain when piped, then collection errors and
+//! notices, ending with a one-line summary.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use owo_colors::OwoColorize;
+
+use crate::report::{Finding, Report, Severity, Status};
+
+pub fn render(report: &Report, colour: bool) -> String {
+    let mut out = String::new();
+    let scopes: Vec<String> = report
+        .scopes
+        .iter()
+        .map(|s| format!("{} {}", s.account, s.region))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} {} — {} — {}",
+        report.tool.name,
+        report.tool.version,
+        if scopes.is_empty() {
+            "no scope".to_string()
+        } else {
+            scopes.join(", ")
+        },
+        match report.run.source {
+            crate::report::Source::Live => "live",
+            crate::report::Source::Snapshot => "snapshot",
+        }
+    );
+
+    // Group: API findings by (API, stages), the rest by function.
+    let mut by_api: BTreeMap<(String, String), BTreeMap<String, Vec<&Finding>>> = BTreeMap::new();
+    let mut by_function: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    for finding in &report.findings {
+        match &finding.api {
+            Some(api) => by_api
+                .entry((api.name.clone(), api.id.clone()))
+                .or_default()
+                .entry(finding.stages.join(", "))
+                .or_default()
+                .push(finding),
+            None => by_function
+                .entry(finding.function.clone().unwrap_or_default())
+                .or_default()
+                .push(finding),
+        }
+    }
+    for ((name, id), stages) in &by_api {
+        let _ = writeln!(out, "\nAPI {name} ({id})");
+        for (stages, findings) in stages {
+            let label = match stages.as_str() {
+                "" => "all stages".to_string(),
+                s if s.contains(", ") => format!("stages {s}"),
+                s => format!("stage {s}"),
+            };
+            let _ = writeln!(out, "  {label}");
+            for finding in findings {
+                write_finding(&mut out, finding, colour);
+            }
+        }
+    }
+    if !by_function.is_empty() {
+        let _ = writeln!(out, "\nFunctions");
+        for (function, findings) in &by_function {
+            let _ = writeln!(
+                out,
+                "  {}",
+                if function.is_empty() {
+                    "(account)"
+                } else {
+                    function
+                }
+            );
+            for finding in findings {
+                write_finding(&mut out, finding, colour);
+            }
+        }
+    }
+    if !report.errors.is_empty() {
+        let _ = writeln!(out, "\nCollection errors");
+        for error in &report.errors {
+            let _ = writeln!(
+                out,
+                "  {} on {}: {}: {}",
+                error.operation, error.resource, error.code, error.message
+            );
+        }
+    }
+    if !report.notices.is_empty() {
+        let _ = writeln!(out, "\nNotices");
+        for notice in &report.notices {
+            let _ = writeln!(out, "  {notice}");
+        }
+    }
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "\nNo findings.");
+    }
+    let _ = writeln!(out, "\n{}", summary_line(report));
+    out
+}
+
+fn write_finding(out: &mut String, finding: &Finding, colour: bool) {
+    let label = match finding.status {
+        Status::Error => "ERROR".to_string(),
+        Status::Fail => finding.severity.as_str().to_ascii_uppercase(),
+    };
+    let label = format!("{label:<6}");
+    let label = if !colour {
+        label
+    } else if finding.status == Status::Error {
+        label.magenta().bold().to_string()
+    } else {
+        match finding.severity {
+            Severity::High => label.red().bold().to_string(),
+            Severity::Medium => label.yellow().bold().to_string(),
+            Severity::Low => label.cyan().to_string(),
+            Severity::Info => label.dimmed().to_string(),
+        }
+    };
+    let mut subject = Vec::new();
+    if let Some(route) = &finding.route {
+        subject.push(format!("{} {}", route.method, route.path));
+    }
+    if let Some(authorizer) = &finding.authorizer {
+        subject.push(format!("authorizer {}", authorizer.name));
+    }
+    if let (Some(function), true) = (&finding.function, finding.api.is_some()) {
+        subject.push(format!("→ {}", short_function(function)));
+    }
+    let _ = writeln!(out, "    {label} {}  {}", finding.check, subject.join(" "));
+    let _ = writeln!(out, "           {}", finding.message);
+    if let Some(remediation) = &finding.remediation {
+        for (i, line) in remediation.lines().enumerate() {
+            let _ = writeln!(
+                out,
+                "           {} {line}",
+                if i == 0 { "fix:" } else { "    " }
+            );
+        }
+    }
+    let _ = writeln!(out, "           id: {}", finding.fingerprint);
+}
+
+/// `name:qualifier` from a function ARN, for compact lines.
+fn short_function(arn: &str) -> String {
+    match arn.split_once(":function:") {
+        Some((_, rest)) => rest.to_string(),
+        None => arn.to_string(),
+    }
+}
+
+/// `12 findings (4 high, ...), 1 error, ...`: the last line of every table.
+pub fn summary_line(report: &Report) -> String {
+    let s = &report.summary;
+    let total = s.findings.high + s.findings.medium + s.findings.low + s.findings.info;
+    let calls: u64 = s.api_calls.values().sum();
+    format!(
+        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls in {} ms",
+        if total == 1 { "" } else { "s" },
+        s.findings.high,
+        s.findings.medium,
+        s.findings.low,
+        s.findings.info,
+        s.errors,
+        if s.errors == 1 { "" } else { "s" },
+        s.suppressed,
+        s.apis,
+        s.stages,
+        s.routes,
+        s.functions,
+        s.duration_ms
+    )
+}
