@@ -199,3 +199,135 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
     });
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use super::{evaluate, RunContext};
+    use crate::checks::testkit::*;
+    use crate::config::{Config, Suppression};
+    use crate::inventory::Lookup;
+    use crate::report::{Severity, Source, Status};
+
+    fn run_ctx(today: NaiveDate) -> RunContext {
+        RunContext {
+            id: "run-1".into(),
+            started_at: Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap(),
+            finished_at: Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 2).unwrap(),
+            source: Source::Snapshot,
+            today,
+        }
+    }
+
+    /// One route with no permission (high) and a deprecated runtime (medium).
+    fn fleet() -> crate::inventory::Inventory {
+        let mut t = target_with("legacy-fn", "a1b2c3d4e5", |c| {
+            c.runtime = Some("python3.8".into())
+        });
+        t.policy = Lookup::Missing;
+        let mut scope = scope()
+            .api(
+                api("a1b2c3d4e5", "legacy")
+                    .route("GET", "/x", "legacy-fn")
+                    .stage("prod"),
+            )
+            .target(t)
+            .build();
+        scope.api_calls.insert("lambda:GetPolicy".into(), 1);
+        inventory(vec![scope])
+    }
+
+    #[test]
+    fn summary_counts_and_order() {
+        let report = evaluate(&fleet(), &Config::default(), run_ctx(today()));
+        assert_eq!(report.schema, "apigw-auditor.report.v1");
+        assert_eq!(report.summary.apis, 1);
+        assert_eq!(report.summary.stages, 1);
+        assert_eq!(report.summary.routes, 1);
+        assert_eq!(report.summary.functions, 1);
+        assert_eq!(report.summary.api_calls["lambda:GetPolicy"], 1);
+        assert_eq!(report.summary.duration_ms, 2000);
+        let checks: Vec<&str> = report.findings.iter().map(|f| f.check.as_str()).collect();
+        assert_eq!(
+            checks,
+            vec!["invoke-permission-missing", "runtime-deprecated"]
+        );
+        assert_eq!(
+            (report.summary.findings.high, report.summary.findings.medium),
+            (1, 1)
+        );
+        assert!(report
+            .findings
+            .iter()
+            .all(|f| f.fingerprint.len() == 20 && f.status == Status::Fail));
+    }
+
+    #[test]
+    fn disabled_checks_and_severity_overrides() {
+        let mut config = Config::default();
+        config
+            .checks
+            .disabled
+            .insert("invoke-permission-missing".into());
+        config
+            .checks
+            .severity
+            .insert("runtime-deprecated".into(), Severity::High);
+        let report = evaluate(&fleet(), &config, run_ctx(today()));
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].severity, Severity::High);
+        assert!(report.has_findings_at_or_above(Severity::High));
+    }
+
+    #[test]
+    fn suppressions_hide_until_they_expire() {
+        let mut config = Config::default();
+        config.suppressions.push(Suppression {
+            check: "runtime-deprecated".into(),
+            resource: "arn:aws:lambda:*:*:function:legacy-*".into(),
+            reason: "migrating in Q1".into(),
+            expires: NaiveDate::from_ymd_opt(2026, 12, 31),
+        });
+        let report = evaluate(&fleet(), &config, run_ctx(today()));
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.suppressed.len(), 1);
+        assert_eq!(report.suppressed[0].reason, "migrating in Q1");
+        assert!(report.notices.is_empty());
+
+        let later = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let report = evaluate(&fleet(), &config, run_ctx(later));
+        assert_eq!(report.findings.len(), 2);
+        assert!(report.suppressed.is_empty());
+        assert_eq!(report.notices.len(), 1);
+        assert!(
+            report.notices[0].contains("expired on 2026-12-31"),
+            "{}",
+            report.notices[0]
+        );
+        let deprecated = report
+            .findings
+            .iter()
+            .find(|f| f.check == "runtime-deprecated")
+            .unwrap();
+        assert_eq!(
+            deprecated.evidence["suppression_expired"]["reason"],
+            "migrating in Q1"
+        );
+    }
+
+    #[test]
+    fn suppressions_match_routes_and_api_names() {
+        let mut config = Config::default();
+        config.suppressions.push(Suppression {
+            check: "*".into(),
+            resource: "GET /x".into(),
+            reason: "r".into(),
+            expires: None,
+        });
+        let report = evaluate(&fleet(), &config, run_ctx(today()));
+        // The route-level finding is hidden; the function-level one has no route.
+        assert_eq!(report.findings.len(), 1);
+        assert_eq!(report.findings[0].check, "runtime-deprecated");
+    }
+}

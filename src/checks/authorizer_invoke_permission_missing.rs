@@ -41,3 +41,66 @@ impl Check for AuthorizerInvokePermissionMissing {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AuthorizerInvokePermissionMissing;
+    use crate::checks::testkit::*;
+    use crate::inventory::Lookup;
+
+    const API: &str = "a1b2c3d4e5";
+
+    fn inventory(statement_source: Option<&str>) -> crate::inventory::Inventory {
+        let mut authorizer = target("auth-fn", API);
+        authorizer.policy = match statement_source {
+            Some(source) => Lookup::Found(policy(vec![allow_statement(
+                "auth",
+                &function_arn("auth-fn"),
+                source,
+            )])),
+            None => Lookup::Missing,
+        };
+        scope()
+            .api(
+                api(API, "orders")
+                    .authorizer("au1234", "token-auth", "auth-fn")
+                    .authorized_route("GET", "/orders", "orders-fn", "au1234")
+                    .stage("prod")
+                    .stage("dev"),
+            )
+            .target(target("orders-fn", API))
+            .target(authorizer)
+            .inventory()
+    }
+
+    #[test]
+    fn authorizer_source_arn_has_no_stage_or_path() {
+        let ok = format!("arn:aws:execute-api:us-east-1:123456789012:{API}/authorizers/au1234");
+        assert!(run(&AuthorizerInvokePermissionMissing, &inventory(Some(&ok))).is_empty());
+        let sam = format!("arn:aws:execute-api:us-east-1:123456789012:{API}/authorizers/*");
+        assert!(run(&AuthorizerInvokePermissionMissing, &inventory(Some(&sam))).is_empty());
+
+        // A method-shaped permission does not cover the authorizer.
+        let method = format!("arn:aws:execute-api:us-east-1:123456789012:{API}/*/GET/orders");
+        let findings = run(
+            &AuthorizerInvokePermissionMissing,
+            &inventory(Some(&method)),
+        );
+        let finding = only(&findings);
+        assert_eq!(finding.evidence["reason"], "source-arn-mismatch");
+        assert_eq!(finding.authorizer.as_ref().unwrap().id, "au1234");
+        assert!(finding.route.is_none());
+        assert_eq!(finding.stages, vec!["dev", "prod"]);
+        assert!(finding
+            .remediation
+            .as_deref()
+            .unwrap()
+            .ends_with(&format!("--source-arn {ok}")));
+    }
+
+    #[test]
+    fn missing_policy_is_reported_once_per_authorizer() {
+        let findings = run(&AuthorizerInvokePermissionMissing, &inventory(None));
+        assert_eq!(only(&findings).evidence["reason"], "no-policy");
+    }
+}

@@ -204,3 +204,70 @@ mod tests {
         assert_eq!(named_api("arn:aws:sns:us-east-1:123456789012:topic"), None);
     }
 }
+
+#[cfg(test)]
+mod stale_tests {
+    use super::InvokePermissionStale;
+    use crate::checks::testkit::*;
+    use crate::inventory::Lookup;
+
+    const API: &str = "a1b2c3d4e5";
+
+    fn fleet(listing_failed: bool) -> crate::inventory::Inventory {
+        let f = function_arn("pets-get");
+        let mut t = target("pets-get", API);
+        t.policy = Lookup::Found(policy(vec![
+            allow_statement(
+                "current",
+                &f,
+                &format!("arn:aws:execute-api:us-east-1:123456789012:{API}/*/*"),
+            ),
+            allow_statement(
+                "old",
+                &f,
+                "arn:aws:execute-api:us-east-1:123456789012:zzzz999999/*/GET/pets",
+            ),
+            allow_statement(
+                "other-region",
+                &f,
+                "arn:aws:execute-api:eu-west-1:123456789012:yyyy888888/*/*",
+            ),
+        ]));
+        let mut scope = scope()
+            .api(
+                api(API, "pets")
+                    .route("GET", "/pets", "pets-get")
+                    .stage("prod"),
+            )
+            .target(t)
+            .build();
+        if listing_failed {
+            scope
+                .errors
+                .push(access_denied("apigateway:GetRestApis", "*"));
+        }
+        inventory(vec![scope])
+    }
+
+    #[test]
+    fn statements_naming_deleted_apis_are_stale() {
+        let findings = run(&InvokePermissionStale, &fleet(false));
+        let finding = only(&findings);
+        assert_eq!(finding.evidence["statements"][0]["statement"], "old");
+        assert_eq!(
+            finding.evidence["statements"].as_array().unwrap().len(),
+            1,
+            "regions not audited are not judged"
+        );
+        assert!(finding
+            .remediation
+            .as_deref()
+            .unwrap()
+            .ends_with("--statement-id old"));
+    }
+
+    #[test]
+    fn nothing_is_stale_when_the_api_list_is_incomplete() {
+        assert!(run(&InvokePermissionStale, &fleet(true)).is_empty());
+    }
+}

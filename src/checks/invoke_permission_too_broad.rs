@@ -109,3 +109,70 @@ fn scope_findings(scope: &ScopeInventory) -> Vec<Finding> {
     }
     set.into_findings(|_| {})
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::InvokePermissionTooBroad;
+    use crate::checks::testkit::*;
+    use crate::inventory::Lookup;
+
+    const API: &str = "a1b2c3d4e5";
+
+    fn findings_for(statement: serde_json::Value) -> Vec<crate::report::Finding> {
+        let mut t = target("legacy-fn", API);
+        t.policy = Lookup::Found(policy(vec![statement]));
+        let inventory = scope()
+            .api(
+                api(API, "legacy")
+                    .route("GET", "/x", "legacy-fn")
+                    .stage("prod"),
+            )
+            .target(t)
+            .inventory();
+        run(&InvokePermissionTooBroad, &inventory)
+    }
+
+    #[test]
+    fn statements_without_source_restriction_are_too_broad() {
+        let f = function_arn("legacy-fn");
+        let bare = json!({"Sid": "open", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction", "Resource": f});
+        let findings = findings_for(bare);
+        let finding = only(&findings);
+        assert_eq!(finding.evidence["statements"], json!(["open"]));
+        let remediation = finding.remediation.as_deref().unwrap();
+        let lines: Vec<&str> = remediation.lines().collect();
+        assert!(
+            lines[0].contains("add-permission") && lines[0].contains(&format!("{API}/*")),
+            "{remediation}"
+        );
+        assert!(
+            lines[1].contains("remove-permission") && lines[1].ends_with("--statement-id open"),
+            "{remediation}"
+        );
+
+        let star = json!({"Sid": "public", "Effect": "Allow", "Principal": "*", "Action": "lambda:*", "Resource": f});
+        assert_eq!(findings_for(star).len(), 1);
+        let if_exists = json!({"Sid": "ie", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction", "Resource": f,
+            "Condition": {"ArnLikeIfExists": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:*"}}});
+        assert_eq!(findings_for(if_exists).len(), 1);
+    }
+
+    #[test]
+    fn a_source_arn_or_account_condition_is_enough() {
+        let f = function_arn("legacy-fn");
+        let arn = allow_statement(
+            "scoped",
+            &f,
+            &format!("arn:aws:execute-api:us-east-1:123456789012:{API}/*/*"),
+        );
+        assert!(findings_for(arn).is_empty());
+        let account = json!({"Sid": "acct", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction", "Resource": f,
+            "Condition": {"StringEquals": {"AWS:SourceAccount": "123456789012"}}});
+        assert!(findings_for(account).is_empty());
+    }
+}
