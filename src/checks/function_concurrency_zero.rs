@@ -1,7 +1,11 @@
 //! `function-concurrency-zero`: reserved concurrency 0 stops a function from running at all,
 //! usually left behind by someone "switching the function off" during an incident.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
+
+use crate::arn;
 
 use crate::checks::support::{function_args, run_per_target, ReachedTarget};
 use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
@@ -29,8 +33,8 @@ pub static DOC: CheckDoc = CheckDoc {
           --reserved-concurrent-executions N` if it must stay capped.",
     limits: "Only reserved concurrency is judged: account-level exhaustion, provisioned \
              concurrency and burst throttling are visible in `lambda-error-rate` (Throttles). \
-             Each alias or version a route invokes is reported, though the setting belongs to \
-             the function.",
+             The setting belongs to the function, so one finding names the unqualified function \
+             and lists the routes of every alias and version.",
 };
 
 pub struct FunctionConcurrencyZero;
@@ -41,8 +45,52 @@ impl Check for FunctionConcurrencyZero {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
+        per_function(run_per_target(&DOC, ctx, |t| &t.configuration, judge))
     }
+}
+
+/// Reserved concurrency is one setting of the function, shared by all its versions and
+/// aliases: fold the per-target findings into one per unqualified function, with every route.
+fn per_function(findings: Vec<Finding>) -> Vec<Finding> {
+    let mut by_function: BTreeMap<String, Finding> = BTreeMap::new();
+    for mut finding in findings {
+        if finding.status == Status::Fail {
+            if let Some(arn) = finding
+                .function
+                .as_deref()
+                .and_then(|f| arn::parse_function_arn(f).ok())
+            {
+                finding.function = Some(arn.unqualified().to_string());
+                finding.message = format!(
+                    "{} has reserved concurrency 0, so Lambda throttles every call and clients get 500 \
+                     Internal server error.",
+                    arn.name
+                );
+            }
+        }
+        finding.fingerprint = finding.compute_fingerprint();
+        match by_function.get_mut(&finding.fingerprint) {
+            Some(existing) => {
+                let mut routes: Vec<serde_json::Value> = existing.evidence["routes"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                routes.extend(
+                    finding.evidence["routes"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default(),
+                );
+                routes.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                routes.dedup();
+                existing.evidence["routes"] = serde_json::Value::Array(routes);
+            }
+            None => {
+                by_function.insert(finding.fingerprint.clone(), finding);
+            }
+        }
+    }
+    by_function.into_values().collect()
 }
 
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
@@ -94,9 +142,14 @@ mod tests {
             f.evidence["routes"],
             json!(["a1b2c3 (pets) prod GET /pets"])
         );
+        // The setting is the function's, so the finding names the unqualified function.
         assert!(f
             .message
-            .starts_with("pets-list:live has reserved concurrency 0"));
+            .starts_with("pets-list has reserved concurrency 0"));
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-list").as_str())
+        );
         assert_eq!(
             f.remediation.as_deref(),
             Some("aws lambda delete-function-concurrency --function-name pets-list --region us-east-1")
@@ -142,5 +195,33 @@ mod tests {
             fix.contains(&format!("--function-name {arn} --region us-east-1")),
             "{fix}"
         );
+    }
+}
+
+#[cfg(test)]
+mod per_function_tests {
+    use super::FunctionConcurrencyZero;
+    use crate::checks::testkit::*;
+
+    #[test]
+    fn aliases_of_one_function_make_one_finding() {
+        let zero = |c: &mut crate::inventory::FunctionConfig| c.reserved_concurrency = Some(0);
+        let inventory = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-list:live")
+                    .route("GET", "/beta", "pets-list:beta")
+                    .stage("prod"),
+            )
+            .target(target_with("pets-list:live", "a1b2c3", zero))
+            .target(target_with("pets-list:beta", "a1b2c3", zero))
+            .inventory();
+        let findings = run(&FunctionConcurrencyZero, &inventory);
+        let finding = only(&findings);
+        assert_eq!(
+            finding.function.as_deref(),
+            Some(function_arn("pets-list").as_str())
+        );
+        assert_eq!(finding.evidence["routes"].as_array().unwrap().len(), 2);
     }
 }
