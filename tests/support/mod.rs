@@ -1,6 +1,7 @@
 //! Harness for the end-to-end tests (`tests/e2e_*.rs`, each with `mod support;`): the local AWS
 //! emulator (`emulator`), per-test accounts and SDK configs (here), and a builder that creates
-//! real API Gateway / Lambda / IAM resources through the SDK (`fleet`).
+//! real API Gateway / Lambda / IAM resources through the SDK (`fleet`), and a live audit of a test
+//! account (`audit`).
 //!
 //! Isolation: ministack is multi-tenant — an access key id of 12 digits selects that account — so
 //! every test works in its own fresh account on the one shared server and tests of a binary run
@@ -10,6 +11,7 @@
 // Each integration test is its own crate and uses a different subset of the harness.
 #![allow(dead_code)]
 
+pub mod audit;
 pub mod emulator;
 pub mod fleet;
 pub mod http;
