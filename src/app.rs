@@ -70,6 +70,15 @@ async fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
         None => AuditSource::Live,
     };
     let report = audit::run_audit(&config, source).await?;
+    tracing::info!(
+        run_id = %report.run.id,
+        findings = report.findings.len(),
+        high = report.summary.findings.high,
+        errors = report.summary.errors,
+        suppressed = report.summary.suppressed,
+        duration_ms = report.summary.duration_ms,
+        "audit finished"
+    );
     for notice in &report.notices {
         tracing::warn!(notice = %notice, "notice");
     }

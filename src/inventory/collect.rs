@@ -96,6 +96,7 @@ async fn collect_region(
     base: &SdkConfig,
     region: &str,
 ) -> Result<ScopeInventory, CollectError> {
+    tracing::info!(region, "collecting scope");
     let gate = CallGate::new(&settings.rate_limits);
     // Few attempts for the first call: an unreachable endpoint should fail the run quickly.
     let (account, partition) = identify(&gate, &regional(base, region, 2), region).await?;
@@ -144,6 +145,25 @@ async fn collect_region(
 
     scope.errors.extend(lookup_errors(&scope));
     scope.api_calls = gate.counts();
+    for error in &scope.errors {
+        tracing::warn!(
+            account = %error.account,
+            region = %error.region,
+            operation = %error.operation,
+            resource = %error.resource,
+            code = %error.code,
+            "AWS call failed; the checks it blocks report status error"
+        );
+    }
+    tracing::info!(
+        account = %scope.account,
+        region = %scope.region,
+        apis = scope.apis.len(),
+        targets = scope.targets.len(),
+        errors = scope.errors.len(),
+        calls = scope.api_calls.values().sum::<u64>(),
+        "collected scope"
+    );
     Ok(scope)
 }
 
