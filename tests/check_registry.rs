@@ -24,10 +24,17 @@ fn e2e_sources() -> String {
 #[test]
 fn ids_are_unique_and_kebab_case() {
     let ids = checks::ids();
-    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len(), "duplicate ids in {ids:?}");
+    assert_eq!(
+        ids.iter().collect::<BTreeSet<_>>().len(),
+        ids.len(),
+        "duplicate ids in {ids:?}"
+    );
     for id in ids {
         assert!(
-            id.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+            id.split('-').all(|part| !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
             "`{id}` is not kebab-case"
         );
     }
@@ -38,14 +45,40 @@ fn every_check_has_its_file_docs_unit_tests_and_an_e2e_scenario() {
     let e2e = e2e_sources();
     for check in checks::registry() {
         let doc = check.doc();
-        let file = Path::new(ROOT).join("src/checks").join(format!("{}.rs", doc.id.replace('-', "_")));
-        let source = std::fs::read_to_string(&file)
-            .unwrap_or_else(|_| panic!("{}: expected its declaration in {}", doc.id, file.display()));
-        assert!(source.contains(&format!("id: \"{}\"", doc.id)), "{} is declared in {}", doc.id, file.display());
-        assert!(source.contains("#[cfg(test)]") && source.contains("#[test]"), "{} has unit tests beside it", doc.id);
-        for (part, text) in [("title", doc.title), ("checks", doc.checks), ("why", doc.why), ("fix", doc.fix), ("limits", doc.limits)] {
-            assert!(text.split_whitespace().count() >= 3, "{}: `{part}` is not documented", doc.id);
+        let file = Path::new(ROOT)
+            .join("src/checks")
+            .join(format!("{}.rs", doc.id.replace('-', "_")));
+        let source = std::fs::read_to_string(&file).unwrap_or_else(|_| {
+            panic!("{}: expected its declaration in {}", doc.id, file.display())
+        });
+        assert!(
+            source.contains(&format!("id: \"{}\"", doc.id)),
+            "{} is declared in {}",
+            doc.id,
+            file.display()
+        );
+        assert!(
+            source.contains("#[cfg(test)]") && source.contains("#[test]"),
+            "{} has unit tests beside it",
+            doc.id
+        );
+        for (part, text) in [
+            ("title", doc.title),
+            ("checks", doc.checks),
+            ("why", doc.why),
+            ("fix", doc.fix),
+            ("limits", doc.limits),
+        ] {
+            assert!(
+                text.split_whitespace().count() >= 3,
+                "{}: `{part}` is not documented",
+                doc.id
+            );
         }
-        assert!(e2e.contains(&format!("\"{}\"", doc.id)), "{} has no end-to-end scenario in tests/e2e_*.rs", doc.id);
+        assert!(
+            e2e.contains(&format!("\"{}\"", doc.id)),
+            "{} has no end-to-end scenario in tests/e2e_*.rs",
+            doc.id
+        );
     }
 }

@@ -105,6 +105,18 @@ fn missing_part(scope: &ScopeInventory, function: &FunctionArn) -> &'static str 
     let Some(qualifier) = &function.qualifier else {
         return "function";
     };
+    let is_version = qualifier.bytes().all(|b| b.is_ascii_digit());
+    // Collection reads whether the function exists when only a qualified form of it is a target.
+    match scope
+        .targets
+        .get(&function.to_string())
+        .and_then(|t| t.function_exists)
+    {
+        Some(true) if is_version => return "version",
+        Some(true) => return "alias",
+        Some(false) => return "function",
+        None => {}
+    }
     let unqualified = scope.targets.get(&function.unqualified().to_string());
     match unqualified.map(|t| &t.configuration) {
         Some(Lookup::Found(_)) if qualifier.bytes().all(|b| b.is_ascii_digit()) => "version",

@@ -283,6 +283,7 @@ pub fn target_with(
         qualifier,
         configuration: Lookup::Found(config),
         unqualified_policy: None,
+        function_exists: None,
     }
 }
 

@@ -142,6 +142,7 @@ async fn collect_region(
     )
     .await;
     explain_qualifier_mismatches(&mut lambda_clients, &gate, &mut scope).await;
+    explain_missing_qualifiers(&mut lambda_clients, &gate, &mut scope).await;
 
     scope.errors.extend(lookup_errors(&scope));
     scope.api_calls = gate.counts();
@@ -291,6 +292,7 @@ fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarg
             ..error
         }),
         unqualified_policy: None,
+        function_exists: None,
     }
 }
 
@@ -314,6 +316,48 @@ async fn explain_qualifier_mismatches(
         let policy = collector.policy(&arn.unqualified()).await;
         if let Some(target) = scope.targets.get_mut(&arn.to_string()) {
             target.unqualified_policy = Some(policy);
+        }
+    }
+}
+
+/// For a qualified target that does not exist and whose function is not itself a target, reads
+/// whether the function exists, so the report can tell a missing alias or version (create it)
+/// from a missing function (fix the URI). Healthy targets cost no extra call.
+async fn explain_missing_qualifiers(
+    clients: &mut LambdaClients<'_>,
+    gate: &CallGate,
+    scope: &mut ScopeInventory,
+) {
+    let needed: Vec<FunctionArn> = scope
+        .targets
+        .values()
+        .filter(|t| t.qualifier.is_some() && matches!(t.configuration, Lookup::Missing))
+        .filter_map(|t| crate::arn::parse_function_arn(&t.arn).ok())
+        .filter(|arn| !scope.targets.contains_key(&arn.unqualified().to_string()))
+        .collect();
+    let mut checked: HashMap<String, Option<bool>> = HashMap::new();
+    for arn in needed {
+        let unqualified = arn.unqualified().to_string();
+        if !checked.contains_key(&unqualified) {
+            let client = clients.for_region(&arn.region);
+            let collector = LambdaCollector {
+                client: &client,
+                gate,
+                account: &scope.account,
+                region: &scope.region,
+            };
+            let exists = match collector.function_exists(&arn).await {
+                Lookup::Found(exists) => Some(exists),
+                Lookup::Missing => Some(false),
+                Lookup::Failed(error) => {
+                    scope.errors.push(error);
+                    None
+                }
+            };
+            checked.insert(unqualified.clone(), exists);
+        }
+        if let Some(target) = scope.targets.get_mut(&arn.to_string()) {
+            target.function_exists = checked[&unqualified];
         }
     }
 }

@@ -36,6 +36,17 @@ impl LambdaCollector<'_> {
             configuration,
             policy,
             unqualified_policy: None,
+            function_exists: None,
+        }
+    }
+
+    /// Whether the unqualified function exists (`GetFunction` without qualifier). Used only to
+    /// explain a qualified target that does not exist.
+    pub async fn function_exists(&self, arn: &FunctionArn) -> Lookup<bool> {
+        match self.function(&arn.unqualified()).await {
+            Lookup::Found(_) => Lookup::Found(true),
+            Lookup::Missing => Lookup::Found(false),
+            Lookup::Failed(error) => Lookup::Failed(error),
         }
     }
 

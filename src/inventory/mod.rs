@@ -169,6 +169,10 @@ pub struct LambdaTarget {
     /// other form (unqualified for an alias, and so on) was read to explain why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unqualified_policy: Option<Lookup<ResourcePolicy>>,
+    /// Set when this is a qualified target that does not exist: whether the function itself
+    /// exists, so the report can say "alias missing" rather than "function missing".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_exists: Option<bool>,
 }
 
 /// The configuration fields the checks need, copied from `GetFunction`. Environment variables
