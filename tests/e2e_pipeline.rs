@@ -269,11 +269,8 @@ fn binary(account: &str, args: &[&str]) -> Output {
         .env("AWS_SECRET_ACCESS_KEY", "test-secret")
         .env("AWS_REGION", REGION)
         // Keep the machine's own AWS files and the instance metadata service out of the test.
-        .env("AWS_CONFIG_FILE", "/nonexistent/apigw-auditor-e2e")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/apigw-auditor-e2e",
-        )
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("the binary runs")
