@@ -774,7 +774,7 @@ async fn handler_invalid_for_python_and_node() {
     assert_eq!(
         remediation(py),
         "aws lambda update-function-configuration --function-name py-bad --region us-east-1 \
-         --handler lambda_function.lambda_handler"
+         --handler MODULE.FUNCTION"
     );
 
     let node = of(&node_bad);
@@ -788,7 +788,7 @@ async fn handler_invalid_for_python_and_node() {
     assert_eq!(
         remediation(node),
         "aws lambda update-function-configuration --function-name node-bad \
-         --region us-east-1 --handler index.handler"
+         --region us-east-1 --handler FILE.EXPORT"
     );
 }
 

@@ -162,12 +162,13 @@ fn needs_handler(runtime: &str) -> bool {
         .any(|family| runtime.starts_with(family))
 }
 
-/// What to put in `--handler`, shaped for the runtime.
+/// What to put in `--handler`, shaped for the runtime. Placeholders, not guesses: without the
+/// package the auditor cannot know the module or export names.
 fn handler_shape(runtime: &str) -> &'static str {
     match runtime {
-        r if r.starts_with("python") => "lambda_function.lambda_handler",
-        r if r.starts_with("nodejs") => "index.handler",
-        r if r.starts_with("ruby") => "lambda_function.lambda_handler",
+        r if r.starts_with("python") => "MODULE.FUNCTION",
+        r if r.starts_with("nodejs") => "FILE.EXPORT",
+        r if r.starts_with("ruby") => "FILE.METHOD",
         r if r.starts_with("java") => "PACKAGE.CLASS::handleRequest",
         r if r.starts_with("dotnet") => "ASSEMBLY::NAMESPACE.CLASS::METHOD",
         _ => "EXECUTABLE_NAME",
@@ -311,7 +312,7 @@ mod tests {
         assert!(
             fix.starts_with(
                 "aws lambda update-function-configuration --function-name pets-get \
-                 --region us-east-1 --handler lambda_function.lambda_handler &&"
+                 --region us-east-1 --handler MODULE.FUNCTION &&"
             ),
             "{fix}"
         );

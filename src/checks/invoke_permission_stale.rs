@@ -4,9 +4,10 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::arn;
-use crate::checks::{base_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind};
-use crate::inventory::{Inventory, ScopeInventory};
+use crate::checks::{
+    base_finding, error_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind,
+};
+use crate::inventory::{Inventory, Lookup, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
 
 pub static DOC: CheckDoc = CheckDoc {
@@ -119,12 +120,21 @@ fn source_arns(statement: &serde_json::Value) -> Vec<String> {
 fn scope_findings(inventory: &Inventory, scope: &ScopeInventory) -> Vec<Finding> {
     let KnownApis { complete, apis } = known_apis(inventory);
     let mut set = FindingSet::default();
-    for target in scope.targets.values() {
-        let Some(policy) = target.policy.found() else {
+    for reached in support::reached_targets(scope) {
+        let target = reached.target;
+        let Some(function) = reached.arn.clone() else {
             continue;
         };
-        let Ok(function) = arn::parse_function_arn(&target.arn) else {
-            continue;
+        let policy = match &target.policy {
+            Lookup::Found(policy) => policy,
+            Lookup::Missing => continue,
+            Lookup::Failed(error) => {
+                set.add(Finding {
+                    function: Some(target.arn.clone()),
+                    ..error_finding(&DOC, scope, error, &reached.short())
+                });
+                continue;
+            }
         };
         let mut stale: Vec<(String, String)> = Vec::new();
         for (index, statement) in policy.statements().into_iter().enumerate() {

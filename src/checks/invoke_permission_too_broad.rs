@@ -3,11 +3,15 @@
 
 use serde_json::json;
 
-use crate::checks::{base_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind};
-use crate::inventory::ScopeInventory;
+use crate::arn::FunctionArn;
+use crate::checks::{
+    base_finding, error_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind,
+};
+use crate::inventory::{Lookup, ResourcePolicy, ScopeInventory};
 use crate::invoke;
-use crate::policy::{self, Effect};
+use crate::policy::{self, Decision, Effect, StatementOutcome};
 use crate::report::{Finding, Severity, Status};
+use crate::routes;
 
 pub static DOC: CheckDoc = CheckDoc {
     id: "invoke-permission-too-broad",
@@ -50,17 +54,31 @@ fn scope_findings(scope: &ScopeInventory) -> Vec<Finding> {
     let mut set = FindingSet::default();
     for reached in support::reached_targets(scope) {
         let target = reached.target;
-        let (Some(policy), Some(function)) = (target.policy.found(), reached.arn.as_ref()) else {
+        let Some(function) = reached.arn.as_ref() else {
             continue;
+        };
+        let policy = match &target.policy {
+            Lookup::Found(policy) => policy,
+            Lookup::Missing => continue,
+            Lookup::Failed(error) => {
+                set.add(Finding {
+                    function: Some(target.arn.clone()),
+                    ..error_finding(&DOC, scope, error, &reached.short())
+                });
+                continue;
+            }
         };
         // A request with no source keys at all: what any API in any account would send.
         let mut request = invoke::request(&target.arn, "", "");
         request.context.clear();
         let evaluation = policy::evaluate_resource_policy(&policy.document, &request);
-        let broad: Vec<String> = evaluation
+        let broad_statements: Vec<&StatementOutcome> = evaluation
             .statements
             .iter()
             .filter(|s| s.effect == Effect::Allow && s.applies)
+            .collect();
+        let broad: Vec<String> = broad_statements
+            .iter()
             .map(|s| {
                 s.sid
                     .clone()
@@ -77,21 +95,17 @@ fn scope_findings(scope: &ScopeInventory) -> Vec<Finding> {
             reached.short(),
             broad.join(", ")
         );
-        // Add the narrow permissions first so no route loses access, then remove the broad ones.
-        let mut api_ids: Vec<&str> = reached
-            .invokers
-            .iter()
-            .map(|(api, _)| api.as_str())
-            .collect();
-        api_ids.dedup();
-        let mut commands: Vec<String> = api_ids
+        // Add a narrow permission first for every API that would lose access once the broad
+        // statements are gone (none when a scoped statement already covers it), then remove them.
+        let broad_indices: Vec<usize> = broad_statements.iter().map(|s| s.index).collect();
+        let mut commands: Vec<String> = apis_losing_access(scope, function, policy, &broad_indices)
             .into_iter()
             .map(|api_id| {
                 let source = format!(
                     "arn:{}:execute-api:{}:{}:{}/*",
                     function.partition, function.region, scope.account, api_id
                 );
-                support::add_permission(scope, function, api_id, &source)
+                support::add_permission(scope, function, &api_id, &source)
             })
             .collect();
         commands.extend(
@@ -162,6 +176,56 @@ mod tests {
     }
 
     #[test]
+    fn no_new_permission_when_a_scoped_statement_already_covers_the_api() {
+        let f = function_arn("legacy-fn");
+        let bare = json!({"Sid": "open", "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction", "Resource": f});
+        let scoped = allow_statement(
+            "scoped",
+            &f,
+            &format!("arn:aws:execute-api:us-east-1:123456789012:{API}/*/*"),
+        );
+        let mut t = target("legacy-fn", API);
+        t.policy = Lookup::Found(policy(vec![bare, scoped]));
+        let inventory = scope()
+            .api(
+                api(API, "legacy")
+                    .route("GET", "/x", "legacy-fn")
+                    .stage("prod"),
+            )
+            .target(t)
+            .inventory();
+        let findings = run(&InvokePermissionTooBroad, &inventory);
+        let remediation = only(&findings).remediation.clone().unwrap();
+        assert!(!remediation.contains("add-permission"), "{remediation}");
+        assert!(
+            remediation.ends_with("--statement-id open"),
+            "{remediation}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_policy_is_an_error_not_a_pass() {
+        let mut t = target("legacy-fn", API);
+        t.policy = Lookup::Failed(access_denied("lambda:GetPolicy", &t.arn));
+        let inventory = scope()
+            .api(
+                api(API, "legacy")
+                    .route("GET", "/x", "legacy-fn")
+                    .stage("prod"),
+            )
+            .target(t)
+            .inventory();
+        let findings = run(&InvokePermissionTooBroad, &inventory);
+        let finding = only(&findings);
+        assert_eq!(finding.status, crate::report::Status::Error);
+        assert_eq!(
+            finding.function.as_deref(),
+            Some(function_arn("legacy-fn").as_str())
+        );
+    }
+
+    #[test]
     fn a_source_arn_or_account_condition_is_enough() {
         let f = function_arn("legacy-fn");
         let arn = allow_statement(
@@ -175,4 +239,39 @@ mod tests {
             "Condition": {"StringEquals": {"AWS:SourceAccount": "123456789012"}}});
         assert!(findings_for(account).is_empty());
     }
+}
+
+/// The APIs with a route to `function` that the policy would no longer allow once the
+/// statements at `removed` are deleted, in order.
+fn apis_losing_access(
+    scope: &ScopeInventory,
+    function: &FunctionArn,
+    policy: &ResourcePolicy,
+    removed: &[usize],
+) -> Vec<String> {
+    let kept: Vec<serde_json::Value> = policy
+        .statements()
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| !removed.contains(index))
+        .map(|(_, statement)| statement.clone())
+        .collect();
+    let narrowed = json!({"Version": "2012-10-17", "Statement": kept});
+    let mut apis: Vec<String> = Vec::new();
+    for route in routes::scope_route_targets(scope) {
+        if route.credentials.is_some() || route.resolved.as_ref().ok() != Some(function) {
+            continue;
+        }
+        let request = invoke::request(
+            &function.to_string(),
+            &route.source_arn(scope, function),
+            &scope.account,
+        );
+        let allowed =
+            policy::evaluate_resource_policy(&narrowed, &request).decision == Decision::Allow;
+        if !allowed && !apis.contains(&route.api.id) {
+            apis.push(route.api.id.clone());
+        }
+    }
+    apis
 }
