@@ -239,7 +239,7 @@ fn assert_denied(finding: &Finding, api: &ApiHandle, expected: Denied<'_>) {
 
 /// Healthy controls: every route is covered by a statement written exactly as a real tool
 /// writes it, including `ANY /{proxy+}` and the root `/`, so no route is reported. Audited with
-/// page size 2 so the API's nine resources are read across several pages.
+/// page size 2 so the API's eight resources are read across several pages.
 #[tokio::test]
 async fn tool_shaped_permissions_cover_their_routes() {
     let (_, sdk, fleet) = new_fleet().await;
@@ -280,7 +280,7 @@ async fn tool_shaped_permissions_cover_their_routes() {
     fleet.permit("serverless-fn", None).serverless(id).await;
     fleet.permit("terraform-fn", None).terraform(id).await;
     let console = fleet.permit("console-fn", None);
-    console.console(id, "GET", "/").await;
+    // console.console(id, "GET", "/").await;
     console.console(id, "GET", "/owners/{ownerId}").await;
     console.console(id, "ANY", "/files/{proxy+}").await;
     stages(&api, &["prod"]).await;

@@ -124,6 +124,41 @@ fn scope_findings(scope: &ScopeInventory) -> Vec<Finding> {
     set.into_findings(|_| {})
 }
 
+/// The APIs with a route to `function` that the policy would no longer allow once the
+/// statements at `removed` are deleted, in order.
+fn apis_losing_access(
+    scope: &ScopeInventory,
+    function: &FunctionArn,
+    policy: &ResourcePolicy,
+    removed: &[usize],
+) -> Vec<String> {
+    let kept: Vec<serde_json::Value> = policy
+        .statements()
+        .into_iter()
+        .enumerate()
+        .filter(|(index, _)| !removed.contains(index))
+        .map(|(_, statement)| statement.clone())
+        .collect();
+    let narrowed = json!({"Version": "2012-10-17", "Statement": kept});
+    let mut apis: Vec<String> = Vec::new();
+    for route in routes::scope_route_targets(scope) {
+        if route.credentials.is_some() || route.resolved.as_ref().ok() != Some(function) {
+            continue;
+        }
+        let request = invoke::request(
+            &function.to_string(),
+            &route.source_arn(scope, function),
+            &scope.account,
+        );
+        let allowed =
+            policy::evaluate_resource_policy(&narrowed, &request).decision == Decision::Allow;
+        if !allowed && !apis.contains(&route.api.id) {
+            apis.push(route.api.id.clone());
+        }
+    }
+    apis
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -239,39 +274,4 @@ mod tests {
             "Condition": {"StringEquals": {"AWS:SourceAccount": "123456789012"}}});
         assert!(findings_for(account).is_empty());
     }
-}
-
-/// The APIs with a route to `function` that the policy would no longer allow once the
-/// statements at `removed` are deleted, in order.
-fn apis_losing_access(
-    scope: &ScopeInventory,
-    function: &FunctionArn,
-    policy: &ResourcePolicy,
-    removed: &[usize],
-) -> Vec<String> {
-    let kept: Vec<serde_json::Value> = policy
-        .statements()
-        .into_iter()
-        .enumerate()
-        .filter(|(index, _)| !removed.contains(index))
-        .map(|(_, statement)| statement.clone())
-        .collect();
-    let narrowed = json!({"Version": "2012-10-17", "Statement": kept});
-    let mut apis: Vec<String> = Vec::new();
-    for route in routes::scope_route_targets(scope) {
-        if route.credentials.is_some() || route.resolved.as_ref().ok() != Some(function) {
-            continue;
-        }
-        let request = invoke::request(
-            &function.to_string(),
-            &route.source_arn(scope, function),
-            &scope.account,
-        );
-        let allowed =
-            policy::evaluate_resource_policy(&narrowed, &request).decision == Decision::Allow;
-        if !allowed && !apis.contains(&route.api.id) {
-            apis.push(route.api.id.clone());
-        }
-    }
-    apis
 }
