@@ -47,6 +47,14 @@ pub struct StatementNote {
     pub mismatches: Vec<String>,
 }
 
+/// Another form of the function (unqualified, or another alias or version) whose policy would
+/// let the route in, and the statements that would.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllowedOn {
+    pub arn: String,
+    pub statements: Vec<StatementNote>,
+}
+
 /// The outcome of judging one route against one target.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Judgement {
@@ -54,8 +62,9 @@ pub enum Judgement {
     Denied {
         reason: DenyReason,
         statements: Vec<StatementNote>,
-        /// For `qualifier-mismatch`: the ARN whose policy would have let the route in.
-        allowed_on: Option<String>,
+        /// For `qualifier-mismatch`: the other form of the function whose policy would have let
+        /// the route in.
+        allowed_on: Option<AllowedOn>,
     },
     /// The policy could not be read.
     Unknown(CollectionError),
@@ -89,11 +98,14 @@ pub fn judge(scope: &ScopeInventory, target: &LambdaTarget, source_arn: &str) ->
         }
     };
     if reason != DenyReason::ExplicitDeny {
-        if let Some(other) = other_form_allowing(scope, target, source_arn) {
+        if let Some((other, allowing)) = other_form_allowing(scope, target, source_arn) {
             return Judgement::Denied {
                 reason: DenyReason::QualifierMismatch,
                 statements,
-                allowed_on: Some(other),
+                allowed_on: Some(AllowedOn {
+                    arn: other,
+                    statements: allowing,
+                }),
             };
         }
     }
@@ -197,12 +209,12 @@ fn note(statement: &StatementOutcome) -> StatementNote {
 }
 
 /// The ARN of another form of the same function whose collected policy would let this source
-/// ARN in, had the integration named that form instead.
+/// ARN in, had the integration named that form instead, with the statements that allow it.
 fn other_form_allowing(
     scope: &ScopeInventory,
     target: &LambdaTarget,
     source_arn: &str,
-) -> Option<String> {
+) -> Option<(String, Vec<StatementNote>)> {
     let this = arn::parse_function_arn(&target.arn).ok()?;
     let mut others: Vec<(String, &ResourcePolicy)> = Vec::new();
     if let Some(Lookup::Found(policy)) = &target.unqualified_policy {
@@ -226,7 +238,10 @@ fn other_form_allowing(
             &policy.document,
             &request(&other_arn, source_arn, &scope.account),
         );
-        (evaluation.decision == Decision::Allow).then_some(other_arn)
+        (evaluation.decision == Decision::Allow).then(|| {
+            let allowing = evaluation.deciding_statements().map(note).collect();
+            (other_arn, allowing)
+        })
     })
 }
 

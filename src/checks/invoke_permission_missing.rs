@@ -232,6 +232,11 @@ mod tests {
         let finding = only(&findings);
         assert_eq!(finding.evidence["reason"], "qualifier-mismatch");
         assert_eq!(finding.evidence["allowed_on"], function_arn("pets-get"));
+        // The statement on the unqualified function that would let the route in is named.
+        assert_eq!(
+            finding.evidence["allowed_by"][0]["statement"],
+            format!("apigw-{API}")
+        );
         assert!(finding
             .remediation
             .as_deref()

@@ -77,7 +77,8 @@ pub fn permission_findings(
                     "reason": reason,
                     "source_arns": [source_arn],
                     "statements": statements,
-                    "allowed_on": allowed_on,
+                    "allowed_on": allowed_on.as_ref().map(|a| &a.arn),
+                    "allowed_by": allowed_on.as_ref().map(|a| &a.statements),
                     "principal": invoke::APIGATEWAY_PRINCIPAL,
                     "api_account": scope.account,
                 });
