@@ -34,11 +34,7 @@ impl Check for AuthorizerInvokePermissionMissing {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        ctx.inventory
-            .scopes
-            .iter()
-            .flat_map(|scope| permission_findings(&DOC, scope, true))
-            .collect()
+        permission_findings(&DOC, ctx, true)
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
+use crate::checks::invoke_permission_stale::{named_api, source_arns, stale_statements, KnownApis};
 use crate::checks::support::{function_args, qualifier_arg, run_per_target, sh, ReachedTarget};
 use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::ResourcePolicy;
@@ -47,18 +48,19 @@ impl Check for FunctionPolicyNearSizeLimit {
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
         let threshold = usize::from(ctx.settings.policy_size_threshold_percent);
+        let known = KnownApis::of(ctx.inventory);
         run_per_target(
             &DOC,
             ctx,
             |t| &t.policy,
-            |reached, policy| judge(reached, policy, threshold),
+            |reached, policy| judge(reached, policy, threshold, &known),
         )
     }
 }
 
 /// The API id a statement's `aws:SourceArn` names, with its account and region, when the
 /// statement lets API Gateway invoke.
-fn statement_api(statement: &Value) -> Option<(String, String, String)> {
+fn statement_api(statement: &Value) -> Option<(String, String)> {
     let service = &statement["Principal"]["Service"];
     let for_apigateway = match service {
         Value::String(s) => s == "apigateway.amazonaws.com",
@@ -68,28 +70,16 @@ fn statement_api(statement: &Value) -> Option<(String, String, String)> {
     if !for_apigateway {
         return None;
     }
-    let conditions = statement["Condition"].as_object()?;
-    let source = conditions
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|keys| keys.iter())
-        .find(|(key, _)| key.eq_ignore_ascii_case("aws:SourceArn"))
-        .and_then(|(_, value)| value.as_str())?;
-    let parts: Vec<&str> = source.splitn(6, ':').collect();
-    let [_, _, "execute-api", region, account, resource] = parts.as_slice() else {
-        return None;
-    };
-    let api = resource.split('/').next().unwrap_or_default();
-    if api.is_empty() || api.contains(['*', '?']) {
-        return None;
-    }
-    Some((api.to_string(), account.to_string(), region.to_string()))
+    let source = source_arns(statement).into_iter().next()?;
+    let (account, _region, api) = named_api(&source)?;
+    Some((api, account))
 }
 
 fn judge(
     reached: &ReachedTarget<'_>,
     policy: &ResourcePolicy,
     threshold: usize,
+    known: &KnownApis,
 ) -> Option<Finding> {
     if policy.size_bytes * 100 <= threshold * POLICY_LIMIT_BYTES {
         return None;
@@ -102,11 +92,6 @@ fn judge(
         .iter()
         .map(|(api, _)| api.as_str())
         .collect();
-    // A deleted API can only be told apart from an unread one when the API list was read.
-    let apis_complete = !scope
-        .errors
-        .iter()
-        .any(|e| e.operation == "apigateway:GetRestApis");
     // One wildcard statement per invoking API (and per API whose authorizer invokes).
     let wanted: Vec<(String, String)> = reached
         .invokers
@@ -123,10 +108,16 @@ fn judge(
         .iter()
         .filter_map(|s| s["Sid"].as_str())
         .collect();
+    // The same judgement as invoke-permission-stale, so the two findings name the same statements.
+    let stale_pairs = stale_statements(known, policy);
+    let stale: Vec<&str> = stale_pairs
+        .iter()
+        .map(|(sid, _)| sid.as_str())
+        .filter(|sid| !sid.starts_with('#'))
+        .collect();
     let mut redundant = Vec::new();
-    let mut stale = Vec::new();
     for statement in &statements {
-        let (Some(sid), Some((api, account, region))) =
+        let (Some(sid), Some((api, account))) =
             (statement["Sid"].as_str(), statement_api(statement))
         else {
             continue;
@@ -137,9 +128,6 @@ fn judge(
         }
         if invoking.contains(api.as_str()) {
             redundant.push(sid);
-        } else if apis_complete && region == scope.region && !scope.apis.iter().any(|a| a.id == api)
-        {
-            stale.push(sid);
         }
     }
     let message = format!(

@@ -3,14 +3,11 @@
 
 use serde_json::json;
 
-use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, sh};
-use crate::checks::{
-    blocked_api_findings, route_finding, stages_phrase, Check, CheckDoc, Context, FindingSet,
-    ResourceKind,
-};
+use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
+use crate::checks::{route_finding, stages_phrase, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::ScopeInventory;
 use crate::report::{Finding, Severity, Status};
-use crate::routes::{self, Invoker};
+use crate::routes::Invoker;
 
 pub static DOC: CheckDoc = CheckDoc {
     id: "integration-http-method-not-post",
@@ -46,37 +43,35 @@ impl Check for IntegrationHttpMethodNotPost {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            findings.extend(blocked_api_findings(&DOC, scope));
-            let mut set = FindingSet::default();
-            for route in routes::scope_route_targets(scope) {
+        run_per_route(
+            &DOC,
+            ctx,
+            |scope, route| {
                 let Invoker::Method {
                     path, integration, ..
                 } = &route.invoker
                 else {
-                    continue;
+                    return None;
                 };
                 // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
                 let Some(verb) = integration.http_method.as_deref() else {
-                    continue;
+                    return None;
                 };
                 if verb.eq_ignore_ascii_case("POST") {
-                    continue;
+                    return None;
                 }
                 let function = route.resolved.as_ref().ok().map(|f| f.to_string());
                 let mut finding =
-                    route_finding(&DOC, scope, &route, Status::Fail, function, String::new());
+                    route_finding(&DOC, scope, route, Status::Fail, function, String::new());
                 finding.evidence = json!({
                     "integration_http_method": verb,
                     "uri": route.uri,
                     "resource_id": resource_id(route.api, path),
                 });
-                set.add(finding);
-            }
-            findings.extend(set.into_findings(|f| finish(scope, f)));
-        }
-        findings
+                Some(finding)
+            },
+            |scope, f| finish(scope, f),
+        )
     }
 }
 

@@ -6,15 +6,15 @@ use serde_json::json;
 
 use crate::arn::{self, FunctionArn};
 use crate::checks::support::{
-    find_api, finding_subject, redeploy, resource_id, route_error, sh, short_function,
+    find_api, finding_subject, redeploy, resource_id, route_error, run_per_route, sh,
+    short_function,
 };
 use crate::checks::{
-    blocked_api_findings, route_finding, stages_phrase, target_of, Check, CheckDoc, Context,
-    FindingSet, ResourceKind,
+    route_finding, stages_phrase, target_of, Check, CheckDoc, Context, ResourceKind,
 };
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
-use crate::routes::{self, Invoker};
+use crate::routes::Invoker;
 
 pub static DOC: CheckDoc = CheckDoc {
     id: "integration-target-missing",
@@ -53,19 +53,16 @@ impl Check for IntegrationTargetMissing {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            findings.extend(blocked_api_findings(&DOC, scope));
-            let mut set = FindingSet::default();
-            for route in routes::scope_route_targets(scope) {
-                let Some(target) = target_of(scope, &route) else {
-                    continue;
+        run_per_route(
+            &DOC,
+            ctx,
+            |scope, route| {
+                let Some(target) = target_of(scope, route) else {
+                    return None;
                 };
                 match &target.configuration {
-                    Lookup::Found(_) => {}
-                    Lookup::Failed(error) => {
-                        set.add(route_error(&DOC, scope, &route, target, error));
-                    }
+                    Lookup::Found(_) => None,
+                    Lookup::Failed(error) => Some(route_error(&DOC, scope, route, target, error)),
                     Lookup::Missing => {
                         let missing = match route.resolved.as_ref() {
                             Ok(function) => missing_part(scope, function),
@@ -78,7 +75,7 @@ impl Check for IntegrationTargetMissing {
                         let mut finding = route_finding(
                             &DOC,
                             scope,
-                            &route,
+                            route,
                             Status::Fail,
                             Some(target.arn.clone()),
                             String::new(),
@@ -90,13 +87,12 @@ impl Check for IntegrationTargetMissing {
                             "stage_variables_used": arn::stage_variable_names(route.uri)
                                 .unwrap_or_default(),
                         });
-                        set.add(finding);
+                        Some(finding)
                     }
                 }
-            }
-            findings.extend(set.into_findings(|f| finish(scope, f)));
-        }
-        findings
+            },
+            |scope, f| finish(scope, f),
+        )
     }
 }
 

@@ -42,11 +42,7 @@ impl Check for InvokePermissionMissing {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        ctx.inventory
-            .scopes
-            .iter()
-            .flat_map(|scope| permission_findings(&DOC, scope, false))
-            .collect()
+        permission_findings(&DOC, ctx, false)
     }
 }
 

@@ -4,10 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::checks::{
-    base_finding, error_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind,
-};
-use crate::inventory::{Inventory, Lookup, ScopeInventory};
+use crate::checks::support::{self, ReachedTarget};
+use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::{Inventory, ResourcePolicy};
 use crate::report::{Finding, Severity, Status};
 
 pub static DOC: CheckDoc = CheckDoc {
@@ -36,42 +35,77 @@ impl Check for InvokePermissionStale {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        ctx.inventory
-            .scopes
-            .iter()
-            .flat_map(|scope| scope_findings(ctx.inventory, scope))
-            .collect()
+        let known = KnownApis::of(ctx.inventory);
+        support::run_per_target(
+            &DOC,
+            ctx,
+            |t| &t.policy,
+            |reached, policy| judge(&known, reached, policy),
+        )
     }
 }
 
 /// What the audit knows about which APIs exist.
-struct KnownApis {
+pub struct KnownApis {
     /// (account, region) pairs whose API list was read completely.
     complete: BTreeSet<(String, String)>,
     /// (account, region, API id) of every API seen.
     apis: BTreeSet<(String, String, String)>,
 }
 
-fn known_apis(inventory: &Inventory) -> KnownApis {
-    let mut complete = BTreeSet::new();
-    let mut apis = BTreeSet::new();
-    for scope in &inventory.scopes {
-        let listing_failed = scope
-            .errors
-            .iter()
-            .any(|e| e.operation == "apigateway:GetRestApis");
-        if !listing_failed {
-            complete.insert((scope.account.clone(), scope.region.clone()));
+impl KnownApis {
+    pub fn of(inventory: &Inventory) -> KnownApis {
+        let mut complete = BTreeSet::new();
+        let mut apis = BTreeSet::new();
+        for scope in &inventory.scopes {
+            let listing_failed = scope
+                .errors
+                .iter()
+                .any(|e| e.operation == "apigateway:GetRestApis");
+            if !listing_failed {
+                complete.insert((scope.account.clone(), scope.region.clone()));
+            }
+            for api in &scope.apis {
+                apis.insert((scope.account.clone(), scope.region.clone(), api.id.clone()));
+            }
         }
-        for api in &scope.apis {
-            apis.insert((scope.account.clone(), scope.region.clone(), api.id.clone()));
+        KnownApis { complete, apis }
+    }
+
+    /// True when `source_arn` names, with a literal id, an API in a fully listed account and
+    /// region where no API has that id.
+    fn names_a_deleted_api(&self, source_arn: &str) -> bool {
+        let Some((account, region, api_id)) = named_api(source_arn) else {
+            return false;
+        };
+        self.complete.contains(&(account.clone(), region.clone()))
+            && !self.apis.contains(&(account, region, api_id))
+    }
+}
+
+/// The statements of `policy` whose aws:SourceArn names an API that no longer exists, as
+/// `(statement id or #index, source ARN)`.
+pub fn stale_statements(known: &KnownApis, policy: &ResourcePolicy) -> Vec<(String, String)> {
+    let mut stale: Vec<(String, String)> = Vec::new();
+    for (index, statement) in policy.statements().into_iter().enumerate() {
+        let sid = statement
+            .get("Sid")
+            .and_then(|s| s.as_str())
+            .filter(|s| !s.is_empty());
+        let sid = sid
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("#{index}"));
+        for source in source_arns(statement) {
+            if known.names_a_deleted_api(&source) && !stale.iter().any(|(s, _)| *s == sid) {
+                stale.push((sid.clone(), source));
+            }
         }
     }
-    KnownApis { complete, apis }
+    stale
 }
 
 /// `(account, region, api id)` of an execute-api ARN with a literal API id.
-fn named_api(source_arn: &str) -> Option<(String, String, String)> {
+pub(crate) fn named_api(source_arn: &str) -> Option<(String, String, String)> {
     let mut parts = source_arn.splitn(6, ':');
     let (Some("arn"), Some(_), Some("execute-api"), Some(region), Some(account), Some(resource)) = (
         parts.next(),
@@ -95,7 +129,7 @@ fn named_api(source_arn: &str) -> Option<(String, String, String)> {
 }
 
 /// Every aws:SourceArn value of a statement's conditions, whatever the operator.
-fn source_arns(statement: &serde_json::Value) -> Vec<String> {
+pub(crate) fn source_arns(statement: &serde_json::Value) -> Vec<String> {
     let mut values = Vec::new();
     let Some(conditions) = statement.get("Condition").and_then(|c| c.as_object()) else {
         return values;
@@ -117,80 +151,44 @@ fn source_arns(statement: &serde_json::Value) -> Vec<String> {
     values
 }
 
-fn scope_findings(inventory: &Inventory, scope: &ScopeInventory) -> Vec<Finding> {
-    let KnownApis { complete, apis } = known_apis(inventory);
-    let mut set = FindingSet::default();
-    for reached in support::reached_targets(scope) {
-        let target = reached.target;
-        let Some(function) = reached.arn.clone() else {
-            continue;
-        };
-        let policy = match &target.policy {
-            Lookup::Found(policy) => policy,
-            Lookup::Missing => continue,
-            Lookup::Failed(error) => {
-                set.add(Finding {
-                    function: Some(target.arn.clone()),
-                    ..error_finding(&DOC, scope, error, &reached.short())
-                });
-                continue;
-            }
-        };
-        let mut stale: Vec<(String, String)> = Vec::new();
-        for (index, statement) in policy.statements().into_iter().enumerate() {
-            let sid = statement
-                .get("Sid")
-                .and_then(|s| s.as_str())
-                .filter(|s| !s.is_empty());
-            let sid = sid
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("#{index}"));
-            for source in source_arns(statement) {
-                let Some((account, region, api_id)) = named_api(&source) else {
-                    continue;
-                };
-                let judged = complete.contains(&(account.clone(), region.clone()));
-                if judged
-                    && !apis.contains(&(account, region, api_id))
-                    && !stale.iter().any(|(s, _)| *s == sid)
-                {
-                    stale.push((sid.clone(), source));
-                }
-            }
-        }
-        if stale.is_empty() {
-            continue;
-        }
-        let message = format!(
-            "{} of {} name{} an API that no longer exists ({})",
-            if stale.len() == 1 {
-                "A permission statement"
-            } else {
-                "Permission statements"
-            },
-            function.short(),
-            if stale.len() == 1 { "s" } else { "" },
-            stale
-                .iter()
-                .map(|(sid, _)| sid.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let commands: Vec<String> = stale
-            .iter()
-            .filter(|(sid, _)| !sid.starts_with('#'))
-            .map(|(sid, _)| support::remove_permission(scope, &function, sid))
-            .collect();
-        set.add(Finding {
-            function: Some(target.arn.clone()),
-            evidence: json!({
-                "statements": stale.iter().map(|(sid, arn)| json!({"statement": sid, "source_arn": arn})).collect::<Vec<_>>(),
-            }),
-            remediation: Some(commands.join("\n")),
-            ..base_finding(&DOC, scope, Status::Fail, message)
-        });
+fn judge(
+    known: &KnownApis,
+    reached: &ReachedTarget<'_>,
+    policy: &ResourcePolicy,
+) -> Option<Finding> {
+    let scope = reached.scope;
+    let function = reached.arn.clone()?;
+    let stale = stale_statements(known, policy);
+    if stale.is_empty() {
+        return None;
     }
-    set.into_findings(|_| {})
+    let message = format!(
+        "{} of {} name{} an API that no longer exists ({})",
+        if stale.len() == 1 {
+            "A permission statement"
+        } else {
+            "Permission statements"
+        },
+        function.short(),
+        if stale.len() == 1 { "s" } else { "" },
+        stale
+            .iter()
+            .map(|(sid, _)| sid.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let commands: Vec<String> = stale
+        .iter()
+        .filter(|(sid, _)| !sid.starts_with('#'))
+        .map(|(sid, _)| support::remove_permission(scope, &function, sid))
+        .collect();
+    Some(Finding {
+        evidence: json!({
+            "statements": stale.iter().map(|(sid, arn)| json!({"statement": sid, "source_arn": arn})).collect::<Vec<_>>(),
+        }),
+        remediation: Some(commands.join("\n")),
+        ..base_finding(&DOC, scope, Status::Fail, message)
+    })
 }
 
 #[cfg(test)]

@@ -4,10 +4,9 @@
 use serde_json::json;
 
 use crate::arn::FunctionArn;
-use crate::checks::{
-    base_finding, error_finding, support, Check, CheckDoc, Context, FindingSet, ResourceKind,
-};
-use crate::inventory::{Lookup, ResourcePolicy, ScopeInventory};
+use crate::checks::support::ReachedTarget;
+use crate::checks::{base_finding, support, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::{ResourcePolicy, ScopeInventory};
 use crate::invoke;
 use crate::policy::{self, Decision, Effect, StatementOutcome};
 use crate::report::{Finding, Severity, Status};
@@ -42,86 +41,65 @@ impl Check for InvokePermissionTooBroad {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        ctx.inventory
-            .scopes
-            .iter()
-            .flat_map(scope_findings)
-            .collect()
+        support::run_per_target(&DOC, ctx, |t| &t.policy, judge)
     }
 }
 
-fn scope_findings(scope: &ScopeInventory) -> Vec<Finding> {
-    let mut set = FindingSet::default();
-    for reached in support::reached_targets(scope) {
-        let target = reached.target;
-        let Some(function) = reached.arn.as_ref() else {
-            continue;
-        };
-        let policy = match &target.policy {
-            Lookup::Found(policy) => policy,
-            Lookup::Missing => continue,
-            Lookup::Failed(error) => {
-                set.add(Finding {
-                    function: Some(target.arn.clone()),
-                    ..error_finding(&DOC, scope, error, &reached.short())
-                });
-                continue;
-            }
-        };
-        // A request with no source keys at all: what any API in any account would send.
-        let mut request = invoke::request(&target.arn, "", "");
-        request.context.clear();
-        let evaluation = policy::evaluate_resource_policy(&policy.document, &request);
-        let broad_statements: Vec<&StatementOutcome> = evaluation
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow && s.applies)
-            .collect();
-        let broad: Vec<String> = broad_statements
-            .iter()
-            .map(|s| {
-                s.sid
-                    .clone()
-                    .filter(|sid| !sid.is_empty())
-                    .unwrap_or_else(|| format!("#{}", s.index))
-            })
-            .collect();
-        if broad.is_empty() {
-            continue;
-        }
-        let message = format!(
+/// One target's policy: the statements that let any API in any account in, and the fix.
+fn judge(reached: &ReachedTarget<'_>, policy: &ResourcePolicy) -> Option<Finding> {
+    let (scope, target) = (reached.scope, reached.target);
+    let function = reached.arn.as_ref()?;
+    // A request with no source keys at all: what any API in any account would send.
+    let mut request = invoke::request(&target.arn, "", "");
+    request.context.clear();
+    let evaluation = policy::evaluate_resource_policy(&policy.document, &request);
+    let broad_statements: Vec<&StatementOutcome> = evaluation
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && s.applies)
+        .collect();
+    let broad: Vec<String> = broad_statements
+        .iter()
+        .map(|s| {
+            s.sid
+                .clone()
+                .filter(|sid| !sid.is_empty())
+                .unwrap_or_else(|| format!("#{}", s.index))
+        })
+        .collect();
+    if broad.is_empty() {
+        return None;
+    }
+    let message = format!(
             "{} lets apigateway.amazonaws.com invoke {} with no source restriction (statement {}): any API in any account can call it",
             if broad.len() == 1 { "A policy statement" } else { "Policy statements" },
             reached.short(),
             broad.join(", ")
         );
-        // Add a narrow permission first for every API that would lose access once the broad
-        // statements are gone (none when a scoped statement already covers it), then remove them.
-        let broad_indices: Vec<usize> = broad_statements.iter().map(|s| s.index).collect();
-        let mut commands: Vec<String> = apis_losing_access(scope, function, policy, &broad_indices)
-            .into_iter()
-            .map(|api_id| {
-                let source = format!(
-                    "arn:{}:execute-api:{}:{}:{}/*",
-                    function.partition, function.region, scope.account, api_id
-                );
-                support::add_permission(scope, function, &api_id, &source)
-            })
-            .collect();
-        commands.extend(
-            broad
-                .iter()
-                .filter(|sid| !sid.starts_with('#'))
-                .map(|sid| support::remove_permission(scope, function, sid)),
-        );
-        set.add(Finding {
-            function: Some(target.arn.clone()),
-            evidence: json!({"statements": broad, "routes": reached.routes}),
-            remediation: Some(commands.join("\n")),
-            ..base_finding(&DOC, scope, Status::Fail, message)
-        });
-    }
-    set.into_findings(|_| {})
+    // Add a narrow permission first for every API that would lose access once the broad
+    // statements are gone (none when a scoped statement already covers it), then remove them.
+    let broad_indices: Vec<usize> = broad_statements.iter().map(|s| s.index).collect();
+    let mut commands: Vec<String> = apis_losing_access(scope, function, policy, &broad_indices)
+        .into_iter()
+        .map(|api_id| {
+            let source = format!(
+                "arn:{}:execute-api:{}:{}:{}/*",
+                function.partition, function.region, scope.account, api_id
+            );
+            support::add_permission(scope, function, &api_id, &source)
+        })
+        .collect();
+    commands.extend(
+        broad
+            .iter()
+            .filter(|sid| !sid.starts_with('#'))
+            .map(|sid| support::remove_permission(scope, function, sid)),
+    );
+    Some(Finding {
+        evidence: json!({"statements": broad}),
+        remediation: Some(commands.join("\n")),
+        ..base_finding(&DOC, scope, Status::Fail, message)
+    })
 }
 
 /// The APIs with a route to `function` that the policy would no longer allow once the

@@ -5,15 +5,14 @@ use serde_json::json;
 
 use crate::arn;
 use crate::checks::support::{
-    finding_subject, resource_id, route_error, short_function, update_configuration,
+    finding_subject, resource_id, route_error, run_per_route, short_function, update_configuration,
 };
 use crate::checks::{
-    blocked_api_findings, route_finding, stages_phrase, target_of, Check, CheckDoc, Context,
-    FindingSet, ResourceKind,
+    route_finding, stages_phrase, target_of, Check, CheckDoc, Context, ResourceKind,
 };
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
-use crate::routes::{self, Invoker};
+use crate::routes::Invoker;
 
 /// API Gateway's integration timeout when none is set (aws-facts §8).
 const DEFAULT_INTEGRATION_TIMEOUT_MS: i64 = 29_000;
@@ -53,42 +52,40 @@ impl Check for LambdaTimeoutExceedsIntegration {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            findings.extend(blocked_api_findings(&DOC, scope));
-            let mut set = FindingSet::default();
-            for route in routes::scope_route_targets(scope) {
+        run_per_route(
+            &DOC,
+            ctx,
+            |scope, route| {
                 let Invoker::Method {
                     path, integration, ..
                 } = &route.invoker
                 else {
-                    continue;
+                    return None;
                 };
-                let Some(target) = target_of(scope, &route) else {
-                    continue;
+                let Some(target) = target_of(scope, route) else {
+                    return None;
                 };
                 let config = match &target.configuration {
                     Lookup::Found(config) => config,
-                    Lookup::Missing => continue,
+                    Lookup::Missing => return None,
                     Lookup::Failed(error) => {
-                        set.add(route_error(&DOC, scope, &route, target, error));
-                        continue;
+                        return Some(route_error(&DOC, scope, route, target, error));
                     }
                 };
                 let Some(function_s) = config.timeout_seconds else {
-                    continue;
+                    return None;
                 };
                 let integration_ms = integration
                     .timeout_ms
                     .map(i64::from)
                     .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
                 if i64::from(function_s) * 1000 <= integration_ms {
-                    continue;
+                    return None;
                 }
                 let mut finding = route_finding(
                     &DOC,
                     scope,
-                    &route,
+                    route,
                     Status::Fail,
                     Some(target.arn.clone()),
                     String::new(),
@@ -99,11 +96,10 @@ impl Check for LambdaTimeoutExceedsIntegration {
                     "integration_timeout_is_default": integration.timeout_ms.is_none(),
                     "resource_id": resource_id(route.api, path),
                 });
-                set.add(finding);
-            }
-            findings.extend(set.into_findings(|f| finish(scope, f)));
-        }
-        findings
+                Some(finding)
+            },
+            |scope, f| finish(scope, f),
+        )
     }
 }
 

@@ -6,92 +6,92 @@ use serde_json::json;
 
 use crate::arn;
 use crate::checks::{
-    blocked_api_findings, route_finding, stages_phrase, support, target_of, CheckDoc, FindingSet,
+    describe_invoker, route_finding, stages_phrase, support, target_of, CheckDoc, Context,
 };
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::invoke::{self, Judgement};
 use crate::report::{Finding, Status};
-use crate::routes;
+use crate::routes::RouteTarget;
 
-/// Findings of one permission check over a scope: methods when `authorizers` is false,
-/// Lambda authorizers when true.
-pub fn permission_findings(
+/// Findings of one permission check: methods when `authorizers` is false, Lambda authorizers
+/// when true.
+pub fn permission_findings(doc: &CheckDoc, ctx: &Context<'_>, authorizers: bool) -> Vec<Finding> {
+    support::run_per_route(
+        doc,
+        ctx,
+        |scope, route| judge_route(doc, scope, route, authorizers),
+        finish,
+    )
+}
+
+fn judge_route(
     doc: &CheckDoc,
     scope: &ScopeInventory,
+    route: &RouteTarget<'_>,
     authorizers: bool,
-) -> Vec<Finding> {
-    let mut findings = blocked_api_findings(doc, scope);
-    let mut set = FindingSet::default();
-    for route in routes::scope_route_targets(scope) {
-        // A route with a credentials role is invoked with the role's identity, not through the
-        // resource policy: integration-role-invalid judges it.
-        if route.is_authorizer() != authorizers || route.credentials.is_some() {
-            continue;
+) -> Option<Finding> {
+    // A route with a credentials role is invoked with the role's identity, not through the
+    // resource policy: integration-role-invalid judges it.
+    if route.is_authorizer() != authorizers || route.credentials.is_some() {
+        return None;
+    }
+    let function = route.resolved.as_ref().ok()?;
+    let target = target_of(scope, route)?;
+    if matches!(target.configuration, Lookup::Missing) {
+        return None;
+    }
+    let source_arn = route.source_arn(scope, function);
+    match invoke::judge(scope, target, &source_arn) {
+        Judgement::Allowed => None,
+        Judgement::Unknown(error) => {
+            let message = format!(
+                "could not evaluate whether API Gateway may invoke {} for {}: {} failed with {}: {}",
+                function.short(),
+                describe_invoker(route),
+                error.operation,
+                error.code,
+                error.message
+            );
+            let mut finding = route_finding(
+                doc,
+                scope,
+                route,
+                Status::Error,
+                Some(target.arn.clone()),
+                message,
+            );
+            finding.evidence = json!({"operation": error.operation, "code": error.code, "source_arns": [source_arn]});
+            Some(finding)
         }
-        let Ok(function) = &route.resolved else {
-            continue;
-        };
-        let Some(target) = target_of(scope, &route) else {
-            continue;
-        };
-        if matches!(target.configuration, Lookup::Missing) {
-            continue;
-        }
-        let source_arn = route.source_arn(scope, function);
-        let what = crate::checks::describe_invoker(&route);
-        match invoke::judge(scope, target, &source_arn) {
-            Judgement::Allowed => {}
-            Judgement::Unknown(error) => {
-                let message = format!(
-                    "could not evaluate whether API Gateway may invoke {} for {what}: {} failed with {}: {}",
-                    function.short(),
-                    error.operation,
-                    error.code,
-                    error.message
-                );
-                let mut finding = route_finding(
-                    doc,
-                    scope,
-                    &route,
-                    Status::Error,
-                    Some(target.arn.clone()),
-                    message,
-                );
-                finding.evidence = json!({"operation": error.operation, "code": error.code, "source_arns": [source_arn]});
-                set.add(finding);
-            }
-            Judgement::Denied {
-                reason,
-                statements,
-                allowed_on,
-            } => {
-                let mut finding = route_finding(
-                    doc,
-                    scope,
-                    &route,
-                    Status::Fail,
-                    Some(target.arn.clone()),
-                    String::new(),
-                );
-                finding.evidence = json!({
-                    "reason": reason,
-                    "source_arns": [source_arn],
-                    "statements": statements,
-                    "allowed_on": allowed_on.as_ref().map(|a| &a.arn),
-                    "allowed_by": allowed_on.as_ref().map(|a| &a.statements),
-                    "principal": invoke::APIGATEWAY_PRINCIPAL,
-                    "api_account": scope.account,
-                });
-                set.add(finding);
-            }
+        Judgement::Denied {
+            reason,
+            statements,
+            allowed_on,
+        } => {
+            let mut finding = route_finding(
+                doc,
+                scope,
+                route,
+                Status::Fail,
+                Some(target.arn.clone()),
+                String::new(),
+            );
+            finding.evidence = json!({
+                "reason": reason,
+                "source_arns": [source_arn],
+                "statements": statements,
+                "allowed_on": allowed_on.as_ref().map(|a| &a.arn),
+                "allowed_by": allowed_on.as_ref().map(|a| &a.statements),
+                "principal": invoke::APIGATEWAY_PRINCIPAL,
+                "api_account": scope.account,
+            });
+            Some(finding)
         }
     }
-    findings.extend(set.into_findings(|finding| finish(finding, scope)));
-    findings
 }
 
 /// Writes the message and the remediation once all affected stages are known.
-fn finish(finding: &mut Finding, scope: &ScopeInventory) {
+fn finish(scope: &ScopeInventory, finding: &mut Finding) {
     let Some(function) = finding
         .function
         .as_deref()

@@ -5,11 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::arn::{self, ArnError};
-use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, sh};
-use crate::checks::{
-    blocked_api_findings, route_finding, stages_phrase, Check, CheckDoc, Context, FindingSet,
-    ResourceKind,
-};
+use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
+use crate::checks::{route_finding, stages_phrase, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::{RestApi, ScopeInventory, Stage};
 use crate::report::{Finding, Severity, Status};
 use crate::routes;
@@ -88,22 +85,20 @@ impl Check for StageVariableUnresolved {
     }
 
     fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            findings.extend(blocked_api_findings(&DOC, scope));
-            let mut set = FindingSet::default();
-            for route in routes::scope_route_targets(scope) {
+        run_per_route(
+            &DOC,
+            ctx,
+            |scope, route| {
                 if route.resolved.is_ok() || diagnose(scope, route.uri, route.stage).is_none() {
-                    continue;
+                    return None;
                 }
                 let mut finding =
-                    route_finding(&DOC, scope, &route, Status::Fail, None, String::new());
+                    route_finding(&DOC, scope, route, Status::Fail, None, String::new());
                 finding.evidence = json!({ "uri": route.uri });
-                set.add(finding);
-            }
-            findings.extend(set.into_findings(|f| finish(scope, f)));
-        }
-        findings
+                Some(finding)
+            },
+            |scope, f| finish(scope, f),
+        )
     }
 }
 

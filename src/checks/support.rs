@@ -282,3 +282,27 @@ pub fn remove_permission(
         sh(statement)
     )
 }
+
+/// Runs a route-level check: `error` findings for APIs whose routes could not be read, then
+/// `judge` on every route target of every stage, the per-stage findings grouped into one per
+/// (route, target) with its stages, and `finish` writing what needs all stages (message,
+/// remediation).
+pub fn run_per_route(
+    doc: &CheckDoc,
+    ctx: &Context<'_>,
+    judge: impl Fn(&ScopeInventory, &RouteTarget<'_>) -> Option<Finding>,
+    finish: impl Fn(&ScopeInventory, &mut Finding),
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope in &ctx.inventory.scopes {
+        findings.extend(crate::checks::blocked_api_findings(doc, scope));
+        let mut set = crate::checks::FindingSet::default();
+        for route in routes::scope_route_targets(scope) {
+            if let Some(finding) = judge(scope, &route) {
+                set.add(finding);
+            }
+        }
+        findings.extend(set.into_findings(|finding| finish(scope, finding)));
+    }
+    findings
+}
