@@ -54,9 +54,7 @@ impl Check for IntegrationHttpMethodNotPost {
                     return None;
                 };
                 // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
-                let Some(verb) = integration.http_method.as_deref() else {
-                    return None;
-                };
+                let verb = integration.http_method.as_deref()?;
                 if verb.eq_ignore_ascii_case("POST") {
                     return None;
                 }
@@ -70,7 +68,7 @@ impl Check for IntegrationHttpMethodNotPost {
                 });
                 Some(finding)
             },
-            |scope, f| finish(scope, f),
+            finish,
         )
     }
 }

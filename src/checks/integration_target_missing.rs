@@ -57,9 +57,7 @@ impl Check for IntegrationTargetMissing {
             &DOC,
             ctx,
             |scope, route| {
-                let Some(target) = target_of(scope, route) else {
-                    return None;
-                };
+                let target = target_of(scope, route)?;
                 match &target.configuration {
                     Lookup::Found(_) => None,
                     Lookup::Failed(error) => Some(route_error(&DOC, scope, route, target, error)),
@@ -91,7 +89,7 @@ impl Check for IntegrationTargetMissing {
                     }
                 }
             },
-            |scope, f| finish(scope, f),
+            finish,
         )
     }
 }
@@ -141,25 +139,27 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
     let function = arn::parse_function_arn(finding.function.as_deref()?).ok()?;
     let api = find_api(scope, finding)?;
     let region = &scope.region;
-    if missing == "alias" {
+    let create_alias = (missing == "alias").then(|| {
         let alias = function.qualifier.as_deref().unwrap_or_default();
         let target = format!(
             "--function-name {} --region {}",
             sh(&function.name),
             sh(&function.region)
         );
-        return Some(format!(
+        format!(
             "aws lambda create-alias {target} --name {} --function-version \
              \"$(aws lambda publish-version {target} --query Version --output text)\"",
             sh(alias)
-        ));
-    }
+        )
+    });
     let variables: Vec<&str> = finding.evidence["stage_variables_used"]
         .as_array()
         .map(|names| names.iter().filter_map(|n| n.as_str()).collect())
         .unwrap_or_default();
     if !variables.is_empty() {
-        // The URI is fine; the stage's variable names something that does not exist.
+        // The URI is fine; the stage's variable names something that does not exist: point it
+        // at something that does (no redeployment: variables belong to the stage), or, for an
+        // alias of an existing function, create the alias it names.
         let commands: Vec<String> = finding
             .stages
             .iter()
@@ -177,7 +177,16 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
                 })
             })
             .collect();
-        return Some(commands.join(" && "));
+        return Some(match create_alias {
+            Some(create) => format!(
+                "# either set the stage variable to an existing alias or function:\n{}\n# or create the alias it names:\n{create}",
+                commands.join(" && ")
+            ),
+            None => commands.join(" && "),
+        });
+    }
+    if let Some(create) = create_alias {
+        return Some(create);
     }
     let name = match missing {
         "version" => format!("{}:EXISTING_VERSION", function.name),

@@ -62,9 +62,7 @@ impl Check for LambdaTimeoutExceedsIntegration {
                 else {
                     return None;
                 };
-                let Some(target) = target_of(scope, route) else {
-                    return None;
-                };
+                let target = target_of(scope, route)?;
                 let config = match &target.configuration {
                     Lookup::Found(config) => config,
                     Lookup::Missing => return None,
@@ -72,9 +70,7 @@ impl Check for LambdaTimeoutExceedsIntegration {
                         return Some(route_error(&DOC, scope, route, target, error));
                     }
                 };
-                let Some(function_s) = config.timeout_seconds else {
-                    return None;
-                };
+                let function_s = config.timeout_seconds?;
                 let integration_ms = integration
                     .timeout_ms
                     .map(i64::from)
@@ -98,7 +94,7 @@ impl Check for LambdaTimeoutExceedsIntegration {
                 });
                 Some(finding)
             },
-            |scope, f| finish(scope, f),
+            finish,
         )
     }
 }

@@ -97,7 +97,7 @@ impl Check for StageVariableUnresolved {
                 finding.evidence = json!({ "uri": route.uri });
                 Some(finding)
             },
-            |scope, f| finish(scope, f),
+            finish,
         )
     }
 }

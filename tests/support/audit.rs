@@ -1,5 +1,5 @@
 //! Running the auditor from an e2e test: a config that audits the harness's region, a live audit
-//! of one test account, and the findings of one check.
+//! of one test account, and the findings of one check (all of them, exactly one, or none).
 
 use apigw_auditor::config::Config;
 use apigw_auditor::report::{Finding, Report};
@@ -34,4 +34,26 @@ pub fn findings<'r>(report: &'r Report, check: &str) -> Vec<&'r Finding> {
         .iter()
         .filter(|f| f.check == check)
         .collect()
+}
+
+/// Exactly one finding of `check`; panics with every finding of the report otherwise.
+pub fn only<'r>(report: &'r Report, check: &str) -> &'r Finding {
+    let found = findings(report, check);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected exactly one {check} finding, got {}:\n{:#?}",
+        found.len(),
+        report.findings
+    );
+    found[0]
+}
+
+/// Asserts that `check` found nothing.
+pub fn none(report: &Report, check: &str) {
+    let found = findings(report, check);
+    assert!(
+        found.is_empty(),
+        "expected no {check} finding, got:\n{found:#?}"
+    );
 }

@@ -1,4 +1,4 @@
-//! Harness for the end-to-end tests (`tests/e2e_*.rs`, each with `mod support;`): the local AWS
+//! Harness for the end-to-end tests (`tests/e2e_*.rs` and `tests/e2e_checks/`, each with `mod support;`): the local AWS
 //! emulator (`emulator`), per-test accounts and SDK configs (here), and a builder that creates
 //! real API Gateway / Lambda / IAM resources through the SDK (`fleet`), and a live audit of a test
 //! account (`audit`).
