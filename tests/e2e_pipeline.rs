@@ -260,6 +260,10 @@ async fn sustained_throttling_is_retried_without_losing_anything() {
 // ---- the built binary ----
 
 fn binary(account: &str, args: &[&str]) -> Output {
+    binary_with_env(account, args, &[])
+}
+
+fn binary_with_env(account: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_apigw-auditor"))
         .args(args)
         .env_clear()
@@ -272,6 +276,7 @@ fn binary(account: &str, args: &[&str]) -> Output {
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs")
 }

@@ -129,6 +129,18 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
             .map(|r| r.explain())
             .unwrap_or("no statement allows the call");
     let shown_arn = covering_source_arn(&source_arns);
+    // Say where the permission is when it is on another form of the function.
+    let explanation = match finding.evidence["allowed_on"]
+        .as_str()
+        .and_then(|a| arn::parse_function_arn(a).ok())
+    {
+        Some(other) => format!(
+            "the permission is on {}, but the integration invokes {}",
+            other.short(),
+            function.short()
+        ),
+        None => explanation.to_string(),
+    };
     finding.message = format!(
         "API Gateway cannot invoke {} for {what} on {}: {explanation} (source {shown_arn}); clients get 500",
         function.short(),
