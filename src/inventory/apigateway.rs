@@ -1,10 +1,12 @@
 //! Collection of REST APIs: `GetRestApis`, then per API `GetResources?embed=methods`,
 //! `GetStages` and `GetAuthorizers`, every page followed (aws-facts §7).
 
+use std::future::Future;
+
 use aws_sdk_apigateway::Client;
 use futures::stream::{self, StreamExt};
 
-use crate::inventory::aws::{translate, CallGate, Operation};
+use crate::inventory::aws::{translate, CallFailure, CallGate, Operation};
 use crate::inventory::{
     ApiResource, Authorizer, CollectionError, Integration, Lookup, Method, RestApi, Stage,
 };
@@ -20,12 +22,7 @@ pub struct ApiGatewayCollector<'a> {
 }
 
 impl ApiGatewayCollector<'_> {
-    fn error(
-        &self,
-        operation: Operation,
-        resource: &str,
-        failure: crate::inventory::aws::CallFailure,
-    ) -> CollectionError {
+    fn error(&self, operation: Operation, resource: &str, failure: CallFailure) -> CollectionError {
         failure.into_error((self.account, self.region), operation, resource)
     }
 
@@ -43,33 +40,55 @@ impl ApiGatewayCollector<'_> {
 
     /// `(id, name)` of every REST API; the bool in the error says the endpoint was unreachable.
     async fn list_apis(&self) -> Result<Vec<(String, String)>, (CollectionError, bool)> {
-        let mut apis = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            self.gate.admit(Operation::ApiGatewayGetRestApis).await;
+        self.all_pages(Operation::ApiGatewayGetRestApis, |position| async move {
             let page = self
                 .client
                 .get_rest_apis()
                 .limit(self.page_size)
-                .set_position(position.clone())
+                .set_position(position)
                 .send()
                 .await
-                .map_err(|e| {
-                    let failure = translate(&e);
-                    let unreachable = failure.unreachable;
-                    (
-                        self.error(Operation::ApiGatewayGetRestApis, "*", failure),
-                        unreachable,
-                    )
-                })?;
-            for api in page.items() {
-                if let Some(id) = api.id() {
-                    apis.push((id.to_string(), api.name().unwrap_or(id).to_string()));
-                }
-            }
-            position = next_position(page.position(), position.as_deref());
+                .map_err(|e| translate(&e))?;
+            let apis = page
+                .items()
+                .iter()
+                .filter_map(|api| {
+                    let id = api.id()?;
+                    Some((id.to_string(), api.name().unwrap_or(id).to_string()))
+                })
+                .collect();
+            Ok((apis, page.position().map(str::to_string)))
+        })
+        .await
+        .map_err(|failure| {
+            let unreachable = failure.unreachable;
+            (
+                self.error(Operation::ApiGatewayGetRestApis, "*", failure),
+                unreachable,
+            )
+        })
+    }
+
+    /// Follows every page of a paginated call, admitting each page through the call gate.
+    /// `fetch` gets the position to send and returns the page's items and the next position.
+    async fn all_pages<T, F, Fut>(
+        &self,
+        operation: Operation,
+        mut fetch: F,
+    ) -> Result<Vec<T>, CallFailure>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+    {
+        let mut items = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            self.gate.admit(operation).await;
+            let (page, next) = fetch(position.clone()).await?;
+            items.extend(page);
+            position = next_position(next.as_deref(), position.as_deref());
             if position.is_none() {
-                return Ok(apis);
+                return Ok(items);
             }
         }
     }
@@ -87,37 +106,30 @@ impl ApiGatewayCollector<'_> {
     }
 
     async fn resources(&self, api_id: &str) -> Lookup<Vec<ApiResource>> {
-        let mut resources = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            self.gate.admit(Operation::ApiGatewayGetResources).await;
-            let page = match self
-                .client
-                .get_resources()
-                .rest_api_id(api_id)
-                .embed("methods")
-                .limit(self.page_size)
-                .set_position(position.clone())
-                .send()
-                .await
-            {
-                Ok(page) => page,
-                Err(e) => {
-                    return Lookup::Failed(self.error(
-                        Operation::ApiGatewayGetResources,
-                        api_id,
-                        translate(&e),
-                    ))
-                }
-            };
-            resources.extend(page.items().iter().map(convert_resource));
-            position = next_position(page.position(), position.as_deref());
-            if position.is_none() {
-                break;
+        let operation = Operation::ApiGatewayGetResources;
+        let result = self
+            .all_pages(operation, |position| async move {
+                let page = self
+                    .client
+                    .get_resources()
+                    .rest_api_id(api_id)
+                    .embed("methods")
+                    .limit(self.page_size)
+                    .set_position(position)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let resources = page.items().iter().map(convert_resource).collect();
+                Ok((resources, page.position().map(str::to_string)))
+            })
+            .await;
+        match result {
+            Ok(mut resources) => {
+                resources.sort_by(|a: &ApiResource, b: &ApiResource| a.path.cmp(&b.path));
+                Lookup::Found(resources)
             }
+            Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
         }
-        resources.sort_by(|a, b| a.path.cmp(&b.path));
-        Lookup::Found(resources)
     }
 
     async fn stages(&self, api_id: &str) -> Lookup<Vec<Stage>> {
@@ -149,44 +161,40 @@ impl ApiGatewayCollector<'_> {
     }
 
     async fn authorizers(&self, api_id: &str) -> Lookup<Vec<Authorizer>> {
-        let mut authorizers = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            self.gate.admit(Operation::ApiGatewayGetAuthorizers).await;
-            let page = match self
-                .client
-                .get_authorizers()
-                .rest_api_id(api_id)
-                .limit(self.page_size)
-                .set_position(position.clone())
-                .send()
-                .await
-            {
-                Ok(page) => page,
-                Err(e) => {
-                    return Lookup::Failed(self.error(
-                        Operation::ApiGatewayGetAuthorizers,
-                        api_id,
-                        translate(&e),
-                    ))
-                }
-            };
-            authorizers.extend(page.items().iter().filter_map(|a| {
-                Some(Authorizer {
-                    id: a.id()?.to_string(),
-                    name: a.name().unwrap_or_default().to_string(),
-                    kind: a
-                        .r#type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                    uri: a.authorizer_uri().map(str::to_string),
-                    credentials: a.authorizer_credentials().map(str::to_string),
-                })
-            }));
-            position = next_position(page.position(), position.as_deref());
-            if position.is_none() {
-                return Lookup::Found(authorizers);
-            }
+        let operation = Operation::ApiGatewayGetAuthorizers;
+        let result = self
+            .all_pages(operation, |position| async move {
+                let page = self
+                    .client
+                    .get_authorizers()
+                    .rest_api_id(api_id)
+                    .limit(self.page_size)
+                    .set_position(position)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let authorizers = page
+                    .items()
+                    .iter()
+                    .filter_map(|a| {
+                        Some(Authorizer {
+                            id: a.id()?.to_string(),
+                            name: a.name().unwrap_or_default().to_string(),
+                            kind: a
+                                .r#type()
+                                .map(|t| t.as_str().to_string())
+                                .unwrap_or_default(),
+                            uri: a.authorizer_uri().map(str::to_string),
+                            credentials: a.authorizer_credentials().map(str::to_string),
+                        })
+                    })
+                    .collect();
+                Ok((authorizers, page.position().map(str::to_string)))
+            })
+            .await;
+        match result {
+            Ok(authorizers) => Lookup::Found(authorizers),
+            Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
         }
     }
 }
