@@ -43,6 +43,8 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Repo
             finding.severity = *severity;
         }
     }
+    // Before suppressions, so a suppressed cause is still named by the symptom it explains.
+    crate::causes::link_probable_causes(&mut findings, inventory);
 
     let mut notices = Vec::new();
     for suppression in config

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod arn;
 pub mod audit;
+pub mod causes;
 pub mod checks;
 pub mod cli;
 pub mod config;
@@ -17,5 +18,6 @@ pub mod policy;
 pub mod publish;
 pub mod report;
 pub mod routes;
+pub mod signatures;
 
 pub use audit::{run_audit, run_audit_with, AuditSource};

@@ -110,6 +110,16 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// True for a finding about one stage of an API rather than a route, an authorizer or a
+    /// function on it.
+    pub fn is_about_a_stage(&self) -> bool {
+        self.api.is_some()
+            && self.route.is_none()
+            && self.authorizer.is_none()
+            && self.function.is_none()
+            && self.stages.len() == 1
+    }
+
     /// A stable hash of the check and the identity of the resource, independent of the
     /// stages affected, the message and the evidence, so it survives re-runs.
     pub fn compute_fingerprint(&self) -> String {
@@ -131,6 +141,14 @@ impl Finding {
             hasher.update(part.as_bytes());
             // A separator that cannot appear in any part keeps ("ab","c") and ("a","bc") apart.
             hasher.update([0u8]);
+        }
+        // A finding about a stage itself (its 5XX rate, its logs, its logging settings) has no
+        // route, authorizer or function: its one stage is part of what it is about.
+        if self.is_about_a_stage() {
+            for stage in &self.stages {
+                hasher.update(stage.as_bytes());
+                hasher.update([0u8]);
+            }
         }
         let digest = hasher.finalize();
         digest[..10].iter().map(|b| format!("{b:02x}")).collect()
@@ -286,6 +304,21 @@ mod tests {
         });
         assert_ne!(a.compute_fingerprint(), c.compute_fingerprint());
         assert_eq!(a.compute_fingerprint().len(), 20);
+    }
+
+    #[test]
+    fn a_stage_level_finding_is_identified_by_its_stage() {
+        let mut prod = finding();
+        prod.route = None;
+        prod.function = None;
+        let mut dev = prod.clone();
+        dev.stages = vec!["dev".into()];
+        assert!(prod.is_about_a_stage());
+        assert_ne!(prod.compute_fingerprint(), dev.compute_fingerprint());
+        // An API-wide finding (no stage) is not.
+        let mut api_wide = prod.clone();
+        api_wide.stages.clear();
+        assert!(!api_wide.is_about_a_stage());
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //!   would be shown to every new user);
 //! - the whole report is an insta snapshot, so any change to a finding's message, evidence or
 //!   remediation is reviewed;
+//! - its CloudWatch evidence tells one story end to end: stage dev of the pets API answers 7 %
+//!   5XX, and the finding names the qualifier mismatch on `POST /pets` as its probable cause,
+//!   in the JSON and under it in the table; the healthy stages stay under every threshold;
+//! - the evidence is what collection would have read for this inventory (window, stages,
+//!   targets, log groups, call counts);
 //! - `config/demo.toml` suppresses one finding and reports its expired suppression;
 //! - the built binary reads the file, exits 1 and writes the JSON and table formats.
 //!
@@ -16,11 +21,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use apigw_auditor::arn::{parse_function_arn, FunctionArn};
 use apigw_auditor::audit::read_snapshot;
 use apigw_auditor::checks;
-use apigw_auditor::config::{self, Config};
+use apigw_auditor::checks::evidence_support::EVIDENCE_CHECKS;
+use apigw_auditor::config::{self, Config, EvidenceSettings};
 use apigw_auditor::evaluate::{evaluate, RunContext};
+use apigw_auditor::inventory::cloudwatch::evidence_window;
+use apigw_auditor::inventory::logs::{execution_log_group, function_log_group};
+use apigw_auditor::inventory::metrics::MetricPlan;
+use apigw_auditor::inventory::Lookup;
 use apigw_auditor::report::{Finding, Report, Source, Status};
+use apigw_auditor::signatures;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
@@ -29,7 +41,8 @@ const SNAPSHOT: &str = "examples/demo-account.json";
 const DEMO_CONFIG: &str = "config/demo.toml";
 
 /// (check, API name or "" for function-level findings, stage, subject, what makes it fail).
-/// The subject is `METHOD /path`, `authorizer NAME` or a function `name[:qualifier]`.
+/// The subject is `METHOD /path`, `authorizer NAME`, a function `name[:qualifier]`, or "" for a
+/// finding about a whole stage.
 #[rustfmt::skip]
 const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
     ("invoke-permission-missing", "pets", "dev", "POST /pets",
@@ -61,6 +74,22 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
     ("runtime-deprecated", "", "", "reports-generator", "python3.9"),
     ("function-not-active", "", "", "reports-pdf-renderer", "State Failed (ENI limit)"),
     ("handler-invalid", "", "", "reports-scheduler", "handler `scheduler` has no `.`"),
+    // Evidence from CloudWatch, 08:14-09:14 on the day of collection.
+    ("api-5xx-rate", "pets", "dev", "",
+     "7.1 % of 1,312 requests: every POST /pets is denied (the qualifier mismatch above)"),
+    ("execution-log-errors", "pets", "dev", "",
+     "87 `Invalid permissions on Lambda function` lines, one per POST /pets"),
+    ("execution-log-errors", "orders", "prod", "",
+     "the launch canary's 60 calls all fail on the authorizer permission (too few for api-5xx-rate)"),
+    ("execution-log-errors", "reports", "v1", "",
+     "504s of GET /reports behind its 29 s integration, and the unpermitted GET /reports/schedules"),
+    ("lambda-error-rate", "", "", "reports-generator",
+     "7 of 61 invocations ran into the function's own 300 s timeout"),
+    ("lambda-error-rate", "", "", "legacy-partner-sync",
+     "24 throttles: the partner's job still calls POST /sync every 5 minutes"),
+    ("function-log-errors", "", "", "reports-generator", "`Task timed out after 300.00 seconds`"),
+    ("execution-logging-disabled", "partners", "live", "",
+     "logging turned OFF to save on CloudWatch Logs: its 36 5XX leave no trace"),
 ];
 
 /// Routes meant to work: their permissions are in the shapes real tools write (console literal
@@ -79,6 +108,19 @@ const HEALTHY_ROUTES: &[(&str, &str, &str, &str)] = &[
 
 /// Targets with nothing wrong: no finding of any check may name them.
 const HEALTHY_FUNCTIONS: &[&str] = &["pets-api:live", "billing-invoices:7"];
+
+/// Stages whose CloudWatch evidence must stay quiet, and why their numbers do.
+#[rustfmt::skip]
+const QUIET_STAGES: &[(&str, &str, &str)] = &[
+    ("billing", "prod", "3 5XX in 8,940 requests (0.03 %), no failure line in its execution log"),
+    ("pets", "prod", "12 5XX in 41,873 requests (the function's own 503s); photos not yet called"),
+    ("orders", "staging", "no request in the window"),
+];
+
+/// Stages under `api-5xx-rate`'s minimum of 100 requests: however high their share of 5XX, the
+/// rate is not judged (their execution logs and functions tell the story instead).
+const BELOW_MINIMUM: &[(&str, &str)] =
+    &[("orders", "prod"), ("partners", "live"), ("reports", "v1")];
 
 fn repo_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
@@ -301,6 +343,260 @@ fn healthy_routes_produce_no_finding() {
 }
 
 #[test]
+fn evidence_is_what_collection_would_read() {
+    let inventory = read_snapshot(&repo_path(SNAPSHOT)).unwrap();
+    let scope = &inventory.scopes[0];
+    let evidence = scope.evidence.as_ref().expect("the demo has evidence");
+    // The default window: 60 minutes of one-minute periods, ending on the minute of collection.
+    let window = evidence_window(&EvidenceSettings::default(), inventory.collected_at);
+    assert_eq!(evidence.window, window);
+
+    // Metrics: every deployed stage, and every same-account target that exists.
+    let stages: Vec<(&str, &str)> = scope
+        .apis
+        .iter()
+        .flat_map(|api| {
+            let stages = api.stages.found().map(Vec::as_slice).unwrap_or_default();
+            stages
+                .iter()
+                .map(move |s| (api.id.as_str(), s.name.as_str()))
+        })
+        .collect();
+    let measured: Vec<(&str, &str)> = evidence
+        .stage_metrics
+        .iter()
+        .map(|m| (m.api_id.as_str(), m.stage.as_str()))
+        .collect();
+    assert_eq!(measured, stages);
+    let functions: Vec<FunctionArn> = scope
+        .targets
+        .values()
+        .filter(|t| t.configuration.found().is_some())
+        .filter_map(|t| parse_function_arn(&t.arn).ok())
+        .filter(|f| f.account == scope.account)
+        .collect();
+    let targets: Vec<String> = functions.iter().map(ToString::to_string).collect();
+    let measured: Vec<&str> = evidence
+        .function_metrics
+        .iter()
+        .map(|m| m.target.as_str())
+        .collect();
+    assert_eq!(measured, targets);
+
+    // Execution logs of exactly the stages that write them, one scan per function name.
+    let logged: Vec<String> = scope
+        .apis
+        .iter()
+        .flat_map(|api| {
+            let stages = api.stages.found().map(Vec::as_slice).unwrap_or_default();
+            stages
+                .iter()
+                .filter(|s| s.execution_logging())
+                .map(|s| execution_log_group(&api.id, &s.name))
+        })
+        .collect();
+    let scanned: Vec<&str> = evidence
+        .execution_logs
+        .iter()
+        .map(|s| s.log_group.as_str())
+        .collect();
+    assert_eq!(scanned, logged);
+    assert_eq!(logged.len(), stages.len() - 1, "one stage writes no logs");
+    let mut names: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let groups: Vec<String> = names.iter().map(|n| function_log_group(n)).collect();
+    let scanned: Vec<&str> = evidence
+        .function_logs
+        .iter()
+        .map(|s| s.log_group.as_str())
+        .collect();
+    assert_eq!(scanned, groups);
+
+    // Each sample is a line holding its signature, cut as collection cuts them.
+    let scans = evidence
+        .execution_logs
+        .iter()
+        .chain(&evidence.function_logs);
+    let mut missing = Vec::new();
+    let mut searches = 0;
+    for scan in scans {
+        let per_group = if scan.function_name.is_some() {
+            signatures::FUNCTION_LOG.len()
+        } else {
+            signatures::EXECUTION_LOG.len()
+        };
+        match &scan.hits {
+            Lookup::Found(hits) => {
+                searches += per_group;
+                for hit in hits {
+                    assert!(
+                        signatures::find(&hit.signature).is_some(),
+                        "{}",
+                        hit.signature
+                    );
+                    assert!(hit.count > 0 && hit.samples.len() <= 3, "{hit:?}");
+                    assert!(hit.samples.len() as u64 <= hit.count, "{hit:?}");
+                    for sample in &hit.samples {
+                        assert!(sample.contains(&hit.signature), "{sample}");
+                        assert_eq!(signatures::cut(sample, 300), *sample);
+                    }
+                }
+            }
+            // The first search finds no group and ends the scan.
+            Lookup::Missing => {
+                searches += 1;
+                missing.push(scan.log_group.as_str());
+            }
+            Lookup::Failed(error) => panic!("{}: {error:?}", scan.log_group),
+        }
+    }
+    assert_eq!(
+        missing,
+        ["/aws/lambda/reports-scheduler"],
+        "never invoked, so no group"
+    );
+
+    // The call counters agree: one GetMetricData per 500 queries, one search per signature.
+    let calls = |operation: &str| scope.api_calls.get(operation).copied();
+    let metric_calls = MetricPlan::new(scope, &functions).calls(&window);
+    assert_eq!(calls("cloudwatch:GetMetricData"), Some(metric_calls as u64));
+    assert_eq!(calls("logs:FilterLogEvents"), Some(searches as u64));
+}
+
+#[test]
+fn the_5xx_spike_names_its_configuration_cause() {
+    let report = demo_report(&Config::default());
+    let spikes: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == "api-5xx-rate" && f.status == Status::Fail)
+        .collect();
+    assert_eq!(spikes.len(), 1, "{spikes:#?}");
+    let spike = spikes[0];
+    assert_eq!(
+        (api_name(spike), spike.stages.as_slice()),
+        ("pets", &["dev".to_string()][..])
+    );
+    assert_eq!(
+        (&spike.evidence["five_xx"], &spike.evidence["requests"]),
+        (&Value::from(93), &Value::from(1312))
+    );
+
+    // The cause: the permission for POST /pets was added to the function, not to the alias.
+    let mismatch = report
+        .findings
+        .iter()
+        .find(|f| f.evidence["reason"] == "qualifier-mismatch")
+        .unwrap();
+    assert_eq!(
+        (subject(mismatch).as_str(), mismatch.stages.as_slice()),
+        ("POST /pets", &["dev".to_string()][..])
+    );
+    let causes = spike.evidence["probable_causes"]
+        .as_array()
+        .expect("the spike has probable_causes");
+    assert!(
+        causes.contains(&Value::from(mismatch.fingerprint.as_str())),
+        "{causes:?} lacks {}",
+        mismatch.fingerprint
+    );
+    // Every cause is a configuration finding on pets dev that breaks calls.
+    for cause in causes {
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| cause.as_str() == Some(f.fingerprint.as_str()))
+            .unwrap_or_else(|| panic!("cause {cause} is not a finding"));
+        assert!(
+            !EVIDENCE_CHECKS.contains(&finding.check.as_str()),
+            "{finding:#?}"
+        );
+        assert!(finding.client_status.is_some(), "{finding:#?}");
+        assert_eq!(api_name(finding), "pets");
+        assert!(finding.stages.iter().any(|s| s == "dev"), "{finding:#?}");
+    }
+
+    // The execution log of the same stage shows the same failure, with the same cause.
+    let lines = report
+        .findings
+        .iter()
+        .find(|f| {
+            f.check == "execution-log-errors" && api_name(f) == "pets" && f.stages == spike.stages
+        })
+        .expect("pets dev execution-log-errors");
+    assert_eq!(
+        lines.evidence["signatures"][0]["signature"],
+        "Invalid permissions on Lambda function"
+    );
+    assert_eq!(
+        lines.evidence["probable_causes"],
+        spike.evidence["probable_causes"]
+    );
+}
+
+#[test]
+fn healthy_stages_give_no_evidence_finding() {
+    let report = demo_report(&Config::default());
+    for (api, stage, why) in QUIET_STAGES {
+        let about: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| EVIDENCE_CHECKS.contains(&f.check.as_str()))
+            .filter(|f| api_name(f) == *api && f.stages.iter().any(|s| s == stage))
+            .collect();
+        assert!(
+            about.is_empty(),
+            "{api} {stage} is quiet ({why}): {about:#?}"
+        );
+    }
+    let inventory = read_snapshot(&repo_path(SNAPSHOT)).unwrap();
+    let evidence = inventory.scopes[0].evidence.as_ref().unwrap();
+    let traffic = |api: &str, stage: &str| {
+        let metrics = evidence
+            .stage_metrics
+            .iter()
+            .find(|m| m.api_name == api && m.stage == stage)
+            .unwrap();
+        let sums = metrics.sums.found().unwrap();
+        (sums.value("5XXError"), sums.value("Count"))
+    };
+    // The busy healthy stages are judged, and pass.
+    for (api, stage) in [("billing", "prod"), ("pets", "prod")] {
+        let (five_xx, requests) = traffic(api, stage);
+        assert!(requests >= 100.0 && five_xx > 0.0 && five_xx / requests < 0.05);
+    }
+    for (api, stage) in BELOW_MINIMUM {
+        // Mostly 5XX, but too few requests to judge a rate on.
+        let (five_xx, requests) = traffic(api, stage);
+        assert!(
+            requests < 100.0 && five_xx / requests >= 0.05,
+            "{api} {stage}"
+        );
+        assert!(
+            !report.findings.iter().any(|f| f.check == "api-5xx-rate"
+                && api_name(f) == *api
+                && f.stages.iter().any(|s| s == stage)),
+            "{api} {stage} served fewer than 100 requests"
+        );
+    }
+    // Nothing else: every evidence finding is one DEMONSTRATES lists.
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| EVIDENCE_CHECKS.contains(&f.check.as_str()))
+    {
+        let listed = DEMONSTRATES.iter().any(|(check, api, stage, what, _)| {
+            f.check == *check
+                && api_name(f) == *api
+                && (stage.is_empty() || f.stages.iter().any(|s| s == stage))
+                && subject(f) == *what
+        });
+        assert!(listed, "unexpected evidence finding: {f:#?}");
+    }
+}
+
+#[test]
 fn report_snapshot() {
     let mut report = demo_report(&Config::default());
     // A version bump is not a change of findings: keep it out of the snapshot.
@@ -404,5 +700,46 @@ fn binary_audits_the_demo() {
     assert!(
         last.starts_with(&format!("{total} findings (")),
         "last line: {last}"
+    );
+}
+
+#[test]
+fn table_prints_the_probable_cause_under_the_spike() {
+    let report = demo_report(&Config::default());
+    let mismatch = report
+        .findings
+        .iter()
+        .find(|f| f.evidence["reason"] == "qualifier-mismatch")
+        .unwrap();
+    let table = run_binary(&["audit", "--snapshot", SNAPSHOT, "--format", "table"]);
+    let text = String::from_utf8(table.stdout).expect("the table is UTF-8");
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    // The finding's block: its header, its message, ... up to its `id:` line.
+    let start = lines
+        .iter()
+        .position(|l| l.starts_with("HIGH") && l.contains("api-5xx-rate"))
+        .unwrap_or_else(|| panic!("no api-5xx-rate finding in:\n{text}"));
+    assert!(
+        lines[start + 1].starts_with("Stage dev of API pets (k3x9v2m1qa) answered 7.1 % of 1,312"),
+        "{}",
+        lines[start + 1]
+    );
+    let end = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.starts_with("id: "))
+            .unwrap();
+    let block = &lines[start..=end];
+    assert!(
+        block.iter().any(|l| l.starts_with("probably because:")),
+        "{block:#?}"
+    );
+    let cause = format!(
+        "invoke-permission-missing POST /pets → pets-api:dev ({})",
+        mismatch.fingerprint
+    );
+    assert!(
+        block.iter().any(|l| l.ends_with(&cause)),
+        "{cause} not in {block:#?}"
     );
 }

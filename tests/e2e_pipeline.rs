@@ -25,6 +25,8 @@ struct SmallFleet {
     resources_per_api: usize,
     /// Distinct functions, aliases and versions the routes invoke.
     targets: usize,
+    /// Distinct function names among them.
+    functions: usize,
 }
 
 /// `apis` APIs, each with `methods` GET methods under `/items/{n}` (so `methods + 2` resources
@@ -83,6 +85,7 @@ async fn small_fleet(fleet: &Fleet, account: &str, apis: usize, methods: usize) 
         apis,
         resources_per_api: methods + 2,
         targets: 1 + apis + 1,
+        functions: apis + 2,
     }
 }
 
@@ -135,6 +138,14 @@ async fn aws_calls_stay_at_the_lower_bound() {
             // One per distinct target, plus one read of the unqualified policy for each alias
             // whose own policy denies (to tell a permission on the wrong qualifier from none).
             ("lambda:GetPolicy", built.targets as u64 + qualified_denials),
+            // Evidence: 2 series per stage (one stage per API) and 3 per target, 500 per call.
+            (
+                "cloudwatch:GetMetricData",
+                (2 * built.apis + 3 * built.targets).div_ceil(500) as u64,
+            ),
+            // No stage writes execution logs, and no function has logged yet: one call per
+            // function log group finds it missing and stops.
+            ("logs:FilterLogEvents", built.functions as u64),
         ];
         for (operation, most) in bound {
             let made = calls(&report, operation);
@@ -500,12 +511,35 @@ async fn a_clean_account_exits_zero() {
         .await;
     fleet.permit("ok", None).sam(&api.id, "GET", "/ok").await;
     api.deploy("prod", &[]).await;
-    let output = binary(
+    // A clean stage also writes execution logs (else execution-logging-disabled).
+    fleet
+        .apigw
+        .update_stage()
+        .rest_api_id(&api.id)
+        .stage_name("prod")
+        .patch_operations(
+            aws_sdk_apigateway::types::PatchOperation::builder()
+                .op(aws_sdk_apigateway::types::Op::Replace)
+                .path("/*/*/logging/loglevel")
+                .value("ERROR")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("logging enabled on the stage");
+    // AWS_ENDPOINT_URL (read by the SDK's configuration chain) instead of --endpoint-url.
+    let output = binary_with_env(
         &account,
-        &["audit", "--endpoint-url", Emulator::shared().endpoint_url()],
+        &["audit"],
+        &[("AWS_ENDPOINT_URL", Emulator::shared().endpoint_url())],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("No findings."), "{stdout}");
 }
 

@@ -49,7 +49,10 @@ fn iam_policy_is_read_only() {
     for action in policy_actions() {
         let verb = action.split(':').nth(1).unwrap_or_default();
         assert!(
-            verb == "GET" || verb.starts_with("Get") || verb.starts_with("List"),
+            verb == "GET"
+                || ["Get", "List", "Describe", "Filter"]
+                    .iter()
+                    .any(|read| verb.starts_with(read)),
             "{action} is not a read-only action"
         );
     }

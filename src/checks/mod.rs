@@ -2,8 +2,12 @@
 //! function from the inventory to findings. This module holds the `Check` trait, the shared
 //! context, the registry and the helpers that group per-stage results into findings.
 
+pub mod api_5xx_rate;
 pub mod authorizer_invoke_permission_missing;
 pub mod docs;
+pub mod evidence_support;
+pub mod execution_log_errors;
+pub mod execution_logging_disabled;
 pub mod invoke_permission_missing;
 pub mod invoke_permission_stale;
 pub mod invoke_permission_too_broad;
@@ -18,11 +22,13 @@ use crate::report::{ApiRef, AuthorizerRef, Finding, RouteRef, Severity, Status};
 use crate::routes::{Invoker, RouteTarget};
 
 pub mod function_concurrency_zero;
+pub mod function_log_errors;
 pub mod function_not_active;
 pub mod function_policy_near_size_limit;
 pub mod handler_invalid;
 pub mod integration_http_method_not_post;
 pub mod integration_target_missing;
+pub mod lambda_error_rate;
 pub mod lambda_timeout_exceeds_integration;
 pub mod runtime_dates;
 pub mod runtime_deprecated;
@@ -80,6 +86,14 @@ pub struct CheckSettings {
     pub runtime_warning_days: i64,
     /// `function-policy-near-size-limit` fires above this share of the 20 KB limit.
     pub policy_size_threshold_percent: u8,
+    /// `api-5xx-rate` fires at or above this 5XX rate, in percent of requests...
+    pub api_5xx_threshold_percent: f64,
+    /// ...when the stage served at least this many requests in the window.
+    pub api_5xx_min_requests: u64,
+    /// `lambda-error-rate` fires at or above this error rate, in percent of invocations...
+    pub lambda_error_threshold_percent: f64,
+    /// ...when the function was invoked at least this many times (any throttle always counts).
+    pub lambda_min_invocations: u64,
 }
 
 impl Default for CheckSettings {
@@ -87,6 +101,10 @@ impl Default for CheckSettings {
         Self {
             runtime_warning_days: 90,
             policy_size_threshold_percent: 80,
+            api_5xx_threshold_percent: 5.0,
+            api_5xx_min_requests: 100,
+            lambda_error_threshold_percent: 5.0,
+            lambda_min_invocations: 20,
         }
     }
 }
@@ -121,6 +139,11 @@ pub fn registry() -> Vec<&'static dyn Check> {
         &handler_invalid::HandlerInvalid,
         &runtime_deprecated::RuntimeDeprecated,
         &lambda_timeout_exceeds_integration::LambdaTimeoutExceedsIntegration,
+        &api_5xx_rate::Api5xxRate,
+        &lambda_error_rate::LambdaErrorRate,
+        &execution_log_errors::ExecutionLogErrors,
+        &function_log_errors::FunctionLogErrors,
+        &execution_logging_disabled::ExecutionLoggingDisabled,
     ]
 }
 

@@ -162,6 +162,15 @@ impl ApiBuilder {
                     .iter()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
+                // Healthy by default: execution logging on for the whole stage.
+                method_settings: [(
+                    "*/*".to_string(),
+                    crate::inventory::MethodSetting {
+                        logging_level: Some("ERROR".into()),
+                        ..Default::default()
+                    },
+                )]
+                .into(),
             });
         }
         self
@@ -321,6 +330,7 @@ pub fn scope() -> ScopeBuilder {
         targets: BTreeMap::new(),
         errors: Vec::new(),
         api_calls: BTreeMap::new(),
+        evidence: None,
     })
 }
 
@@ -377,4 +387,110 @@ pub fn only(findings: &[Finding]) -> &Finding {
         "expected exactly one finding: {findings:#?}"
     );
     &findings[0]
+}
+
+// ---- Evidence from CloudWatch -------------------------------------------------------------
+
+use crate::inventory::evidence::{
+    Evidence, FunctionMetrics, LogScan, MetricSums, SignatureHits, StageMetrics, Window,
+};
+
+/// The evidence window of every test: the hour before collection, read per minute.
+pub fn window() -> Window {
+    Window {
+        start: collected_at() - chrono::Duration::minutes(60),
+        end: collected_at(),
+        period_seconds: 60,
+    }
+}
+
+fn sums(values: &[(&str, f64)]) -> Lookup<MetricSums> {
+    Lookup::Found(MetricSums {
+        values: values.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        datapoints: values.iter().map(|(k, _)| (k.to_string(), 60)).collect(),
+    })
+}
+
+/// `AWS/ApiGateway` totals of one stage: `Count` (SampleCount) and `5XXError` (Sum).
+pub fn stage_metrics(
+    api_id: &str,
+    api_name: &str,
+    stage: &str,
+    requests: f64,
+    five_xx: f64,
+) -> StageMetrics {
+    StageMetrics {
+        api_id: api_id.into(),
+        api_name: api_name.into(),
+        stage: stage.into(),
+        sums: sums(&[("Count", requests), ("5XXError", five_xx)]),
+    }
+}
+
+/// `AWS/Lambda` totals of one target (`pets-get:live`): `Errors`, `Invocations`, `Throttles`.
+pub fn function_metrics(
+    reference: &str,
+    errors: f64,
+    invocations: f64,
+    throttles: f64,
+) -> FunctionMetrics {
+    let arn = function_arn(reference);
+    let (function_name, qualifier) = name_and_qualifier(&arn);
+    FunctionMetrics {
+        target: arn,
+        function_name,
+        qualifier,
+        sums: sums(&[
+            ("Errors", errors),
+            ("Invocations", invocations),
+            ("Throttles", throttles),
+        ]),
+    }
+}
+
+/// `count` lines matching `phrase`, with one sample, not capped.
+pub fn hits(phrase: &str, count: u64) -> SignatureHits {
+    SignatureHits {
+        signature: phrase.into(),
+        count,
+        samples: vec![format!("(a1b2c3) {phrase}")],
+        capped: false,
+    }
+}
+
+/// The scan of `API-Gateway-Execution-Logs_{api_id}/{stage}`.
+pub fn execution_log(api_id: &str, stage: &str, found: Vec<SignatureHits>) -> LogScan {
+    LogScan {
+        log_group: format!("API-Gateway-Execution-Logs_{api_id}/{stage}"),
+        api_id: Some(api_id.into()),
+        stage: Some(stage.into()),
+        function_name: None,
+        hits: Lookup::Found(found),
+    }
+}
+
+/// The scan of `/aws/lambda/{name}`.
+pub fn function_log(name: &str, found: Vec<SignatureHits>) -> LogScan {
+    LogScan {
+        log_group: format!("/aws/lambda/{name}"),
+        api_id: None,
+        stage: None,
+        function_name: Some(name.into()),
+        hits: Lookup::Found(found),
+    }
+}
+
+impl ScopeBuilder {
+    /// Edits the scope's evidence, starting from an empty one over [`window`].
+    pub fn evidence(mut self, edit: impl FnOnce(&mut Evidence)) -> Self {
+        let evidence = self.0.evidence.get_or_insert_with(|| Evidence {
+            window: window(),
+            stage_metrics: Vec::new(),
+            function_metrics: Vec::new(),
+            execution_logs: Vec::new(),
+            function_logs: Vec::new(),
+        });
+        edit(evidence);
+        self
+    }
 }

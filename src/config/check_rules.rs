@@ -5,6 +5,7 @@ use toml::{Table, Value};
 
 use super::keys::{did_you_mean, join, CHECKS_WITH_SETTINGS};
 use super::validate::{set, Walker, SEVERITIES};
+use super::values::Problems;
 use super::{ChecksConfig, Suppression};
 
 impl Walker<'_> {
@@ -41,37 +42,59 @@ impl Walker<'_> {
                         }
                     }
                 }
-                "runtime-deprecated" => {
-                    let Some(t) = self.problems.table(&key, value) else {
-                        continue;
-                    };
-                    for (field, value) in t {
-                        let field_key = join(&key, field);
-                        match field.as_str() {
-                            // Ten years is already far longer than any runtime's support window.
-                            "warning-days" => set(
-                                &mut out.settings.runtime_warning_days,
-                                self.problems.integer(&field_key, value, 0..=3650),
-                            ),
-                            _ => self.problems.unknown_key(&field_key, field, &key),
-                        }
+                "runtime-deprecated" => self.settings(&key, value, |p, field, k, v| {
+                    match field {
+                        // Ten years is already far longer than any runtime's support window.
+                        "warning-days" => set(
+                            &mut out.settings.runtime_warning_days,
+                            p.integer(k, v, 0..=3650),
+                        ),
+                        _ => return false,
                     }
-                }
+                    true
+                }),
                 "function-policy-near-size-limit" => {
-                    let Some(t) = self.problems.table(&key, value) else {
-                        continue;
-                    };
-                    for (field, value) in t {
-                        let field_key = join(&key, field);
-                        match field.as_str() {
+                    self.settings(&key, value, |p, field, k, v| {
+                        match field {
                             "threshold-percent" => set(
                                 &mut out.settings.policy_size_threshold_percent,
-                                self.problems.integer(&field_key, value, 1..=100),
+                                p.integer(k, v, 1..=100),
                             ),
-                            _ => self.problems.unknown_key(&field_key, field, &key),
+                            _ => return false,
                         }
-                    }
+                        true
+                    })
                 }
+                // A rate is a share of requests: at 0% every stage would fire, errors or not,
+                // and over 100% none ever could. A minimum of 0 judges even a single request.
+                "api-5xx-rate" => self.settings(&key, value, |p, field, k, v| {
+                    match field {
+                        "threshold-percent" => set(
+                            &mut out.settings.api_5xx_threshold_percent,
+                            p.positive_float(k, v, 100.0),
+                        ),
+                        "min-requests" => set(
+                            &mut out.settings.api_5xx_min_requests,
+                            p.integer(k, v, 0..=i64::MAX),
+                        ),
+                        _ => return false,
+                    }
+                    true
+                }),
+                "lambda-error-rate" => self.settings(&key, value, |p, field, k, v| {
+                    match field {
+                        "threshold-percent" => set(
+                            &mut out.settings.lambda_error_threshold_percent,
+                            p.positive_float(k, v, 100.0),
+                        ),
+                        "min-invocations" => set(
+                            &mut out.settings.lambda_min_invocations,
+                            p.integer(k, v, 0..=i64::MAX),
+                        ),
+                        _ => return false,
+                    }
+                    true
+                }),
                 _ if self.known_checks.contains(&name.as_str()) => self.problems.add(
                     &key,
                     format!(
@@ -142,6 +165,25 @@ impl Walker<'_> {
             }
         }
         out
+    }
+
+    /// Walks the settings table `[checks.<id>]` at `key`. `read(problems, field, field_key, value)`
+    /// stores one field and returns false when the check has no such setting.
+    fn settings(
+        &mut self,
+        key: &str,
+        value: &Value,
+        mut read: impl FnMut(&mut Problems, &str, &str, &Value) -> bool,
+    ) {
+        let Some(t) = self.problems.table(key, value) else {
+            return;
+        };
+        for (field, value) in t {
+            let field_key = join(key, field);
+            if !read(&mut self.problems, field, &field_key, value) {
+                self.problems.unknown_key(&field_key, field, key);
+            }
+        }
     }
 
     /// Whether `id` names a check; if not, records the problem with the closest known id.

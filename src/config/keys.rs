@@ -24,10 +24,26 @@ pub const KNOWN_KEYS: &[&str] = &[
     "collect.rate-limits.lambda-other.burst",
     "collect.rate-limits.sts.per-second",
     "collect.rate-limits.sts.burst",
+    "collect.rate-limits.cloudwatch-get-metric-data.per-second",
+    "collect.rate-limits.cloudwatch-get-metric-data.burst",
+    "collect.rate-limits.logs-filter-log-events.per-second",
+    "collect.rate-limits.logs-filter-log-events.burst",
+    "evidence.enabled",
+    "evidence.window-minutes",
+    "evidence.period-seconds",
+    "evidence.metrics",
+    "evidence.logs",
+    "evidence.log-pages-per-signature",
+    "evidence.log-events-per-signature",
+    "evidence.log-seconds-per-group",
     "checks.disable",
     "checks.severity.*",
     "checks.runtime-deprecated.warning-days",
     "checks.function-policy-near-size-limit.threshold-percent",
+    "checks.api-5xx-rate.threshold-percent",
+    "checks.api-5xx-rate.min-requests",
+    "checks.lambda-error-rate.threshold-percent",
+    "checks.lambda-error-rate.min-invocations",
     "suppressions[].check",
     "suppressions[].resource",
     "suppressions[].reason",
@@ -39,8 +55,12 @@ pub const KNOWN_KEYS: &[&str] = &[
 
 /// The checks that have a settings table `[checks.<id>]`. They are valid check ids even when the
 /// caller's registry does not list them, so the example config loads while checks are being built.
-pub const CHECKS_WITH_SETTINGS: &[&str] =
-    &["runtime-deprecated", "function-policy-near-size-limit"];
+pub const CHECKS_WITH_SETTINGS: &[&str] = &[
+    "runtime-deprecated",
+    "function-policy-near-size-limit",
+    "api-5xx-rate",
+    "lambda-error-rate",
+];
 
 /// The names allowed directly under the table at `pattern` (a [`KNOWN_KEYS`] prefix such as
 /// `collect.rate-limits` or `suppressions[]`; `""` for the top level), in declaration order.

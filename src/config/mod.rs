@@ -10,6 +10,9 @@
 //! defaults, and [`Overrides`] (what clap merged from flags and environment) goes on top.
 
 mod check_rules;
+mod collect_rules;
+mod evidence_rules;
+mod glob;
 mod keys;
 mod overrides;
 mod validate;
@@ -25,6 +28,7 @@ use std::path::{Path, PathBuf};
 use crate::checks::CheckSettings;
 use crate::report::Severity;
 
+pub use glob::glob_matches;
 pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
 pub use overrides::Overrides;
 
@@ -32,9 +36,46 @@ pub use overrides::Overrides;
 pub struct Config {
     pub scope: ScopeSettings,
     pub collect: CollectSettings,
+    pub evidence: EvidenceSettings,
     pub checks: ChecksConfig,
     pub suppressions: Vec<Suppression>,
     pub output: OutputSettings,
+}
+
+/// What to read from CloudWatch, over which window, within which bounds (`[evidence]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceSettings {
+    /// Read metrics and logs at all.
+    pub enabled: bool,
+    /// The window ends now and starts this many minutes earlier.
+    pub window_minutes: u32,
+    /// The GetMetricData period: a multiple of 60 seconds.
+    pub period_seconds: i32,
+    /// Read `AWS/ApiGateway` and `AWS/Lambda` metrics.
+    pub metrics: bool,
+    /// Search execution and function logs for failure signatures.
+    pub logs: bool,
+    /// At most this many FilterLogEvents pages per signature and log group.
+    pub log_pages_per_signature: u32,
+    /// Stop counting a signature in a log group after this many events.
+    pub log_events_per_signature: u32,
+    /// Time budget for scanning one log group, in seconds.
+    pub log_seconds_per_group: u64,
+}
+
+impl Default for EvidenceSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            window_minutes: 60,
+            period_seconds: 60,
+            metrics: true,
+            logs: true,
+            log_pages_per_signature: 5,
+            log_events_per_signature: 1000,
+            log_seconds_per_group: 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -58,6 +99,11 @@ pub struct RateLimits {
     pub lambda_get_policy: RateLimit,
     pub lambda_other: RateLimit,
     pub sts: RateLimit,
+    /// `cloudwatch:GetMetricData`: 50 requests/s per account and region (aws-facts §6).
+    pub cloudwatch_get_metric_data: RateLimit,
+    /// `logs:FilterLogEvents`: 5 requests/s per account and region, a hard limit (CloudWatch
+    /// Logs quotas; Knowledge Center "cloudwatch-logs-throttling").
+    pub logs_filter_log_events: RateLimit,
 }
 
 impl Default for RateLimits {
@@ -86,6 +132,14 @@ impl Default for RateLimits {
             sts: RateLimit {
                 per_second: 10.0,
                 burst: 10,
+            },
+            cloudwatch_get_metric_data: RateLimit {
+                per_second: 50.0,
+                burst: 50,
+            },
+            logs_filter_log_events: RateLimit {
+                per_second: 5.0,
+                burst: 5,
             },
         }
     }
@@ -238,36 +292,4 @@ pub fn load_file(path: &Path, known_checks: &[&str]) -> Result<Config, ConfigErr
         }])
     })?;
     parse(&text, known_checks)
-}
-
-/// The suppression glob: `*` matches any run of characters (also none), `?` exactly one;
-/// everything else matches itself, case-sensitively (ARNs and API ids are case-sensitive).
-pub fn glob_matches(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    let (mut p, mut t) = (0, 0);
-    // Where the last `*` was and how much text it has swallowed so far: on a mismatch it swallows
-    // one more character and matching resumes after it. Linear-ish, and no recursion to blow up.
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        match pattern.get(p) {
-            Some('*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(&c) if c == '?' || c == text[t] => {
-                p += 1;
-                t += 1;
-            }
-            _ => match star {
-                Some((star_p, star_t)) => {
-                    star = Some((star_p, star_t + 1));
-                    p = star_p + 1;
-                    t = star_t + 1;
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == '*')
 }

@@ -1,7 +1,7 @@
 //! The walk over the parsed TOML table: each section is read into the [`Config`] defaults, and
 //! every unknown key, wrong type, out-of-range value and bad region becomes a problem under its
-//! full key. Nothing stops at the first problem. The sections that name checks are in
-//! `check_rules.rs`.
+//! full key. Nothing stops at the first problem. The bigger sections have their own files:
+//! `collect_rules.rs`, `evidence_rules.rs` and `check_rules.rs` (the sections that name checks).
 
 use std::path::PathBuf;
 
@@ -9,15 +9,8 @@ use toml::Table;
 
 use super::keys::{join, CHECKS_WITH_SETTINGS};
 use super::values::Problems;
-use super::{
-    CollectSettings, Config, ConfigErrors, ConfigProblem, OutputFormat, OutputSettings, RateLimit,
-    RateLimits, ScopeSettings,
-};
+use super::{Config, ConfigErrors, ConfigProblem, OutputFormat, OutputSettings, ScopeSettings};
 use crate::report::Severity;
-
-/// Per-second rates above this are typos, not quotas: AWS's highest control-plane quota is 100/s.
-const MAX_PER_SECOND: f64 = 10_000.0;
-const MAX_BURST: i64 = 10_000;
 
 pub fn parse(text: &str, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
     let root: Table = text
@@ -90,6 +83,11 @@ impl Walker<'_> {
                         self.collect(t, &mut config.collect);
                     }
                 }
+                "evidence" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.evidence(t, &mut config.evidence);
+                    }
+                }
                 "checks" => {
                     if let Some(t) = self.problems.table(&key, value) {
                         self.checks(t, &mut config.checks);
@@ -154,63 +152,6 @@ impl Walker<'_> {
         }
     }
 
-    fn collect(&mut self, table: &Table, out: &mut CollectSettings) {
-        for (name, value) in table {
-            let key = join("collect", name);
-            match name.as_str() {
-                // 500 is the most GetRestApis / GetResources accept as `limit`.
-                "page-size" => set(
-                    &mut out.page_size,
-                    self.problems.integer(&key, value, 1..=500),
-                ),
-                "concurrency" => set(
-                    &mut out.concurrency,
-                    self.problems.integer(&key, value, 1..=64),
-                ),
-                "max-attempts" => set(
-                    &mut out.max_attempts,
-                    self.problems.integer(&key, value, 1..=20),
-                ),
-                "rate-limits" => {
-                    if let Some(t) = self.problems.table(&key, value) {
-                        self.rate_limits(t, &mut out.rate_limits);
-                    }
-                }
-                _ => self.problems.unknown_key(&key, name, "collect"),
-            }
-        }
-    }
-
-    fn rate_limits(&mut self, table: &Table, out: &mut RateLimits) {
-        const PATTERN: &str = "collect.rate-limits";
-        for (name, value) in table {
-            let key = join(PATTERN, name);
-            let Some(limit) = rate_limit_mut(out, name) else {
-                self.problems.unknown_key(&key, name, PATTERN);
-                continue;
-            };
-            let Some(t) = self.problems.table(&key, value) else {
-                continue;
-            };
-            let pattern = format!("{PATTERN}.{name}");
-            for (field, value) in t {
-                let field_key = join(&key, field);
-                match field.as_str() {
-                    "per-second" => set(
-                        &mut limit.per_second,
-                        self.problems
-                            .positive_float(&field_key, value, MAX_PER_SECOND),
-                    ),
-                    "burst" => set(
-                        &mut limit.burst,
-                        self.problems.integer(&field_key, value, 1..=MAX_BURST),
-                    ),
-                    _ => self.problems.unknown_key(&field_key, field, &pattern),
-                }
-            }
-        }
-    }
-
     fn output(&mut self, table: &Table, out: &mut OutputSettings) {
         for (name, value) in table {
             let key = join("output", name);
@@ -250,19 +191,6 @@ pub(super) fn set<T>(slot: &mut T, value: Option<T>) {
     if let Some(value) = value {
         *slot = value;
     }
-}
-
-/// The limit configured under `collect.rate-limits.<name>`.
-fn rate_limit_mut<'a>(limits: &'a mut RateLimits, name: &str) -> Option<&'a mut RateLimit> {
-    Some(match name {
-        "apigateway" => &mut limits.apigateway,
-        "apigateway-get-resources" => &mut limits.apigateway_get_resources,
-        "lambda-get-function" => &mut limits.lambda_get_function,
-        "lambda-get-policy" => &mut limits.lambda_get_policy,
-        "lambda-other" => &mut limits.lambda_other,
-        "sts" => &mut limits.sts,
-        _ => return None,
-    })
 }
 
 /// Why `url` cannot be an endpoint URL, if it cannot: the SDK needs the scheme, and a bare

@@ -79,6 +79,18 @@ impl Problems {
         Some(s)
     }
 
+    pub fn boolean(&mut self, key: &str, value: &Value) -> Option<bool> {
+        match value {
+            Value::Boolean(b) => Some(*b),
+            other => {
+                self.wrong_type(key, "a boolean", other);
+                None
+            }
+        }
+    }
+
+    /// An integer within `range`; a range ending at `i64::MAX` reads as "at least" in messages,
+    /// since nobody should be told to stay under nine quintillion.
     pub fn integer<T: TryFrom<i64>>(
         &mut self,
         key: &str,
@@ -94,7 +106,12 @@ impl Problems {
         };
         if !range.contains(&n) {
             let (lo, hi) = (range.start(), range.end());
-            self.add(key, format!("must be between {lo} and {hi}, found {n}"));
+            let message = if *hi == i64::MAX {
+                format!("must be at least {lo}, found {n}")
+            } else {
+                format!("must be between {lo} and {hi}, found {n}")
+            };
+            self.add(key, message);
             return None;
         }
         // Every caller's range fits its target type, so this cannot fail; stay quiet rather

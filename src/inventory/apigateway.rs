@@ -8,7 +8,8 @@ use futures::stream::{self, StreamExt};
 
 use crate::inventory::aws::{translate, CallFailure, CallGate, Operation};
 use crate::inventory::{
-    ApiResource, Authorizer, CollectionError, Integration, Lookup, Method, RestApi, Stage,
+    ApiResource, Authorizer, CollectionError, Integration, Lookup, Method, MethodSetting, RestApi,
+    Stage,
 };
 
 /// What API collection needs: a client, the scope's call gate and the paging settings.
@@ -147,6 +148,24 @@ impl ApiGatewayCollector<'_> {
                             variables: s
                                 .variables()
                                 .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                                .unwrap_or_default(),
+                            method_settings: s
+                                .method_settings()
+                                .map(|settings| {
+                                    settings
+                                        .iter()
+                                        .map(|(key, m)| {
+                                            let setting = MethodSetting {
+                                                logging_level: m
+                                                    .logging_level()
+                                                    .map(str::to_string),
+                                                data_trace_enabled: m.data_trace_enabled(),
+                                                metrics_enabled: m.metrics_enabled(),
+                                            };
+                                            (key.clone(), setting)
+                                        })
+                                        .collect()
+                                })
                                 .unwrap_or_default(),
                         })
                     })

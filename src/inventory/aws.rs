@@ -25,10 +25,12 @@ pub enum Operation {
     ApiGatewayGetAuthorizers,
     LambdaGetFunction,
     LambdaGetPolicy,
+    CloudWatchGetMetricData,
+    LogsFilterLogEvents,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 7] = [
+    pub const ALL: [Operation; 9] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -36,6 +38,8 @@ impl Operation {
         Operation::ApiGatewayGetAuthorizers,
         Operation::LambdaGetFunction,
         Operation::LambdaGetPolicy,
+        Operation::CloudWatchGetMetricData,
+        Operation::LogsFilterLogEvents,
     ];
 
     /// `service:Operation`, the key of `summary.api_calls` and of collection errors.
@@ -48,6 +52,8 @@ impl Operation {
             Operation::ApiGatewayGetAuthorizers => "apigateway:GetAuthorizers",
             Operation::LambdaGetFunction => "lambda:GetFunction",
             Operation::LambdaGetPolicy => "lambda:GetPolicy",
+            Operation::CloudWatchGetMetricData => "cloudwatch:GetMetricData",
+            Operation::LogsFilterLogEvents => "logs:FilterLogEvents",
         }
     }
 
@@ -63,6 +69,8 @@ impl Operation {
             | Operation::ApiGatewayGetAuthorizers => Some("apigateway:GET"),
             Operation::LambdaGetFunction => Some("lambda:GetFunction"),
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
+            Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),
+            Operation::LogsFilterLogEvents => Some("logs:FilterLogEvents"),
         }
     }
 }
@@ -85,6 +93,8 @@ pub struct CallGate {
     lambda_get_function: Arc<DefaultDirectRateLimiter>,
     lambda_get_policy: Arc<DefaultDirectRateLimiter>,
     sts: Arc<DefaultDirectRateLimiter>,
+    cloudwatch_get_metric_data: Arc<DefaultDirectRateLimiter>,
+    logs_filter_log_events: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -96,6 +106,8 @@ impl CallGate {
             lambda_get_function: limiter(limits.lambda_get_function),
             lambda_get_policy: limiter(limits.lambda_get_policy),
             sts: limiter(limits.sts),
+            cloudwatch_get_metric_data: limiter(limits.cloudwatch_get_metric_data),
+            logs_filter_log_events: limiter(limits.logs_filter_log_events),
             counts: Arc::default(),
         }
     }
@@ -115,6 +127,10 @@ impl CallGate {
             | Operation::ApiGatewayGetAuthorizers => self.apigateway.until_ready().await,
             Operation::LambdaGetFunction => self.lambda_get_function.until_ready().await,
             Operation::LambdaGetPolicy => self.lambda_get_policy.until_ready().await,
+            Operation::CloudWatchGetMetricData => {
+                self.cloudwatch_get_metric_data.until_ready().await
+            }
+            Operation::LogsFilterLogEvents => self.logs_filter_log_events.until_ready().await,
         }
         let mut counts = self
             .counts

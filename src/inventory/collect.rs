@@ -4,18 +4,18 @@
 //! collection goes on. Only a run that cannot start at all (no credentials, no endpoint) fails.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
 use futures::stream::{self, StreamExt};
 use thiserror::Error;
 
 use crate::arn::FunctionArn;
-use crate::config::{CollectSettings, Config};
+use crate::config::Config;
 use crate::inventory::apigateway::ApiGatewayCollector;
 use crate::inventory::aws::{translate, CallGate, Operation};
+use crate::inventory::clients::{regional, RegionalClients};
+use crate::inventory::cloudwatch::{collect_evidence, evidence_window};
+use crate::inventory::evidence::Window;
 use crate::inventory::lambda::LambdaCollector;
 use crate::inventory::{CollectionError, Inventory, LambdaTarget, Lookup, ScopeInventory};
 use crate::{invoke, routes};
@@ -64,38 +64,21 @@ pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, Col
     } else {
         config.scope.regions.clone()
     };
+    let window = evidence_window(&config.evidence, collected_at);
     let mut scopes = Vec::with_capacity(regions.len());
     for region in regions {
-        scopes.push(collect_region(&config.collect, base, &region).await?);
+        scopes.push(collect_region(config, base, &region, window).await?);
     }
     Ok(Inventory::new(collected_at, scopes))
 }
 
-/// A base config narrowed to one region, with the retry and timeout policy of the auditor: more
-/// attempts than the SDK's default 3, because sustained throttling outlasts them.
-fn regional(base: &SdkConfig, region: &str, max_attempts: u32) -> SdkConfig {
-    base.to_builder()
-        .region(Region::new(region.to_string()))
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(max_attempts.max(1))
-                .with_initial_backoff(Duration::from_millis(200))
-                .with_max_backoff(Duration::from_secs(20)),
-        )
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(30))
-                .build(),
-        )
-        .build()
-}
-
 async fn collect_region(
-    settings: &CollectSettings,
+    config: &Config,
     base: &SdkConfig,
     region: &str,
+    window: Window,
 ) -> Result<ScopeInventory, CollectError> {
+    let settings = &config.collect;
     tracing::info!(region, "collecting scope");
     let gate = CallGate::new(&settings.rate_limits);
     // Few attempts for the first call: an unreachable endpoint should fail the run quickly.
@@ -127,22 +110,23 @@ async fn collect_region(
         Err((error, false)) => scope.errors.push(error),
     }
 
-    let mut lambda_clients = LambdaClients {
-        base,
-        settings,
-        clients: HashMap::new(),
-    };
+    let clients = RegionalClients::new(base, settings.max_attempts);
     let wanted = distinct_targets(&scope);
-    scope.targets = collect_targets(
-        &mut lambda_clients,
-        &gate,
-        &scope,
-        wanted,
-        settings.concurrency,
-    )
-    .await;
-    explain_qualifier_mismatches(&mut lambda_clients, &gate, &mut scope).await;
-    explain_missing_qualifiers(&mut lambda_clients, &gate, &mut scope).await;
+    scope.targets = collect_targets(&clients, &gate, &scope, wanted, settings.concurrency).await;
+    explain_qualifier_mismatches(&clients, &gate, &mut scope).await;
+    explain_missing_qualifiers(&clients, &gate, &mut scope).await;
+    if config.evidence.enabled {
+        let evidence = collect_evidence(
+            &clients,
+            &gate,
+            &scope,
+            &config.evidence,
+            window,
+            settings.concurrency,
+        )
+        .await;
+        scope.evidence = Some(evidence);
+    }
 
     scope.errors.extend(lookup_errors(&scope));
     scope.api_calls = gate.counts();
@@ -203,28 +187,6 @@ async fn identify(
     Ok((account, partition))
 }
 
-/// Lambda clients per region, made on first use: a route may name a function in another region.
-struct LambdaClients<'a> {
-    base: &'a SdkConfig,
-    settings: &'a CollectSettings,
-    clients: HashMap<String, aws_sdk_lambda::Client>,
-}
-
-impl LambdaClients<'_> {
-    fn for_region(&mut self, region: &str) -> aws_sdk_lambda::Client {
-        self.clients
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                aws_sdk_lambda::Client::new(&regional(
-                    self.base,
-                    region,
-                    self.settings.max_attempts,
-                ))
-            })
-            .clone()
-    }
-}
-
 /// Every distinct function ARN that some route resolves to, deduplicated across routes/stages.
 fn distinct_targets(scope: &ScopeInventory) -> BTreeSet<FunctionArn> {
     routes::scope_route_targets(scope)
@@ -234,7 +196,7 @@ fn distinct_targets(scope: &ScopeInventory) -> BTreeSet<FunctionArn> {
 }
 
 async fn collect_targets(
-    clients: &mut LambdaClients<'_>,
+    clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
     wanted: BTreeSet<FunctionArn>,
@@ -244,7 +206,7 @@ async fn collect_targets(
         .into_iter()
         .map(|arn| {
             // Another account's function can only be read through a role in that account.
-            let client = (arn.account == scope.account).then(|| clients.for_region(&arn.region));
+            let client = (arn.account == scope.account).then(|| clients.lambda(&arn.region));
             (arn, client)
         })
         .collect();
@@ -300,13 +262,13 @@ fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarg
 /// function's policy once, so the report can say "the permission is on the wrong qualifier"
 /// instead of "no statement". Healthy targets cost no extra call.
 async fn explain_qualifier_mismatches(
-    clients: &mut LambdaClients<'_>,
+    clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
     let needed: Vec<FunctionArn> = invoke::targets_needing_unqualified_policy(scope);
     for arn in needed {
-        let client = clients.for_region(&arn.region);
+        let client = clients.lambda(&arn.region);
         let collector = LambdaCollector {
             client: &client,
             gate,
@@ -324,7 +286,7 @@ async fn explain_qualifier_mismatches(
 /// whether the function exists, so the report can tell a missing alias or version (create it)
 /// from a missing function (fix the URI). Healthy targets cost no extra call.
 async fn explain_missing_qualifiers(
-    clients: &mut LambdaClients<'_>,
+    clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
@@ -339,7 +301,7 @@ async fn explain_missing_qualifiers(
     for arn in needed {
         let unqualified = arn.unqualified().to_string();
         if !checked.contains_key(&unqualified) {
-            let client = clients.for_region(&arn.region);
+            let client = clients.lambda(&arn.region);
             let collector = LambdaCollector {
                 client: &client,
                 gate,
@@ -381,5 +343,23 @@ fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
                 .cloned(),
         );
     }
+    if let Some(evidence) = &scope.evidence {
+        let metrics = evidence.stage_metrics.iter().map(|m| &m.sums);
+        let function_metrics = evidence.function_metrics.iter().map(|m| &m.sums);
+        errors.extend(
+            metrics
+                .chain(function_metrics)
+                .filter_map(Lookup::failed)
+                .cloned(),
+        );
+        let scans = evidence
+            .execution_logs
+            .iter()
+            .chain(&evidence.function_logs);
+        errors.extend(scans.filter_map(|scan| scan.hits.failed()).cloned());
+    }
+    // A failed GetMetricData batch blocks every series in it: list it once.
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|e| seen.insert((e.operation.clone(), e.resource.clone(), e.code.clone())));
     errors
 }

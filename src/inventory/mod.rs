@@ -5,8 +5,13 @@
 
 pub mod apigateway;
 pub mod aws;
+pub mod clients;
+pub mod cloudwatch;
 pub mod collect;
+pub mod evidence;
 pub mod lambda;
+pub mod logs;
+pub mod metrics;
 
 use std::collections::BTreeMap;
 
@@ -49,6 +54,10 @@ pub struct ScopeInventory {
     pub errors: Vec<CollectionError>,
     /// AWS calls made per operation (`service:Operation`).
     pub api_calls: BTreeMap<String, u64>,
+    /// What CloudWatch holds about these APIs and functions over the evidence window; `None`
+    /// when evidence collection is turned off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<evidence::Evidence>,
 }
 
 fn default_partition() -> String {
@@ -142,6 +151,30 @@ pub struct Stage {
     pub name: String,
     pub deployment_id: Option<String>,
     pub variables: BTreeMap<String, String>,
+    /// The stage's method settings, keyed as API Gateway keys them: `*/*` for the whole stage,
+    /// `{resource path}/{METHOD}` (path without its leading `/`) for one method.
+    #[serde(default)]
+    pub method_settings: BTreeMap<String, MethodSetting>,
+}
+
+/// The logging and metrics part of a stage's method setting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MethodSetting {
+    /// `OFF`, `ERROR` or `INFO`: execution logging.
+    pub logging_level: Option<String>,
+    #[serde(default)]
+    pub data_trace_enabled: bool,
+    #[serde(default)]
+    pub metrics_enabled: bool,
+}
+
+impl Stage {
+    /// True when some method of the stage writes execution logs (level `ERROR` or `INFO`).
+    pub fn execution_logging(&self) -> bool {
+        self.method_settings.values().any(|s| {
+            matches!(s.logging_level.as_deref(), Some(level) if level.eq_ignore_ascii_case("ERROR") || level.eq_ignore_ascii_case("INFO"))
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

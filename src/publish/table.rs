@@ -32,6 +32,13 @@ pub fn render(report: &Report, colour: bool) -> String {
         }
     );
 
+    // Causes named by `evidence.probable_causes` are looked up by fingerprint.
+    let by_fingerprint: BTreeMap<&str, &Finding> = report
+        .findings
+        .iter()
+        .map(|f| (f.fingerprint.as_str(), f))
+        .collect();
+
     // Group: API findings by (API, stages), the rest by function.
     let mut by_api: BTreeMap<(String, String), BTreeMap<String, Vec<&Finding>>> = BTreeMap::new();
     let mut by_function: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
@@ -59,7 +66,7 @@ pub fn render(report: &Report, colour: bool) -> String {
             };
             let _ = writeln!(out, "  {label}");
             for finding in findings {
-                write_finding(&mut out, finding, colour);
+                write_finding(&mut out, finding, &by_fingerprint, colour);
             }
         }
     }
@@ -76,7 +83,7 @@ pub fn render(report: &Report, colour: bool) -> String {
                 }
             );
             for finding in findings {
-                write_finding(&mut out, finding, colour);
+                write_finding(&mut out, finding, &by_fingerprint, colour);
             }
         }
     }
@@ -103,7 +110,12 @@ pub fn render(report: &Report, colour: bool) -> String {
     out
 }
 
-fn write_finding(out: &mut String, finding: &Finding, colour: bool) {
+fn write_finding(
+    out: &mut String,
+    finding: &Finding,
+    by_fingerprint: &BTreeMap<&str, &Finding>,
+    colour: bool,
+) {
     let label = match finding.status {
         Status::Error => "ERROR".to_string(),
         Status::Fail => finding.severity.as_str().to_ascii_uppercase(),
@@ -121,18 +133,10 @@ fn write_finding(out: &mut String, finding: &Finding, colour: bool) {
             Severity::Info => label.dimmed().to_string(),
         }
     };
-    let mut subject = Vec::new();
-    if let Some(route) = &finding.route {
-        subject.push(format!("{} {}", route.method, route.path));
-    }
-    if let Some(authorizer) = &finding.authorizer {
-        subject.push(format!("authorizer {}", authorizer.name));
-    }
-    if let (Some(function), true) = (&finding.function, finding.api.is_some()) {
-        subject.push(format!("→ {}", short_function(function)));
-    }
-    let _ = writeln!(out, "    {label} {}  {}", finding.check, subject.join(" "));
+    let header = format!("    {label} {}  {}", finding.check, subject(finding));
+    let _ = writeln!(out, "{}", header.trim_end());
     let _ = writeln!(out, "           {}", finding.message);
+    write_causes(out, finding, by_fingerprint);
     if let Some(remediation) = &finding.remediation {
         for (i, line) in remediation.lines().enumerate() {
             let _ = writeln!(
@@ -143,6 +147,54 @@ fn write_finding(out: &mut String, finding: &Finding, colour: bool) {
         }
     }
     let _ = writeln!(out, "           id: {}", finding.fingerprint);
+}
+
+/// `GET /pets/{id} → pets-get:live`: the route or authorizer, and the function when the
+/// finding is grouped under its API (under a function heading the function goes without saying).
+fn subject(finding: &Finding) -> String {
+    let mut subject = Vec::new();
+    if let Some(route) = &finding.route {
+        subject.push(format!("{} {}", route.method, route.path));
+    }
+    if let Some(authorizer) = &finding.authorizer {
+        subject.push(format!("authorizer {}", authorizer.name));
+    }
+    if let (Some(function), true) = (&finding.function, finding.api.is_some()) {
+        subject.push(format!("→ {}", short_function(function)));
+    }
+    subject.join(" ")
+}
+
+/// `probably because: CHECK SUBJECT (FINGERPRINT)`, one line per cause linked to a symptom
+/// finding (`crate::causes`), so the reader goes from the 5XX straight to what explains it.
+fn write_causes(out: &mut String, finding: &Finding, by_fingerprint: &BTreeMap<&str, &Finding>) {
+    let Some(causes) = finding
+        .evidence
+        .get("probable_causes")
+        .and_then(|c| c.as_array())
+    else {
+        return;
+    };
+    for (i, fingerprint) in causes.iter().filter_map(|c| c.as_str()).enumerate() {
+        let cause = match by_fingerprint.get(fingerprint) {
+            Some(cause) => {
+                // A function-level cause has no API, so name its function here.
+                let what = match (&cause.function, cause.api.is_some()) {
+                    (Some(function), false) => short_function(function),
+                    _ => subject(cause),
+                };
+                format!("{} {what} ({fingerprint})", cause.check)
+            }
+            // Suppressed after linking: still worth naming.
+            None => format!("{fingerprint} (suppressed)"),
+        };
+        let lead = if i == 0 {
+            "probably because:"
+        } else {
+            "                 "
+        };
+        let _ = writeln!(out, "           {lead} {cause}");
+    }
 }
 
 /// `name:qualifier` from a function ARN, for compact lines.
@@ -174,4 +226,64 @@ pub fn summary_line(report: &Report) -> String {
         s.functions,
         s.duration_ms
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::render;
+    use crate::checks::testkit::*;
+    use crate::config::Config;
+    use crate::evaluate::{evaluate, RunContext};
+    use crate::inventory::Lookup;
+    use crate::report::Source;
+
+    #[test]
+    fn a_5xx_stage_names_its_probable_causes() {
+        let mut denied = target("pets-get:live", "a1b2c3");
+        denied.policy = Lookup::Missing;
+        let inventory = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets/{id}", "pets-get:live")
+                    .stage("prod"),
+            )
+            .target(denied)
+            .evidence(|e| {
+                e.stage_metrics
+                    .push(stage_metrics("a1b2c3", "pets", "prod", 1200.0, 600.0))
+            })
+            .inventory();
+        let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
+        let run = RunContext {
+            id: "run-1".into(),
+            started_at: at,
+            finished_at: at,
+            source: Source::Snapshot,
+            today: today(),
+        };
+        let report = evaluate(&inventory, &Config::default(), run);
+        let cause = report
+            .findings
+            .iter()
+            .find(|f| f.check == "invoke-permission-missing")
+            .unwrap();
+        let symptom = report
+            .findings
+            .iter()
+            .find(|f| f.check == "api-5xx-rate")
+            .unwrap();
+        assert_eq!(
+            symptom.evidence["probable_causes"],
+            serde_json::json!([cause.fingerprint])
+        );
+        let table = render(&report, false);
+        let line = format!(
+            "           probably because: invoke-permission-missing GET /pets/{{id}} → \
+             pets-get:live ({})\n",
+            cause.fingerprint
+        );
+        assert!(table.contains(&line), "{table}");
+    }
 }

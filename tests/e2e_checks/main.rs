@@ -17,7 +17,10 @@
 //! - `function_state`: `function-not-active`, `function-concurrency-zero`;
 //! - `function_config`: `handler-invalid`, `runtime-deprecated`,
 //!   `lambda-timeout-exceeds-integration`;
-//! - `pagination`: the pagination of `GetRestApis` / `GetResources`.
+//! - `pagination`: the pagination of `GetRestApis` / `GetResources`;
+//! - `evidence_metrics`: `api-5xx-rate`, `lambda-error-rate` (series written with PutMetricData);
+//! - `evidence_logs`: `execution-logging-disabled`, `execution-log-errors`, `function-log-errors`
+//!   (lines written with PutLogEvents).
 //!
 //! Helpers several modules share are in `common`; the harness (emulator, accounts, fleet, live
 //! audit) is `tests/support`.
@@ -37,6 +40,8 @@ mod support;
 mod common;
 
 mod authorizers;
+mod evidence_logs;
+mod evidence_metrics;
 mod function_config;
 mod function_state;
 mod invoke_permission;

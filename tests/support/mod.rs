@@ -1,7 +1,8 @@
 //! Harness for the end-to-end tests (`tests/e2e_*.rs` and `tests/e2e_checks/`, each with `mod support;`): the local AWS
 //! emulator (`emulator`), per-test accounts and SDK configs (here), and a builder that creates
-//! real API Gateway / Lambda / IAM resources through the SDK (`fleet`), and a live audit of a test
-//! account (`audit`).
+//! real API Gateway / Lambda / IAM resources through the SDK (`fleet`), the CloudWatch metrics and
+//! logs the emulator does not produce itself (`cloudwatch`), and a live audit of a test account
+//! (`audit`).
 //!
 //! Isolation: ministack is multi-tenant — an access key id of 12 digits selects that account — so
 //! every test works in its own fresh account on the one shared server and tests of a binary run
@@ -12,6 +13,7 @@
 #![allow(dead_code)]
 
 pub mod audit;
+pub mod cloudwatch;
 pub mod emulator;
 pub mod fleet;
 pub mod http;

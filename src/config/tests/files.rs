@@ -79,7 +79,8 @@ fn example_file_documents_every_key() {
     );
 }
 
-/// A one-key document setting the [`KNOWN_KEYS`] entry `pattern` to `true`, and that key's path.
+/// A one-key document setting the [`KNOWN_KEYS`] entry `pattern` to an offset date-time, the one
+/// TOML type no key accepts, and that key's path.
 fn document_setting(pattern: &str) -> (String, String) {
     let path = pattern
         .replace("[]", "[0]")
@@ -91,10 +92,10 @@ fn document_setting(pattern: &str) -> (String, String) {
         Some(array) => format!("[[{array}]]"),
         None => format!("[{table}]"),
     };
-    (format!("{header}\n{leaf} = true\n"), path)
+    (format!("{header}\n{leaf} = 2027-01-31T10:00:00Z\n"), path)
 }
 
-/// Every declared key is read by the validator: a boolean is the wrong type for all of them, so
+/// Every declared key is read by the validator: a date-time is the wrong type for all of them, so
 /// each must give an "expected ..." problem under exactly its own path (not "unknown key").
 #[test]
 fn validator_reads_every_known_key() {
@@ -114,7 +115,14 @@ fn validator_reads_every_known_key() {
 fn children_follow_known_keys() {
     assert_eq!(
         keys::children(""),
-        ["scope", "collect", "checks", "suppressions", "output"]
+        [
+            "scope",
+            "collect",
+            "evidence",
+            "checks",
+            "suppressions",
+            "output"
+        ]
     );
     assert_eq!(
         keys::children("checks"),
@@ -122,14 +130,16 @@ fn children_follow_known_keys() {
             "disable",
             "severity",
             "runtime-deprecated",
-            "function-policy-near-size-limit"
+            "function-policy-near-size-limit",
+            "api-5xx-rate",
+            "lambda-error-rate",
         ]
     );
     assert_eq!(
         keys::children("suppressions[]"),
         ["check", "resource", "reason", "expires"]
     );
-    assert_eq!(keys::children("collect.rate-limits").len(), 6);
+    assert_eq!(keys::children("collect.rate-limits").len(), 8);
 }
 
 #[test]

@@ -1,6 +1,8 @@
-//! Tests of the config loader: the shipped files, good configs, each kind of problem, and the
-//! suppression helpers.
+//! Tests of the config loader: the shipped files, good configs, each kind of problem, the
+//! CloudWatch evidence settings, and the suppression helpers.
 
+mod evidence;
+mod evidence_keys;
 mod files;
 mod good;
 mod helpers;

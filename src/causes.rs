@@ -1,0 +1,266 @@
+//! Root-cause linking: a stage that answers 5XX (`api-5xx-rate`) or whose execution log shows
+//! failed integrations (`execution-log-errors`) is a symptom; the configuration findings of the
+//! same audit that break calls on that stage are its probable causes. Each symptom gets
+//! `evidence.probable_causes`: the fingerprints of those findings, worst first.
+
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use crate::checks::evidence_support::EVIDENCE_CHECKS;
+use crate::inventory::Inventory;
+use crate::report::{Finding, Status};
+use crate::routes;
+
+/// The checks whose findings are symptoms that get `probable_causes`.
+const SYMPTOMS: [&str; 2] = ["api-5xx-rate", "execution-log-errors"];
+
+/// Sets `evidence.probable_causes` on every failing symptom finding. A cause is another failing
+/// finding that breaks calls (it has a `client_status`), is not itself CloudWatch evidence, is
+/// in the same account and region, and either names the same API with the symptom's stage, or,
+/// for a finding about a function rather than an API, names a function (exact target, or the
+/// unqualified function) that a route of that API and stage invokes. Findings about another
+/// API are never causes, even when they share a function: they concern that API's link.
+pub fn link_probable_causes(findings: &mut [Finding], inventory: &Inventory) {
+    let links: Vec<(usize, Vec<String>)> = findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.status == Status::Fail && SYMPTOMS.contains(&f.check.as_str()))
+        .map(|(i, symptom)| (i, causes_of(symptom, findings, inventory)))
+        .collect();
+    for (i, causes) in links {
+        let Some(finding) = findings.get_mut(i) else {
+            continue;
+        };
+        match finding.evidence.as_object_mut() {
+            Some(evidence) => {
+                evidence.insert("probable_causes".into(), json!(causes));
+            }
+            None => finding.evidence = json!({ "probable_causes": causes }),
+        }
+    }
+}
+
+fn causes_of(symptom: &Finding, findings: &[Finding], inventory: &Inventory) -> Vec<String> {
+    let Some(api_id) = symptom.api.as_ref().map(|a| a.id.as_str()) else {
+        return Vec::new();
+    };
+    let functions = stage_functions(symptom, api_id, inventory);
+    let mut causes: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| {
+            f.status == Status::Fail
+                && f.client_status.is_some()
+                && !EVIDENCE_CHECKS.contains(&f.check.as_str())
+                && f.fingerprint != symptom.fingerprint
+                && f.account == symptom.account
+                && f.region == symptom.region
+        })
+        .filter(|f| match (&f.api, &f.function) {
+            (Some(api), _) => {
+                api.id == api_id && f.stages.iter().any(|s| symptom.stages.contains(s))
+            }
+            (None, Some(function)) => functions.contains(function.as_str()),
+            (None, None) => false,
+        })
+        .collect();
+    causes.sort_by(|a, b| {
+        (Reverse(a.severity), &a.fingerprint).cmp(&(Reverse(b.severity), &b.fingerprint))
+    });
+    let mut fingerprints: Vec<String> = causes.into_iter().map(|f| f.fingerprint.clone()).collect();
+    fingerprints.dedup();
+    fingerprints
+}
+
+/// The functions the routes of the symptom's API and stages invoke: each target ARN as
+/// resolved, and its unqualified form (function-level findings name the function itself).
+fn stage_functions(symptom: &Finding, api_id: &str, inventory: &Inventory) -> BTreeSet<String> {
+    let mut functions = BTreeSet::new();
+    let scope = inventory
+        .scopes
+        .iter()
+        .find(|s| s.account == symptom.account && s.region == symptom.region);
+    let Some(scope) = scope else {
+        return functions;
+    };
+    for route in routes::scope_route_targets(scope) {
+        if route.api.id != api_id || !symptom.stages.contains(&route.stage.name) {
+            continue;
+        }
+        if let Ok(arn) = &route.resolved {
+            functions.insert(arn.to_string());
+            functions.insert(arn.unqualified().to_string());
+        }
+    }
+    functions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::report::{ApiRef, RouteRef, Severity};
+
+    /// `pets` routes `GET /pets/{id}` to `pets-get:${stageVariables.alias}`: `live` on prod,
+    /// `dev` on dev.
+    fn inventory() -> Inventory {
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets/{id}", "pets-get:${stageVariables.alias}")
+                    .stage_vars("dev", &[("alias", "dev")])
+                    .stage_vars("prod", &[("alias", "live")]),
+            )
+            .target(target("pets-get:live", "a1b2c3"))
+            .target(target("pets-get:dev", "a1b2c3"))
+            .inventory()
+    }
+
+    fn finding(check: &str, severity: Severity, client_status: Option<u16>) -> Finding {
+        let mut f = Finding {
+            fingerprint: String::new(),
+            check: check.into(),
+            severity,
+            status: Status::Fail,
+            account: ACCOUNT.into(),
+            region: REGION.into(),
+            api: None,
+            stages: Vec::new(),
+            route: None,
+            function: None,
+            authorizer: None,
+            client_status,
+            message: String::new(),
+            evidence: json!({}),
+            remediation: None,
+        };
+        f.fingerprint = f.compute_fingerprint();
+        f
+    }
+
+    fn on_stage(mut f: Finding, stage: &str) -> Finding {
+        f.api = Some(ApiRef {
+            id: "a1b2c3".into(),
+            name: "pets".into(),
+        });
+        f.stages = vec![stage.into()];
+        f.route = Some(RouteRef {
+            method: "GET".into(),
+            path: "/pets/{id}".into(),
+        });
+        f.fingerprint = format!("{}-{stage}", f.compute_fingerprint());
+        f
+    }
+
+    fn on_function(mut f: Finding, reference: &str) -> Finding {
+        f.function = Some(function_arn(reference));
+        f.fingerprint = f.compute_fingerprint();
+        f
+    }
+
+    fn causes(findings: &[Finding], i: usize) -> serde_json::Value {
+        findings[i].evidence["probable_causes"].clone()
+    }
+
+    #[test]
+    fn causes_via_the_stage_and_via_the_function_worst_first() {
+        let mut findings = vec![
+            on_stage(finding("api-5xx-rate", Severity::High, Some(500)), "prod"),
+            on_stage(
+                finding("invoke-permission-missing", Severity::High, Some(500)),
+                "prod",
+            ),
+            on_function(
+                finding("function-concurrency-zero", Severity::High, Some(500)),
+                "pets-get",
+            ),
+            on_function(
+                finding("function-not-active", Severity::Medium, Some(500)),
+                "pets-get:live",
+            ),
+            on_stage(
+                finding("execution-log-errors", Severity::High, Some(502)),
+                "prod",
+            ),
+        ];
+        link_probable_causes(&mut findings, &inventory());
+        let mut high = [
+            findings[1].fingerprint.clone(),
+            findings[2].fingerprint.clone(),
+        ];
+        high.sort();
+        let expected = json!([high[0], high[1], findings[3].fingerprint]);
+        assert_eq!(causes(&findings, 0), expected);
+        assert_eq!(causes(&findings, 4), expected);
+        // Causes themselves get nothing.
+        assert!(findings[1].evidence.get("probable_causes").is_none());
+    }
+
+    #[test]
+    fn other_stages_do_not_count() {
+        let mut findings = vec![
+            on_stage(finding("api-5xx-rate", Severity::High, Some(500)), "prod"),
+            on_stage(
+                finding("invoke-permission-missing", Severity::High, Some(500)),
+                "dev",
+            ),
+            // pets-get:dev is what the dev stage invokes, not prod.
+            on_function(
+                finding("function-not-active", Severity::High, Some(500)),
+                "pets-get:dev",
+            ),
+        ];
+        link_probable_causes(&mut findings, &inventory());
+        assert_eq!(causes(&findings, 0), json!([]));
+    }
+
+    #[test]
+    fn non_breaking_evidence_and_error_findings_are_not_causes() {
+        let mut error = on_stage(
+            finding("invoke-permission-missing", Severity::High, Some(500)),
+            "prod",
+        );
+        error.status = Status::Error;
+        let mut other_region = on_function(
+            finding("function-not-active", Severity::High, Some(500)),
+            "pets-get:live",
+        );
+        other_region.region = "eu-west-1".into();
+        let mut findings = vec![
+            on_stage(finding("api-5xx-rate", Severity::High, Some(500)), "prod"),
+            on_function(
+                finding("runtime-deprecated", Severity::Medium, None),
+                "pets-get:live",
+            ),
+            on_function(
+                finding("lambda-error-rate", Severity::Medium, Some(502)),
+                "pets-get:live",
+            ),
+            on_stage(
+                finding("execution-log-errors", Severity::High, Some(502)),
+                "prod",
+            ),
+            error,
+            other_region,
+        ];
+        link_probable_causes(&mut findings, &inventory());
+        assert_eq!(causes(&findings, 0), json!([]));
+        assert_eq!(causes(&findings, 3), json!([]));
+    }
+
+    #[test]
+    fn failing_symptoms_only() {
+        let mut symptom = on_stage(finding("api-5xx-rate", Severity::High, Some(500)), "prod");
+        symptom.status = Status::Error;
+        let mut findings = vec![
+            symptom,
+            on_stage(
+                finding("invoke-permission-missing", Severity::High, Some(500)),
+                "prod",
+            ),
+        ];
+        link_probable_causes(&mut findings, &inventory());
+        assert!(findings[0].evidence.get("probable_causes").is_none());
+    }
+}

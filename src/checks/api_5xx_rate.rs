@@ -1,0 +1,298 @@
+//! `api-5xx-rate`: a stage whose clients are getting 5XX right now, measured with the
+//! `AWS/ApiGateway` metrics of the evidence window. It is the symptom; root-cause linking
+//! (`crate::causes`) names the configuration findings on the same stage that explain it.
+
+use serde_json::json;
+
+use crate::checks::evidence_support::{
+    filter_log_events, one_decimal, percent, rate_percent, thousands, whole, window_json,
+    window_phrase,
+};
+use crate::checks::{api_ref, base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::evidence::{StageMetrics, Window};
+use crate::inventory::{Lookup, RestApi, ScopeInventory};
+use crate::report::{Finding, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "api-5xx-rate",
+    title: "Stage answers too many 5XX",
+    severity: Severity::High,
+    resource: ResourceKind::Stage,
+    client_status: Some(500),
+    checks: "For every deployed stage, reads `AWS/ApiGateway` over the evidence window with the \
+             dimensions `ApiName`, `Stage`: `Count` with the SampleCount statistic (requests) and \
+             `5XXError` with Sum. Fires when the stage served at least `api_5xx_min_requests` \
+             requests (100 by default) and 5XXError/Count is at or above \
+             `api_5xx_threshold_percent` (5 % by default). One finding per (API, stage).",
+    why: "This is what clients actually got: `{\"message\": \"Internal server error\"}` (500: \
+          API Gateway could not invoke the function, aws-facts §4), 502 (the function failed or \
+          returned a malformed proxy response) or 504 (the integration timed out). The metric \
+          does not tell these apart, so the finding's `client_status` is 500 standing for any \
+          5XX. `evidence.probable_causes` lists the fingerprints of the other findings of this \
+          audit that break calls on this stage or on the functions its routes invoke.",
+    fix: "The causes are the fix: start with the findings in `evidence.probable_causes`. When \
+          there are none, read the stage's execution logs for the window (the remediation \
+          command; `execution-log-errors` counts the known failure lines) and the functions' \
+          logs (`function-log-errors`). A stage without execution logging \
+          (`execution-logging-disabled`) shows nothing: turn it on first.",
+    limits: "API Gateway publishes these metrics per API *name*, not id: APIs that share a name \
+             share the series, so their traffic is mixed in (`evidence.shared_name_with` lists \
+             them and the message says so). The numbers cover the window only; a stage with \
+             less traffic than the minimum is not judged. Metrics that could not be read give \
+             an `error` finding; a stage with no data gives nothing.",
+};
+
+pub struct Api5xxRate;
+
+impl Check for Api5xxRate {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for scope in &ctx.inventory.scopes {
+            let Some(evidence) = &scope.evidence else {
+                continue;
+            };
+            for metrics in &evidence.stage_metrics {
+                let finding = match &metrics.sums {
+                    Lookup::Found(sums) => {
+                        let requests = whole(sums.value("Count"));
+                        let five_xx = whole(sums.value("5XXError"));
+                        judge(ctx, scope, &evidence.window, metrics, requests, five_xx)
+                    }
+                    Lookup::Missing => None,
+                    Lookup::Failed(error) => {
+                        let what = format!("stage {} of API {}", metrics.stage, metrics.api_id);
+                        Some(error_finding(&DOC, scope, error, &what))
+                    }
+                };
+                if let Some(mut finding) = finding {
+                    finding.api = Some(api_of(scope, metrics));
+                    finding.stages = vec![metrics.stage.clone()];
+                    finding.fingerprint = finding.compute_fingerprint();
+                    findings.push(finding);
+                }
+            }
+        }
+        findings
+    }
+}
+
+fn judge(
+    ctx: &Context<'_>,
+    scope: &ScopeInventory,
+    window: &Window,
+    metrics: &StageMetrics,
+    requests: u64,
+    five_xx: u64,
+) -> Option<Finding> {
+    let settings = ctx.settings;
+    let rate = rate_percent(five_xx, requests);
+    if requests < settings.api_5xx_min_requests || rate < settings.api_5xx_threshold_percent {
+        return None;
+    }
+    let api = api_of(scope, metrics);
+    let shared: Vec<String> = scope
+        .apis
+        .iter()
+        .filter(|other| other.id != metrics.api_id)
+        .filter(|other| other.name == api.name || other.name == metrics.api_name)
+        .map(|other| other.id.clone())
+        .collect();
+    let mixed = if shared.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (the metrics are per API name, so they include the traffic of {} also named {})",
+            shared.join(", "),
+            metrics.api_name
+        )
+    };
+    let message = format!(
+        "Stage {} of API {} ({}) answered {} of {} requests with 5XX {}{mixed}.",
+        metrics.stage,
+        api.name,
+        api.id,
+        percent(one_decimal(rate)),
+        thousands(requests),
+        window_phrase(window)
+    );
+    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    finding.evidence = json!({
+        "five_xx": five_xx,
+        "requests": requests,
+        "rate_percent": one_decimal(rate),
+        "threshold_percent": settings.api_5xx_threshold_percent,
+        "min_requests": settings.api_5xx_min_requests,
+        "window": window_json(window),
+        "shared_name_with": shared,
+    });
+    let log_group = format!("API-Gateway-Execution-Logs_{}/{}", api.id, metrics.stage);
+    let read_logs = filter_log_events(
+        &log_group,
+        "?\"Execution failed\" ?\"customer function error\"",
+        window,
+        &scope.region,
+    );
+    let logging = find_api(scope, &metrics.api_id)
+        .and_then(|api| api.stages.found())
+        .and_then(|stages| stages.iter().find(|s| s.name == metrics.stage))
+        .is_none_or(|stage| stage.execution_logging());
+    finding.remediation = Some(if logging {
+        format!("{read_logs}  # then fix the findings listed in evidence.probable_causes")
+    } else {
+        format!(
+            "# fix the findings listed in evidence.probable_causes; this stage writes no \
+             execution logs: turn them on (see execution-logging-disabled), then\n{read_logs}"
+        )
+    });
+    Some(finding)
+}
+
+fn find_api<'s>(scope: &'s ScopeInventory, id: &str) -> Option<&'s RestApi> {
+    scope.apis.iter().find(|api| api.id == id)
+}
+
+/// The API as the inventory names it, or as the metrics name it when it is unknown.
+fn api_of(scope: &ScopeInventory, metrics: &StageMetrics) -> crate::report::ApiRef {
+    match find_api(scope, &metrics.api_id) {
+        Some(api) => api_ref(api),
+        None => crate::report::ApiRef {
+            id: metrics.api_id.clone(),
+            name: metrics.api_name.clone(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::checks::CheckSettings;
+    use crate::inventory::Inventory;
+
+    fn inventory(requests: f64, five_xx: f64) -> Inventory {
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-list")
+                    .stage("prod"),
+            )
+            .evidence(|e| {
+                e.stage_metrics
+                    .push(stage_metrics("a1b2c3", "pets", "prod", requests, five_xx))
+            })
+            .inventory()
+    }
+
+    #[test]
+    fn high_rate_is_one_finding_per_stage() {
+        let findings = run(&Api5xxRate, &inventory(1200.0, 74.0));
+        let f = only(&findings);
+        assert_eq!((f.severity, f.status), (Severity::High, Status::Fail));
+        assert_eq!(f.client_status, Some(500));
+        assert_eq!(f.api.as_ref().map(|a| a.name.as_str()), Some("pets"));
+        assert_eq!(f.stages, vec!["prod".to_string()]);
+        assert!(f.route.is_none() && f.function.is_none());
+        assert_eq!(
+            f.message,
+            "Stage prod of API pets (a1b2c3) answered 6.2 % of 1,200 requests with 5XX in the \
+             last 60 minutes."
+        );
+        assert_eq!(f.evidence["five_xx"], 74);
+        assert_eq!(f.evidence["requests"], 1200);
+        assert_eq!(f.evidence["rate_percent"], 6.2);
+        assert_eq!(f.evidence["threshold_percent"], 5.0);
+        assert_eq!(f.evidence["min_requests"], 100);
+        assert_eq!(f.evidence["window"]["period_seconds"], 60);
+        assert_eq!(f.evidence["window"]["start"], "2026-11-21T09:00:00Z");
+        assert_eq!(f.evidence["shared_name_with"], json!([]));
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "aws logs filter-log-events --log-group-name API-Gateway-Execution-Logs_a1b2c3/prod"
+            ),
+            "{fix}"
+        );
+        assert!(fix.contains("probable_causes"), "{fix}");
+        assert_eq!(f.fingerprint.len(), 20);
+    }
+
+    #[test]
+    fn healthy_stage_and_no_evidence_are_quiet() {
+        assert!(run(&Api5xxRate, &inventory(1200.0, 3.0)).is_empty());
+        let mut no_evidence = inventory(1200.0, 600.0);
+        no_evidence.scopes[0].evidence = None;
+        assert!(run(&Api5xxRate, &no_evidence).is_empty());
+        let mut missing = inventory(1200.0, 600.0);
+        if let Some(e) = &mut missing.scopes[0].evidence {
+            e.stage_metrics[0].sums = Lookup::Missing;
+        }
+        assert!(run(&Api5xxRate, &missing).is_empty());
+    }
+
+    #[test]
+    fn threshold_and_minimum_are_inclusive() {
+        assert_eq!(run(&Api5xxRate, &inventory(100.0, 5.0)).len(), 1);
+        assert!(run(&Api5xxRate, &inventory(100.0, 4.0)).is_empty());
+        // A high rate over too few requests is noise.
+        assert!(run(&Api5xxRate, &inventory(99.0, 99.0)).is_empty());
+        let strict = CheckSettings {
+            api_5xx_threshold_percent: 50.0,
+            api_5xx_min_requests: 10,
+            ..CheckSettings::default()
+        };
+        assert!(run_with(&Api5xxRate, &inventory(20.0, 9.0), &strict).is_empty());
+        assert_eq!(
+            run_with(&Api5xxRate, &inventory(10.0, 5.0), &strict).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn unreadable_metrics_are_an_error_on_the_stage() {
+        let mut inv = inventory(1200.0, 600.0);
+        if let Some(e) = &mut inv.scopes[0].evidence {
+            e.stage_metrics[0].sums =
+                Lookup::Failed(access_denied("cloudwatch:GetMetricData", "pets/prod"));
+        }
+        let findings = run(&Api5xxRate, &inv);
+        let f = only(&findings);
+        assert_eq!(f.status, Status::Error);
+        assert_eq!(f.stages, vec!["prod".to_string()]);
+        assert_eq!(f.evidence["code"], "AccessDeniedException");
+    }
+
+    #[test]
+    fn apis_sharing_the_name_are_named_and_stages_stay_apart() {
+        let inv = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-list")
+                    .stage("prod")
+                    .stage("dev"),
+            )
+            .api(api("z9y8x7", "pets").stage("prod"))
+            .api(api("q1w2e3", "orders").stage("prod"))
+            .evidence(|e| {
+                e.stage_metrics
+                    .push(stage_metrics("a1b2c3", "pets", "prod", 500.0, 50.0));
+                e.stage_metrics
+                    .push(stage_metrics("a1b2c3", "pets", "dev", 500.0, 50.0));
+            })
+            .inventory();
+        let findings = run(&Api5xxRate, &inv);
+        assert_eq!(findings.len(), 2);
+        assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
+        let f = &findings[0];
+        assert_eq!(f.evidence["shared_name_with"], json!(["z9y8x7"]));
+        assert!(
+            f.message
+                .contains("include the traffic of z9y8x7 also named pets"),
+            "{}",
+            f.message
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! `lambda-error-rate`: an integrated function (or alias, or version) that failed or was
+//! throttled in the evidence window, measured with its `AWS/Lambda` metrics.
+
+use serde_json::json;
+
+use crate::arn::{self, FunctionArn};
+use crate::checks::evidence_support::{
+    filter_log_events, one_decimal, outlives_integration, percent, rate_percent, thousands, whole,
+    window_json, window_phrase,
+};
+use crate::checks::support::{function_args, reached_targets, sh};
+use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::evidence::{FunctionMetrics, MetricSums, Window};
+use crate::inventory::{Lookup, ScopeInventory};
+use crate::report::{Finding, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "lambda-error-rate",
+    title: "Integrated function fails or is throttled",
+    severity: Severity::Medium,
+    resource: ResourceKind::Function,
+    client_status: Some(502),
+    checks: "For every function, alias or version an API route or authorizer invokes, reads \
+             `Errors`, `Invocations` and `Throttles` (Sum) of `AWS/Lambda` over the evidence \
+             window (`FunctionName`, or `Resource` = `name:qualifier` for an alias or version). \
+             Fires when the function was invoked at least `lambda_min_invocations` times (20 by \
+             default) and Errors/Invocations is at or above `lambda_error_threshold_percent` \
+             (5 % by default), or when it was throttled at all.",
+    why: "A function error (an unhandled exception, a crash, `Task timed out`) makes API \
+          Gateway answer 502 Bad Gateway (aws-facts §4). A throttled call (429: reserved or \
+          account concurrency exhausted) becomes 500 Internal server error (§8), and \
+          throttled requests count as neither Invocations nor Errors, so any throttle counts. \
+          A finding with throttles and no error rate reports `client_status` 500.",
+    fix: "Errors: read the function's log for the window (the remediation command; \
+          `function-log-errors` counts the known failure lines) and fix the code, package or \
+          timeout. Throttles: look at the function's reserved concurrency and the account's \
+          unreserved concurrency; remove or raise the reservation (`aws lambda \
+          delete-function-concurrency` / `put-function-concurrency`), or ask for a higher \
+          concurrent-executions quota.",
+    limits: "Errors include those of callers other than API Gateway (other triggers, tests) when \
+             they invoke the same function or alias. The numbers cover the window only. Metrics \
+             that could not be read give an `error` finding; a target with no data gives \
+             nothing.",
+};
+
+pub struct LambdaErrorRate;
+
+impl Check for LambdaErrorRate {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for scope in &ctx.inventory.scopes {
+            let Some(evidence) = &scope.evidence else {
+                continue;
+            };
+            let reached = reached_targets(scope);
+            for metrics in &evidence.function_metrics {
+                let finding = match &metrics.sums {
+                    Lookup::Found(sums) => judge(ctx, scope, &evidence.window, metrics, sums),
+                    Lookup::Missing => None,
+                    Lookup::Failed(error) => {
+                        Some(error_finding(&DOC, scope, error, &short(metrics)))
+                    }
+                };
+                let Some(mut finding) = finding else {
+                    continue;
+                };
+                let routes = reached
+                    .iter()
+                    .find(|r| r.target.arn == metrics.target)
+                    .map(|r| r.routes.clone())
+                    .unwrap_or_default();
+                finding.function = Some(metrics.target.clone());
+                if let Some(evidence) = finding.evidence.as_object_mut() {
+                    evidence.insert("routes".into(), json!(routes));
+                }
+                finding.fingerprint = finding.compute_fingerprint();
+                findings.push(finding);
+            }
+        }
+        findings
+    }
+}
+
+/// `pets-get:live`.
+fn short(metrics: &FunctionMetrics) -> String {
+    match &metrics.qualifier {
+        Some(q) => format!("{}:{q}", metrics.function_name),
+        None => metrics.function_name.clone(),
+    }
+}
+
+fn judge(
+    ctx: &Context<'_>,
+    scope: &ScopeInventory,
+    window: &Window,
+    metrics: &FunctionMetrics,
+    sums: &MetricSums,
+) -> Option<Finding> {
+    let settings = ctx.settings;
+    let errors = whole(sums.value("Errors"));
+    let invocations = whole(sums.value("Invocations"));
+    let throttles = whole(sums.value("Throttles"));
+    let rate = rate_percent(errors, invocations);
+    let failing = invocations >= settings.lambda_min_invocations
+        && rate >= settings.lambda_error_threshold_percent;
+    if !failing && throttles == 0 {
+        return None;
+    }
+    let name = short(metrics);
+    let when = window_phrase(window);
+    let throttled = format!(
+        "was throttled {} time{} (API Gateway answers 500 for each)",
+        thousands(throttles),
+        if throttles == 1 { "" } else { "s" }
+    );
+    // A function that outlives its integration timeout has its timeouts answered 504 by API
+    // Gateway before Lambda counts them as errors (aws-facts §8).
+    let answers = if outlives_integration(scope, &metrics.function_name) {
+        "API Gateway answers 502 for each error, 504 for calls that outlive the integration timeout"
+    } else {
+        "API Gateway answers 502 for each"
+    };
+    let message = match (failing, throttles > 0) {
+        (true, true) => format!(
+            "{name} failed {} of {} invocations and {throttled} {when}.",
+            percent(one_decimal(rate)),
+            thousands(invocations)
+        ),
+        (true, false) => format!(
+            "{name} failed {} of {} invocations {when} ({}).",
+            percent(one_decimal(rate)),
+            thousands(invocations),
+            answers
+        ),
+        _ => format!("{name} {throttled} {when}."),
+    };
+    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    if !failing {
+        finding.client_status = Some(500);
+    }
+    finding.evidence = json!({
+        "errors": errors,
+        "invocations": invocations,
+        "throttles": throttles,
+        "rate_percent": one_decimal(rate),
+        "threshold_percent": settings.lambda_error_threshold_percent,
+        "min_invocations": settings.lambda_min_invocations,
+        "window": window_json(window),
+    });
+    finding.remediation = arn::parse_function_arn(&metrics.target)
+        .ok()
+        .map(|arn| remediation(scope, &arn, window, failing, throttles > 0));
+    Some(finding)
+}
+
+fn remediation(
+    scope: &ScopeInventory,
+    arn: &FunctionArn,
+    window: &Window,
+    failing: bool,
+    throttled: bool,
+) -> String {
+    let mut lines = Vec::new();
+    if failing {
+        let group = format!("/aws/lambda/{}", arn.name);
+        lines.push(format!(
+            "{}  # the errors and their stack traces",
+            filter_log_events(&group, "?ERROR ?\"Task timed out\"", window, &arn.region)
+        ));
+    }
+    if throttled {
+        lines.push(format!(
+            "aws lambda get-function-concurrency {} && aws lambda get-account-settings --region {} \
+             --query AccountLimit.UnreservedConcurrentExecutions  # raise or remove the \
+             reservation (put-/delete-function-concurrency) or ask for more account concurrency",
+            function_args(scope, &arn.unqualified()),
+            sh(&arn.region)
+        ));
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::checks::CheckSettings;
+    use crate::inventory::Inventory;
+
+    fn inventory(errors: f64, invocations: f64, throttles: f64) -> Inventory {
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets/{id}", "pets-get:live")
+                    .stage("prod"),
+            )
+            .target(target("pets-get:live", "a1b2c3"))
+            .evidence(|e| {
+                e.function_metrics.push(function_metrics(
+                    "pets-get:live",
+                    errors,
+                    invocations,
+                    throttles,
+                ))
+            })
+            .inventory()
+    }
+
+    #[test]
+    fn error_rate_above_threshold_names_the_routes() {
+        let findings = run(&LambdaErrorRate, &inventory(20.0, 160.0, 0.0));
+        let f = only(&findings);
+        assert_eq!((f.severity, f.client_status), (Severity::Medium, Some(502)));
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-get:live").as_str())
+        );
+        assert_eq!(
+            f.message,
+            "pets-get:live failed 12.5 % of 160 invocations in the last 60 minutes (API Gateway \
+             answers 502 for each)."
+        );
+        assert_eq!(f.evidence["errors"], 20);
+        assert_eq!(f.evidence["invocations"], 160);
+        assert_eq!(f.evidence["rate_percent"], 12.5);
+        assert_eq!(f.evidence["min_invocations"], 20);
+        assert_eq!(
+            f.evidence["routes"],
+            json!(["a1b2c3 (pets) prod GET /pets/{id}"])
+        );
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(
+            fix.starts_with(
+                "aws logs filter-log-events --log-group-name /aws/lambda/pets-get \
+                 --filter-pattern '?ERROR ?\"Task timed out\"'"
+            ),
+            "{fix}"
+        );
+        assert_eq!(f.fingerprint, f.compute_fingerprint());
+    }
+
+    #[test]
+    fn healthy_function_is_quiet() {
+        assert!(run(&LambdaErrorRate, &inventory(1.0, 160.0, 0.0)).is_empty());
+        assert!(run(&LambdaErrorRate, &inventory(0.0, 0.0, 0.0)).is_empty());
+    }
+
+    #[test]
+    fn threshold_and_minimum_are_inclusive() {
+        assert_eq!(run(&LambdaErrorRate, &inventory(1.0, 20.0, 0.0)).len(), 1);
+        assert!(run(&LambdaErrorRate, &inventory(1.0, 21.0, 0.0)).is_empty());
+        assert!(run(&LambdaErrorRate, &inventory(19.0, 19.0, 0.0)).is_empty());
+        let loose = CheckSettings {
+            lambda_error_threshold_percent: 50.0,
+            lambda_min_invocations: 2,
+            ..CheckSettings::default()
+        };
+        assert_eq!(
+            run_with(&LambdaErrorRate, &inventory(1.0, 2.0, 0.0), &loose).len(),
+            1
+        );
+        assert!(run_with(&LambdaErrorRate, &inventory(4.0, 10.0, 0.0), &loose).is_empty());
+    }
+
+    #[test]
+    fn any_throttle_fires_with_500() {
+        let findings = run(&LambdaErrorRate, &inventory(0.0, 3.0, 1.0));
+        let f = only(&findings);
+        assert_eq!(f.client_status, Some(500));
+        assert_eq!(
+            f.message,
+            "pets-get:live was throttled 1 time (API Gateway answers 500 for each) in the last 60 \
+             minutes."
+        );
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(fix.starts_with("aws lambda get-function-concurrency --function-name pets-get"));
+        let both = run(&LambdaErrorRate, &inventory(50.0, 100.0, 7.0));
+        assert_eq!(only(&both).client_status, Some(502));
+        assert_eq!(
+            only(&both)
+                .remediation
+                .as_deref()
+                .map(|r| r.lines().count()),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn unreadable_metrics_are_an_error_and_missing_ones_nothing() {
+        let mut inv = inventory(50.0, 100.0, 0.0);
+        if let Some(e) = &mut inv.scopes[0].evidence {
+            e.function_metrics[0].sums =
+                Lookup::Failed(access_denied("cloudwatch:GetMetricData", "pets-get:live"));
+        }
+        let findings = run(&LambdaErrorRate, &inv);
+        let f = only(&findings);
+        assert_eq!(f.status, Status::Error);
+        assert_eq!(f.evidence["routes"].as_array().map(Vec::len), Some(1));
+        if let Some(e) = &mut inv.scopes[0].evidence {
+            e.function_metrics[0].sums = Lookup::Missing;
+        }
+        assert!(run(&LambdaErrorRate, &inv).is_empty());
+    }
+}
