@@ -97,13 +97,15 @@ pub fn find(phrase: &str) -> Option<&'static Signature> {
         .find(|s| s.phrase == phrase)
 }
 
-/// A log line cut to at most `max` characters (on a character boundary), for samples.
+/// A log line cut to at most `max` characters (on a character boundary), the last one an
+/// ellipsis when something was cut, for samples.
 pub fn cut(line: &str, max: usize) -> String {
     let line = line.trim_end();
-    match line.char_indices().nth(max) {
-        Some((end, _)) => format!("{}…", &line[..end]),
-        None => line.to_string(),
+    if line.chars().count() <= max {
+        return line.to_string();
     }
+    let kept: String = line.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…")
 }
 
 #[cfg(test)]
@@ -128,7 +130,8 @@ mod tests {
         assert_eq!(cut("short\n", 300), "short");
         let long = "é".repeat(400);
         let cut_line = cut(&long, 300);
-        assert_eq!(cut_line.chars().count(), 301);
+        assert_eq!(cut_line.chars().count(), 300);
+        assert_eq!(cut(&"a".repeat(300), 300), "a".repeat(300));
         assert!(cut_line.ends_with('…'));
     }
 }

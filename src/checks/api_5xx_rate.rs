@@ -22,7 +22,7 @@ pub static DOC: CheckDoc = CheckDoc {
     checks: "For every deployed stage, reads `AWS/ApiGateway` over the evidence window with the \
              dimensions `ApiName`, `Stage`: `Count` with the SampleCount statistic (requests) and \
              `5XXError` with Sum. Fires when the stage served at least `api_5xx_min_requests` \
-             requests (100 by default) and 5XXError/Count is at or above \
+             requests (100 by default) and 5XXError/Count is above \
              `api_5xx_threshold_percent` (5 % by default). One finding per (API, stage).",
     why: "This is what clients actually got: `{\"message\": \"Internal server error\"}` (500: \
           API Gateway could not invoke the function, aws-facts §4), 502 (the function failed or \
@@ -90,7 +90,7 @@ fn judge(
 ) -> Option<Finding> {
     let settings = ctx.settings;
     let rate = rate_percent(five_xx, requests);
-    if requests < settings.api_5xx_min_requests || rate < settings.api_5xx_threshold_percent {
+    if requests < settings.api_5xx_min_requests || rate <= settings.api_5xx_threshold_percent {
         return None;
     }
     let api = api_of(scope, metrics);
@@ -234,9 +234,10 @@ mod tests {
     }
 
     #[test]
-    fn threshold_and_minimum_are_inclusive() {
-        assert_eq!(run(&Api5xxRate, &inventory(100.0, 5.0)).len(), 1);
-        assert!(run(&Api5xxRate, &inventory(100.0, 4.0)).is_empty());
+    fn rate_must_be_above_the_threshold_with_at_least_the_minimum() {
+        // CHECKS.md: above the threshold, with at least the minimum requests.
+        assert_eq!(run(&Api5xxRate, &inventory(100.0, 6.0)).len(), 1);
+        assert!(run(&Api5xxRate, &inventory(100.0, 5.0)).is_empty());
         // A high rate over too few requests is noise.
         assert!(run(&Api5xxRate, &inventory(99.0, 99.0)).is_empty());
         let strict = CheckSettings {
@@ -245,8 +246,9 @@ mod tests {
             ..CheckSettings::default()
         };
         assert!(run_with(&Api5xxRate, &inventory(20.0, 9.0), &strict).is_empty());
+        assert!(run_with(&Api5xxRate, &inventory(10.0, 5.0), &strict).is_empty());
         assert_eq!(
-            run_with(&Api5xxRate, &inventory(10.0, 5.0), &strict).len(),
+            run_with(&Api5xxRate, &inventory(10.0, 6.0), &strict).len(),
             1
         );
     }

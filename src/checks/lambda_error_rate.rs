@@ -24,7 +24,7 @@ pub static DOC: CheckDoc = CheckDoc {
              `Errors`, `Invocations` and `Throttles` (Sum) of `AWS/Lambda` over the evidence \
              window (`FunctionName`, or `Resource` = `name:qualifier` for an alias or version). \
              Fires when the function was invoked at least `lambda_min_invocations` times (20 by \
-             default) and Errors/Invocations is at or above `lambda_error_threshold_percent` \
+             default) and Errors/Invocations is above `lambda_error_threshold_percent` \
              (5 % by default), or when it was throttled at all.",
     why: "A function error (an unhandled exception, a crash, `Task timed out`) makes API \
           Gateway answer 502 Bad Gateway (aws-facts §4). A throttled call (429: reserved or \
@@ -106,7 +106,7 @@ fn judge(
     let throttles = whole(sums.value("Throttles"));
     let rate = rate_percent(errors, invocations);
     let failing = invocations >= settings.lambda_min_invocations
-        && rate >= settings.lambda_error_threshold_percent;
+        && rate > settings.lambda_error_threshold_percent;
     if !failing && throttles == 0 {
         return None;
     }
@@ -250,8 +250,10 @@ mod tests {
     }
 
     #[test]
-    fn threshold_and_minimum_are_inclusive() {
-        assert_eq!(run(&LambdaErrorRate, &inventory(1.0, 20.0, 0.0)).len(), 1);
+    fn rate_must_be_above_the_threshold_with_at_least_the_minimum() {
+        // 1 of 20 is exactly 5 %: not above it. 2 of 20 is.
+        assert!(run(&LambdaErrorRate, &inventory(1.0, 20.0, 0.0)).is_empty());
+        assert_eq!(run(&LambdaErrorRate, &inventory(2.0, 20.0, 0.0)).len(), 1);
         assert!(run(&LambdaErrorRate, &inventory(1.0, 21.0, 0.0)).is_empty());
         assert!(run(&LambdaErrorRate, &inventory(19.0, 19.0, 0.0)).is_empty());
         let loose = CheckSettings {
@@ -259,8 +261,9 @@ mod tests {
             lambda_min_invocations: 2,
             ..CheckSettings::default()
         };
+        assert!(run_with(&LambdaErrorRate, &inventory(1.0, 2.0, 0.0), &loose).is_empty());
         assert_eq!(
-            run_with(&LambdaErrorRate, &inventory(1.0, 2.0, 0.0), &loose).len(),
+            run_with(&LambdaErrorRate, &inventory(2.0, 3.0, 0.0), &loose).len(),
             1
         );
         assert!(run_with(&LambdaErrorRate, &inventory(4.0, 10.0, 0.0), &loose).is_empty());

@@ -86,11 +86,11 @@ pub struct CheckSettings {
     pub runtime_warning_days: i64,
     /// `function-policy-near-size-limit` fires above this share of the 20 KB limit.
     pub policy_size_threshold_percent: u8,
-    /// `api-5xx-rate` fires at or above this 5XX rate, in percent of requests...
+    /// `api-5xx-rate` fires above this 5XX rate, in percent of requests...
     pub api_5xx_threshold_percent: f64,
     /// ...when the stage served at least this many requests in the window.
     pub api_5xx_min_requests: u64,
-    /// `lambda-error-rate` fires at or above this error rate, in percent of invocations...
+    /// `lambda-error-rate` fires above this error rate, in percent of invocations...
     pub lambda_error_threshold_percent: f64,
     /// ...when the function was invoked at least this many times (any throttle always counts).
     pub lambda_min_invocations: u64,

@@ -90,7 +90,8 @@ async fn execution_log_errors_counts_each_signature_with_samples() {
     let report = audit(&sdk).await;
     let f = only(&report, EXECUTION);
     assert_stage_fail(f, &account, &api, "prod");
-    let cut = format!("{}…", long.chars().take(300).collect::<String>());
+    // At most 300 characters, the last one an ellipsis.
+    let cut = format!("{}…", long.chars().take(299).collect::<String>());
     let group = format!("API-Gateway-Execution-Logs_{}/prod", api.id);
     assert_has(
         f,
