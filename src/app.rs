@@ -11,12 +11,15 @@ use crate::audit::{self, AuditSource};
 use crate::checks;
 use crate::cli::{AuditArgs, ChecksAction, ChecksArgs, CollectArgs, Command, ScopeArgs};
 use crate::config::{self, Config, OutputFormat};
-use crate::publish;
+use crate::publish::{self, sinks, sinks::Streams};
+use crate::report::{Report, Severity};
 
 /// The run itself failed: bad config, no credentials, no endpoint.
 pub const EXIT_FAILED: u8 = 2;
 /// Findings at or above `--fail-on`.
 pub const EXIT_FINDINGS: u8 = 1;
+/// The audit ran and its report was written, but a publishing sink failed.
+pub const EXIT_SINK_FAILED: u8 = 3;
 
 pub async fn run(command: Command) -> ExitCode {
     let result = match command {
@@ -69,7 +72,8 @@ async fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
         Some(path) => AuditSource::Snapshot(path),
         None => AuditSource::Live,
     };
-    let report = audit::run_audit(&config, source).await?;
+    let mut run = audit::audit(&config, source, None).await?;
+    let report = &run.report;
     tracing::info!(
         run_id = %report.run.id,
         findings = report.findings.len(),
@@ -82,38 +86,55 @@ async fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
     for notice in &report.notices {
         tracing::warn!(notice = %notice, "notice");
     }
-    match &config.output.file {
-        Some(path) => {
-            let text = publish::render(&report, config.output.format, false)?;
-            publish::write_atomically(path, text.as_bytes())?;
-            eprintln!(
-                "{} (report written to {})",
-                publish::table::summary_line(&report),
-                path.display()
-            );
-        }
-        None => {
-            let colour = config.output.format == OutputFormat::Table
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none();
-            let text = publish::render(&report, config.output.format, colour)?;
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not a failure of the audit.
-            if let Err(error) = stdout
-                .write_all(text.as_bytes())
-                .and_then(|_| stdout.flush())
-            {
-                if error.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(error).context("cannot write the report to stdout");
-                }
+    // stdout first: it never waits on AWS. The sinks follow, then the --output file, which
+    // records how they fared.
+    if config.output.file.is_none() {
+        let colour = config.output.format == OutputFormat::Table
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none();
+        let text = publish::render(&run.report, config.output.format, colour)?;
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`| head`) is not a failure of the audit.
+        if let Err(error) = stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+        {
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                return Err(error).context("cannot write the report to stdout");
             }
         }
     }
-    Ok(if report.has_findings_at_or_above(config.output.fail_on) {
+    let (mut stdout, mut stderr) = (std::io::stdout(), std::io::stderr());
+    let stderr_is_terminal = stderr.is_terminal();
+    let streams = Streams {
+        stdout: &mut stdout,
+        stderr: &mut stderr,
+        stderr_is_terminal,
+    };
+    sinks::publish(&mut run, &config, None, streams).await;
+    let report = &run.report;
+    if let Some(path) = &config.output.file {
+        let text = publish::render(report, config.output.format, false)?;
+        publish::write_atomically(path, text.as_bytes())?;
+        eprintln!(
+            "{} (report written to {})",
+            publish::table::summary_line(report),
+            path.display()
+        );
+    }
+    Ok(exit_code(report, config.output.fail_on))
+}
+
+/// 3 when a publishing sink failed (operators may not have seen the results, the more urgent
+/// news), else 1 for findings at or above `fail_on`, else 0.
+pub fn exit_code(report: &Report, fail_on: Severity) -> ExitCode {
+    if report.publish.iter().any(|outcome| !outcome.ok) {
+        ExitCode::from(EXIT_SINK_FAILED)
+    } else if report.has_findings_at_or_above(fail_on) {
         ExitCode::from(EXIT_FINDINGS)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 async fn collect_command(args: CollectArgs) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,14 @@ pub enum AuditSource {
     Snapshot(PathBuf),
 }
 
+/// An audit's result: the report, and the inventory it was made from (publishing needs both:
+/// the dashboard and the per-stage metrics list every audited stage, not only those with
+/// findings).
+pub struct Audit {
+    pub inventory: Inventory,
+    pub report: Report,
+}
+
 /// Runs one audit with credentials from the default chain.
 pub async fn run_audit(config: &Config, source: AuditSource) -> anyhow::Result<Report> {
     run_audit_with(config, source, None).await
@@ -33,13 +41,22 @@ pub async fn run_audit_with(
     source: AuditSource,
     sdk: Option<SdkConfig>,
 ) -> anyhow::Result<Report> {
+    Ok(audit(config, source, sdk).await?.report)
+}
+
+/// Runs one audit and keeps the inventory with the report.
+pub async fn audit(
+    config: &Config,
+    source: AuditSource,
+    sdk: Option<SdkConfig>,
+) -> anyhow::Result<Audit> {
     let started_at = Utc::now();
     let (inventory, kind) = match source {
         AuditSource::Live => (collect_live(config, sdk).await?, Source::Live),
         AuditSource::Snapshot(path) => (read_snapshot(&path)?, Source::Snapshot),
     };
     let finished_at = Utc::now();
-    Ok(evaluate(
+    let report = evaluate(
         &inventory,
         config,
         RunContext {
@@ -49,7 +66,8 @@ pub async fn run_audit_with(
             source: kind,
             today: finished_at.date_naive(),
         },
-    ))
+    );
+    Ok(Audit { inventory, report })
 }
 
 /// Collects a live inventory.

@@ -13,7 +13,7 @@ use crate::report::Severity;
     name = "apigw-auditor",
     version,
     about = "Finds the misconfigurations that make API Gateway REST APIs with Lambda proxy integrations answer 502/500/504, with the exact fix",
-    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the run failed (config, credentials, no endpoint reachable)."
+    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the run failed (config, credentials, no endpoint reachable), 3 the report was written but a publishing sink ([publish]) failed."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -119,6 +119,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Repo
         errors,
         suppressed,
         notices,
+        publish: Vec::new(),
     }
 }
 

@@ -245,6 +245,20 @@ pub struct Report {
     pub suppressed: Vec<SuppressedFinding>,
     /// Things the user should know that are not findings: expired suppressions, and so on.
     pub notices: Vec<String>,
+    /// How each publishing sink fared (filled in while publishing; empty before).
+    #[serde(default)]
+    pub publish: Vec<SinkOutcome>,
+}
+
+/// The outcome of one publishing sink.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinkOutcome {
+    /// `cloudwatch-metrics`, `cloudwatch-emf`, `cloudwatch-dashboard`, `cloudwatch-alarm`,
+    /// `json-file`, `finding-events`.
+    pub sink: String,
+    pub ok: bool,
+    /// What was published, or why it failed.
+    pub detail: String,
 }
 
 impl Report {

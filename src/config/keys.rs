@@ -51,6 +51,14 @@ pub const KNOWN_KEYS: &[&str] = &[
     "output.format",
     "output.fail-on",
     "output.file",
+    "publish.json-file",
+    "publish.finding-events",
+    "publish.cloudwatch.metrics",
+    "publish.cloudwatch.namespace",
+    "publish.cloudwatch.dashboard",
+    "publish.cloudwatch.log-group",
+    "publish.cloudwatch.alarms",
+    "publish.cloudwatch.alarm-topic-arn",
 ];
 
 /// The checks that have a settings table `[checks.<id>]`. They are valid check ids even when the

@@ -15,6 +15,7 @@ mod evidence_rules;
 mod glob;
 mod keys;
 mod overrides;
+mod publish_rules;
 mod validate;
 mod values;
 
@@ -37,9 +38,72 @@ pub struct Config {
     pub scope: ScopeSettings,
     pub collect: CollectSettings,
     pub evidence: EvidenceSettings,
+    pub publish: PublishSettings,
     pub checks: ChecksConfig,
     pub suppressions: Vec<Suppression>,
     pub output: OutputSettings,
+}
+
+/// Where each run lands besides stdout (`[publish]`). Every sink is independent: one failing
+/// never stops the others.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublishSettings {
+    /// Also write the JSON report to this file, atomically, after the other sinks (so it
+    /// records their outcomes).
+    pub json_file: Option<PathBuf>,
+    /// One JSON line per finding on stderr, for Logs Insights.
+    pub finding_events: FindingEvents,
+    pub cloudwatch: CloudWatchPublish,
+}
+
+/// When to write one JSON event per finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FindingEvents {
+    /// When stderr is not a terminal (containers, cron): their logs are what gets queried.
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+/// How the run's own metrics reach CloudWatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetricsMode {
+    #[default]
+    Off,
+    /// `PutMetricData`.
+    Api,
+    /// Embedded Metric Format lines on stdout, turned into metrics by CloudWatch Logs.
+    Emf,
+}
+
+/// `[publish.cloudwatch]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudWatchPublish {
+    pub metrics: MetricsMode,
+    /// The namespace of the run's metrics.
+    pub namespace: String,
+    /// The dashboard name (and prefix of the numbered ones); `None`: no dashboard.
+    pub dashboard: Option<String>,
+    /// The auditor's own log group, for the dashboard's Logs Insights widget of finding events.
+    pub log_group: Option<String>,
+    /// Create or update an alarm on high-severity findings.
+    pub alarms: bool,
+    /// The SNS topic the alarm notifies.
+    pub alarm_topic_arn: Option<String>,
+}
+
+impl Default for CloudWatchPublish {
+    fn default() -> Self {
+        Self {
+            metrics: MetricsMode::Off,
+            namespace: "APIGatewayAuditor".to_string(),
+            dashboard: None,
+            log_group: None,
+            alarms: false,
+            alarm_topic_arn: None,
+        }
+    }
 }
 
 /// What to read from CloudWatch, over which window, within which bounds (`[evidence]`).

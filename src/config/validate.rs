@@ -1,7 +1,8 @@
 //! The walk over the parsed TOML table: each section is read into the [`Config`] defaults, and
 //! every unknown key, wrong type, out-of-range value and bad region becomes a problem under its
 //! full key. Nothing stops at the first problem. The bigger sections have their own files:
-//! `collect_rules.rs`, `evidence_rules.rs` and `check_rules.rs` (the sections that name checks).
+//! `collect_rules.rs`, `evidence_rules.rs`, `publish_rules.rs` and `check_rules.rs` (the sections
+//! that name checks).
 
 use std::path::PathBuf;
 
@@ -99,6 +100,11 @@ impl Walker<'_> {
                 "output" => {
                     if let Some(t) = self.problems.table(&key, value) {
                         self.output(t, &mut config.output);
+                    }
+                }
+                "publish" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.publish(t, &mut config.publish);
                     }
                 }
                 _ => self.problems.unknown_key(&key, name, ""),

@@ -27,10 +27,16 @@ pub enum Operation {
     LambdaGetPolicy,
     CloudWatchGetMetricData,
     LogsFilterLogEvents,
+    // Publishing (only with the CloudWatch sinks configured).
+    CloudWatchPutMetricData,
+    CloudWatchPutDashboard,
+    CloudWatchGetDashboard,
+    CloudWatchDeleteDashboards,
+    CloudWatchPutMetricAlarm,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 14] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -40,7 +46,24 @@ impl Operation {
         Operation::LambdaGetPolicy,
         Operation::CloudWatchGetMetricData,
         Operation::LogsFilterLogEvents,
+        Operation::CloudWatchPutMetricData,
+        Operation::CloudWatchPutDashboard,
+        Operation::CloudWatchGetDashboard,
+        Operation::CloudWatchDeleteDashboards,
+        Operation::CloudWatchPutMetricAlarm,
     ];
+
+    /// True for the calls that write: they are made only by the publishing sinks, and the IAM
+    /// policy grants them in a statement of their own.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            Operation::CloudWatchPutMetricData
+                | Operation::CloudWatchPutDashboard
+                | Operation::CloudWatchDeleteDashboards
+                | Operation::CloudWatchPutMetricAlarm
+        )
+    }
 
     /// `service:Operation`, the key of `summary.api_calls` and of collection errors.
     pub fn name(self) -> &'static str {
@@ -54,6 +77,11 @@ impl Operation {
             Operation::LambdaGetPolicy => "lambda:GetPolicy",
             Operation::CloudWatchGetMetricData => "cloudwatch:GetMetricData",
             Operation::LogsFilterLogEvents => "logs:FilterLogEvents",
+            Operation::CloudWatchPutMetricData => "cloudwatch:PutMetricData",
+            Operation::CloudWatchPutDashboard => "cloudwatch:PutDashboard",
+            Operation::CloudWatchGetDashboard => "cloudwatch:GetDashboard",
+            Operation::CloudWatchDeleteDashboards => "cloudwatch:DeleteDashboards",
+            Operation::CloudWatchPutMetricAlarm => "cloudwatch:PutMetricAlarm",
         }
     }
 
@@ -71,6 +99,7 @@ impl Operation {
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
             Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),
             Operation::LogsFilterLogEvents => Some("logs:FilterLogEvents"),
+            other => Some(other.name()),
         }
     }
 }
@@ -95,6 +124,10 @@ pub struct CallGate {
     sts: Arc<DefaultDirectRateLimiter>,
     cloudwatch_get_metric_data: Arc<DefaultDirectRateLimiter>,
     logs_filter_log_events: Arc<DefaultDirectRateLimiter>,
+    // Publishing makes a handful of calls per run: fixed limits at AWS's quotas, no settings.
+    dashboards: Arc<DefaultDirectRateLimiter>,
+    put_metric_data: Arc<DefaultDirectRateLimiter>,
+    alarms: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -108,6 +141,21 @@ impl CallGate {
             sts: limiter(limits.sts),
             cloudwatch_get_metric_data: limiter(limits.cloudwatch_get_metric_data),
             logs_filter_log_events: limiter(limits.logs_filter_log_events),
+            // GetDashboard, PutDashboard and DeleteDashboards: 10 TPS together (aws-facts §6).
+            dashboards: limiter(RateLimit {
+                per_second: 10.0,
+                burst: 10,
+            }),
+            // PutMetricData: 500 TPS (aws-facts §6); a run needs a few calls.
+            put_metric_data: limiter(RateLimit {
+                per_second: 100.0,
+                burst: 20,
+            }),
+            // PutMetricAlarm: one call per run; stay far below any quota.
+            alarms: limiter(RateLimit {
+                per_second: 1.0,
+                burst: 1,
+            }),
             counts: Arc::default(),
         }
     }
@@ -131,6 +179,11 @@ impl CallGate {
                 self.cloudwatch_get_metric_data.until_ready().await
             }
             Operation::LogsFilterLogEvents => self.logs_filter_log_events.until_ready().await,
+            Operation::CloudWatchPutDashboard
+            | Operation::CloudWatchGetDashboard
+            | Operation::CloudWatchDeleteDashboards => self.dashboards.until_ready().await,
+            Operation::CloudWatchPutMetricData => self.put_metric_data.until_ready().await,
+            Operation::CloudWatchPutMetricAlarm => self.alarms.until_ready().await,
         }
         let mut counts = self
             .counts
@@ -195,7 +248,8 @@ where
             CallFailure {
                 not_found: matches!(
                     code.as_str(),
-                    "ResourceNotFoundException" | "NotFoundException"
+                    // CloudWatch's GetDashboard says `ResourceNotFound`.
+                    "ResourceNotFoundException" | "NotFoundException" | "ResourceNotFound"
                 ),
                 unreachable: false,
                 code,

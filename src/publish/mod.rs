@@ -1,7 +1,12 @@
 //! Publishing the report: the table for people, JSON and JSON Lines for machines, and the
 //! atomic file writes they share.
 
+pub mod cloudwatch;
+pub mod dashboard;
+pub mod emf;
 pub mod json;
+pub mod metrics;
+pub mod sinks;
 pub mod table;
 
 use std::io::Write;

@@ -58,6 +58,10 @@ fn example_file_documents_every_key() {
     assert_ne!(config.scope, ScopeSettings::default());
     assert_eq!(config.suppressions.len(), 1);
     assert_eq!(config.output.file, Some("report.json".into()));
+    let publish = &config.publish;
+    assert!(publish.json_file.is_some());
+    assert!(publish.cloudwatch.dashboard.is_some() && publish.cloudwatch.log_group.is_some());
+    assert!(publish.cloudwatch.alarm_topic_arn.is_some());
 
     let mut found = Vec::new();
     key_patterns("", &text.parse().unwrap(), &mut found);
@@ -121,9 +125,15 @@ fn children_follow_known_keys() {
             "evidence",
             "checks",
             "suppressions",
-            "output"
+            "output",
+            "publish"
         ]
     );
+    assert_eq!(
+        keys::children("publish"),
+        ["json-file", "finding-events", "cloudwatch"]
+    );
+    assert_eq!(keys::children("publish.cloudwatch").len(), 6);
     assert_eq!(
         keys::children("checks"),
         [

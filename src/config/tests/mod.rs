@@ -1,5 +1,5 @@
 //! Tests of the config loader: the shipped files, good configs, each kind of problem, the
-//! CloudWatch evidence settings, and the suppression helpers.
+//! CloudWatch evidence settings, the publishing settings, and the suppression helpers.
 
 mod evidence;
 mod evidence_keys;
@@ -8,6 +8,9 @@ mod good;
 mod helpers;
 mod overrides;
 mod problems;
+mod publish;
+mod publish_formats;
+mod publish_keys;
 
 use super::*;
 
