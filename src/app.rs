@@ -9,7 +9,9 @@ use anyhow::Context;
 
 use crate::audit::{self, AuditSource};
 use crate::checks;
-use crate::cli::{AuditArgs, ChecksAction, ChecksArgs, CollectArgs, Command, ScopeArgs};
+use crate::cli::{
+    AuditArgs, ChecksAction, ChecksArgs, CollectArgs, Command, DaemonArgs, HealthArgs, ScopeArgs,
+};
 use crate::config::{self, Config, OutputFormat};
 use crate::publish::{self, sinks, sinks::Streams};
 use crate::report::{Report, Severity};
@@ -26,6 +28,8 @@ pub async fn run(command: Command) -> ExitCode {
         Command::Audit(args) => audit_command(args).await,
         Command::Collect(args) => collect_command(args).await,
         Command::Checks(args) => checks_command(args),
+        Command::Daemon(args) => daemon_command(args).await,
+        Command::Health(args) => health_command(args),
     };
     match result {
         Ok(code) => code,
@@ -50,6 +54,7 @@ fn load_config(scope: &ScopeArgs) -> anyhow::Result<Config> {
         regions: scope.regions.clone(),
         profile: scope.profile.clone(),
         endpoint_url: scope.endpoint_url.clone(),
+        shard: scope.shard.clone(),
     };
     overrides.apply(&mut config).map_err(|errors| {
         anyhow::anyhow!("invalid command-line or environment setting:\n{errors}")
@@ -172,4 +177,49 @@ fn checks_command(args: ChecksArgs) -> anyhow::Result<ExitCode> {
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs until SIGTERM or SIGINT; 0 on a clean stop, whatever the runs found (they are in the
+/// status file and the logs).
+async fn daemon_command(args: DaemonArgs) -> anyhow::Result<ExitCode> {
+    let stop = crate::daemon::stop_signals().context("cannot listen for SIGTERM and SIGINT")?;
+    let mut config = load_config(&args.scope)?;
+    if let Some(schedule) = args.schedule {
+        if let Some(problem) = config::schedule_problem(&schedule) {
+            anyhow::bail!("invalid command-line or environment setting:\n`--schedule`: {problem}");
+        }
+        config.daemon.schedule = schedule.trim().to_string();
+    }
+    if let Some(path) = args.status_file {
+        config.daemon.status_file = path;
+    }
+    crate::daemon::run_daemon(config, stop).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The container health check: 0 when the daemon's last good run is younger than `--max-age`,
+/// 1 otherwise (or when the status file is missing or unreadable), with the reason on stderr.
+fn health_command(args: HealthArgs) -> anyhow::Result<ExitCode> {
+    let path = match (args.status_file, &args.config) {
+        (Some(path), _) => path,
+        (None, Some(file)) => {
+            config::load_file(file, &checks::ids())
+                .map_err(|errors| {
+                    anyhow::anyhow!("invalid configuration in {}:\n{errors}", file.display())
+                })?
+                .daemon
+                .status_file
+        }
+        (None, None) => config::DaemonSettings::default().status_file,
+    };
+    match crate::daemon::health::check(&path, args.max_age, chrono::Utc::now()) {
+        Ok(reason) => {
+            eprintln!("healthy: {reason}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(reason) => {
+            eprintln!("unhealthy: {reason}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }

@@ -13,7 +13,7 @@ use crate::report::Severity;
     name = "apigw-auditor",
     version,
     about = "Finds the misconfigurations that make API Gateway REST APIs with Lambda proxy integrations answer 502/500/504, with the exact fix",
-    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the run failed (config, credentials, no endpoint reachable), 3 the report was written but a publishing sink ([publish]) failed."
+    after_help = "Exit codes: 0 no finding at or above --fail-on, 1 findings at or above it, 2 the run failed (config, credentials, no endpoint reachable), 3 the report was written but a publishing sink ([publish]) failed. `daemon`: 0 stopped by SIGTERM/SIGINT, 2 could not start. `health`: 0 healthy, 1 not."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -45,6 +45,10 @@ pub enum Command {
     Collect(CollectArgs),
     /// List the checks, or explain one.
     Checks(ChecksArgs),
+    /// Audit and publish on a cron schedule until SIGTERM/SIGINT ([daemon] in the config).
+    Daemon(DaemonArgs),
+    /// Exit 0 when the daemon's last good run is younger than --max-age, else 1 (a health check).
+    Health(HealthArgs),
 }
 
 /// Where and how to reach AWS, shared by `audit` and `collect`.
@@ -64,6 +68,10 @@ pub struct ScopeArgs {
     /// is honoured as well.
     #[arg(long, env = "APIGW_AUDITOR_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// Audit only shard I of N (e.g. `2/3`): the configured or organization accounts whose id
+    /// modulo N is I-1, so N tasks split the accounts with no overlap and no coordination.
+    #[arg(long, env = "APIGW_AUDITOR_SHARD", value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +99,32 @@ pub struct CollectArgs {
     /// The snapshot file to write.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Cron expression with seconds, in UTC (`0 */15 * * * *`); replaces `daemon.schedule`.
+    #[arg(long, env = "APIGW_AUDITOR_SCHEDULE")]
+    pub schedule: Option<String>,
+    /// The status file written after every run; replaces `daemon.status-file`.
+    #[arg(long, env = "APIGW_AUDITOR_STATUS_FILE")]
+    pub status_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Unhealthy when the last good run finished this long ago or longer: `30m`, `1h`, `900s`.
+    #[arg(long, value_parser = crate::daemon::health::parse_duration)]
+    pub max_age: std::time::Duration,
+    /// The daemon's status file. Default: `daemon.status-file` of --config, else
+    /// /tmp/apigw-auditor-status.json.
+    #[arg(long, env = "APIGW_AUDITOR_STATUS_FILE")]
+    pub status_file: Option<PathBuf>,
+    /// Config file, read only for `daemon.status-file`.
+    #[arg(long, short = 'c', env = "APIGW_AUDITOR_CONFIG")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

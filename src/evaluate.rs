@@ -63,6 +63,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Repo
             suppression.reason
         ));
     }
+    // A scope that could not start has no findings to show for it: say so where people look.
+    for scope in inventory.scopes.iter().filter(|s| s.error.is_some()) {
+        notices.push(format!(
+            "account {} in {} was not audited: {}",
+            scope.account,
+            scope.region,
+            scope.error.as_deref().unwrap_or_default()
+        ));
+    }
     let (findings, suppressed) = apply_suppressions(findings, &config.suppressions, run.today);
     let findings = sorted(findings);
 
@@ -112,6 +121,9 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Repo
             .map(|s| ScopeRef {
                 account: s.account.clone(),
                 region: s.region.clone(),
+                name: s.name.clone(),
+                role_arn: s.role_arn.clone(),
+                error: s.error.clone(),
             })
             .collect(),
         summary,

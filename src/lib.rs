@@ -11,6 +11,7 @@ pub mod causes;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod evaluate;
 pub mod inventory;
 pub mod invoke;

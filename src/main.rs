@@ -3,12 +3,12 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use apigw_auditor::cli::{Cli, LogFormat};
+use apigw_auditor::cli::{Cli, Command, LogFormat};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+fn init_logging(format: LogFormat, default: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let json = match format {
         LogFormat::Json => true,
         LogFormat::Text => false,
@@ -26,7 +26,13 @@ fn init_logging(format: LogFormat) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    // The daemon logs each run at info: between runs its log is all there is to see. Other
+    // commands print their results and log only what went wrong.
+    let default = match cli.command {
+        Command::Daemon(_) => "warn,apigw_auditor=info",
+        _ => "warn",
+    };
+    init_logging(cli.log_format, default);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -185,10 +185,21 @@ pub struct RunInfo {
     pub source: Source,
 }
 
+/// One account × region the run covered, audited or not.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ScopeRef {
     pub account: String,
     pub region: String,
+    /// The label of the account's `[[scope.accounts]]` entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The role assumed to reach the account; absent for the credentials' own account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// Why the scope was not audited (its role could not be assumed, its endpoint not reached);
+    /// absent when it was. Nothing of a failed scope is counted in `summary`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

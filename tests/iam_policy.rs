@@ -6,14 +6,16 @@ use std::collections::BTreeSet;
 
 use apigw_auditor::inventory::aws::Operation;
 
-fn policy_actions() -> BTreeSet<String> {
+fn policy() -> serde_json::Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/deploy/iam-policy.json"
     ))
     .expect("deploy/iam-policy.json is readable");
-    let policy: serde_json::Value =
-        serde_json::from_str(&text).expect("deploy/iam-policy.json is JSON");
+    serde_json::from_str(&text).expect("deploy/iam-policy.json is JSON")
+}
+
+fn policy_actions(policy: &serde_json::Value) -> BTreeSet<String> {
     let mut actions = BTreeSet::new();
     for statement in policy["Statement"]
         .as_array()
@@ -34,14 +36,70 @@ fn policy_actions() -> BTreeSet<String> {
     actions
 }
 
-#[test]
-fn iam_policy_lists_exactly_the_actions_the_code_calls() {
-    let called: BTreeSet<String> = Operation::ALL
+/// The actions the code calls, from the registry of operations.
+fn called_actions() -> BTreeSet<String> {
+    Operation::ALL
         .iter()
         .filter_map(|op| op.iam_action())
         .map(str::to_string)
-        .collect();
-    assert_eq!(policy_actions(), called);
+        .collect()
+}
+
+/// How a policy disagrees with the code: the actions the code calls that it does not grant, and
+/// the ones it grants that the code never calls. `None` when it grants exactly what is called.
+fn mismatch(policy: &serde_json::Value) -> Option<String> {
+    let granted = policy_actions(policy);
+    let called = called_actions();
+    let missing: Vec<&String> = called.difference(&granted).collect();
+    let unused: Vec<&String> = granted.difference(&called).collect();
+    if missing.is_empty() && unused.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "called but not granted: {missing:?}; granted but never called: {unused:?}"
+    ))
+}
+
+#[test]
+fn iam_policy_lists_exactly_the_actions_the_code_calls() {
+    if let Some(problem) = mismatch(&policy()) {
+        panic!("deploy/iam-policy.json disagrees with the code: {problem}");
+    }
+}
+
+/// The check above can fail: take any one action out of the policy (out of every statement that
+/// grants it), and the mismatch names exactly that action as missing.
+#[test]
+fn iam_policy_check_fails_when_an_action_is_removed() {
+    let policy = policy();
+    let actions = policy_actions(&policy);
+    assert!(!actions.is_empty());
+    for removed in &actions {
+        let mut without = policy.clone();
+        for statement in without["Statement"].as_array_mut().unwrap() {
+            let granted = &mut statement["Action"];
+            if let Some(list) = granted.as_array_mut() {
+                list.retain(|a| a != removed.as_str());
+            } else if granted.as_str() == Some(removed.as_str()) {
+                *granted = serde_json::json!([]);
+            }
+        }
+        let problem =
+            mismatch(&without).unwrap_or_else(|| panic!("{removed} removed, no mismatch"));
+        assert_eq!(
+            problem,
+            format!("called but not granted: [{removed:?}]; granted but never called: []")
+        );
+    }
+    // And an action the code never calls is reported too.
+    let mut extra = policy;
+    extra["Statement"].as_array_mut().unwrap().push(
+        serde_json::json!({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}),
+    );
+    assert_eq!(
+        mismatch(&extra).unwrap(),
+        r#"called but not granted: []; granted but never called: ["lambda:InvokeFunction"]"#
+    );
 }
 
 #[test]
@@ -73,6 +131,11 @@ fn iam_policy_reads_except_in_its_publish_statement() {
                     sid.starts_with("Publish"),
                     "{action} writes but is in statement {sid}"
                 );
+                continue;
+            }
+            if action == "sts:AssumeRole" {
+                // Grants nothing by itself: the session may do what the audit role's own
+                // (read-only) policy in the other account allows.
                 continue;
             }
             let verb = action.split(':').nth(1).unwrap_or_default();

@@ -331,6 +331,7 @@ pub fn scope() -> ScopeBuilder {
         errors: Vec::new(),
         api_calls: BTreeMap::new(),
         evidence: None,
+        ..ScopeInventory::default()
     })
 }
 

@@ -9,6 +9,14 @@ pub const KNOWN_KEYS: &[&str] = &[
     "scope.regions",
     "scope.profile",
     "scope.endpoint-url",
+    "scope.max-concurrent-scopes",
+    "scope.accounts[].role-arn",
+    "scope.accounts[].external-id",
+    "scope.accounts[].name",
+    "scope.organization.role-name",
+    "scope.organization.external-id",
+    "scope.organization.include",
+    "scope.organization.exclude",
     "collect.page-size",
     "collect.concurrency",
     "collect.max-attempts",
@@ -59,6 +67,10 @@ pub const KNOWN_KEYS: &[&str] = &[
     "publish.cloudwatch.log-group",
     "publish.cloudwatch.alarms",
     "publish.cloudwatch.alarm-topic-arn",
+    "daemon.schedule",
+    "daemon.run-at-start",
+    "daemon.shutdown-deadline-seconds",
+    "daemon.status-file",
 ];
 
 /// The checks that have a settings table `[checks.<id>]`. They are valid check ids even when the

@@ -11,11 +11,13 @@
 
 mod check_rules;
 mod collect_rules;
+mod daemon_rules;
 mod evidence_rules;
 mod glob;
 mod keys;
 mod overrides;
 mod publish_rules;
+mod scope_rules;
 mod validate;
 mod values;
 
@@ -29,9 +31,11 @@ use std::path::{Path, PathBuf};
 use crate::checks::CheckSettings;
 use crate::report::Severity;
 
+pub use daemon_rules::schedule_problem;
 pub use glob::glob_matches;
 pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
 pub use overrides::Overrides;
+pub use scope_rules::account_of;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -42,6 +46,7 @@ pub struct Config {
     pub checks: ChecksConfig,
     pub suppressions: Vec<Suppression>,
     pub output: OutputSettings,
+    pub daemon: DaemonSettings,
 }
 
 /// Where each run lands besides stdout (`[publish]`). Every sink is independent: one failing
@@ -106,6 +111,31 @@ impl Default for CloudWatchPublish {
     }
 }
 
+/// The `daemon` subcommand (`[daemon]`): when it audits, and how it stops and reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSettings {
+    /// A cron expression with seconds (`sec min hour day-of-month month day-of-week`), in UTC.
+    pub schedule: String,
+    /// Audit once at start instead of waiting for the first tick.
+    pub run_at_start: bool,
+    /// How long a stop (SIGTERM, SIGINT) waits for the current run before abandoning it.
+    pub shutdown_deadline_seconds: u64,
+    /// The status file written after every run, which `health` reads.
+    pub status_file: PathBuf,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        Self {
+            schedule: "0 */15 * * * *".to_string(),
+            run_at_start: true,
+            // Under ECS's default stop timeout of 30 s, which ends in SIGKILL.
+            shutdown_deadline_seconds: 25,
+            status_file: PathBuf::from("/tmp/apigw-auditor-status.json"),
+        }
+    }
+}
+
 /// What to read from CloudWatch, over which window, within which bounds (`[evidence]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvidenceSettings {
@@ -142,11 +172,62 @@ impl Default for EvidenceSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ScopeSettings {
     pub regions: Vec<String>,
     pub profile: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Accounts reached through a role each (`[[scope.accounts]]`). With none and no
+    /// organization, the credentials' own account is audited.
+    pub accounts: Vec<AccountScope>,
+    /// Every active account of the organization, through a named role (`[scope.organization]`).
+    pub organization: Option<OrganizationScope>,
+    /// How many scopes (account × region) are collected at once: 1 to 64.
+    pub max_concurrent_scopes: usize,
+    /// `--shard I/N`: only the accounts this task owns (flag and environment only).
+    pub shard: Option<Shard>,
+}
+
+impl Default for ScopeSettings {
+    fn default() -> Self {
+        Self {
+            regions: Vec::new(),
+            profile: None,
+            endpoint_url: None,
+            accounts: Vec::new(),
+            organization: None,
+            max_concurrent_scopes: 4,
+            shard: None,
+        }
+    }
+}
+
+/// One account audited through a role (`[[scope.accounts]]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountScope {
+    /// The role to assume; the account in its ARN is the account audited.
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    /// A label for the report and the logs.
+    pub name: Option<String>,
+}
+
+/// The accounts of an AWS Organization, each reached through the same role name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationScope {
+    pub role_name: String,
+    pub external_id: Option<String>,
+    /// Only these account ids; empty: every active account.
+    pub include: Vec<String>,
+    /// Never these account ids.
+    pub exclude: Vec<String>,
+}
+
+/// `--shard I/N`: this task audits the accounts whose numeric id modulo N is I-1 (1 <= I <= N).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

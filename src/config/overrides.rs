@@ -3,7 +3,7 @@
 //! environment). They get the same validation as the file.
 
 use super::validate::{endpoint_problem, is_region};
-use super::{Config, ConfigErrors, ConfigProblem};
+use super::{Config, ConfigErrors, ConfigProblem, Shard};
 
 /// The scope settings that flags and environment variables can set. Empty or `None` means "not
 /// given": the file's (or the default) value stays.
@@ -15,6 +15,8 @@ pub struct Overrides {
     pub profile: Option<String>,
     /// `--endpoint-url`; replaces `scope.endpoint-url`.
     pub endpoint_url: Option<String>,
+    /// `--shard I/N`; there is no file key: which shard a task is, is a property of the task.
+    pub shard: Option<String>,
 }
 
 impl Overrides {
@@ -46,8 +48,25 @@ impl Overrides {
         if let Some(message) = self.endpoint_url.as_deref().and_then(endpoint_problem) {
             problem("--endpoint-url", message);
         }
+        let shard = self.shard.as_deref().and_then(|text| {
+            Shard::parse(text)
+                .map_err(|message| problem("--shard", message))
+                .ok()
+        });
+        let scope = &config.scope;
+        if shard.is_some() && scope.accounts.is_empty() && scope.organization.is_none() {
+            problem(
+                "--shard",
+                "splits the accounts of `[[scope.accounts]]` or `[scope.organization]`, \
+                 and the config has neither"
+                    .to_string(),
+            );
+        }
         if !problems.is_empty() {
             return Err(ConfigErrors(problems));
+        }
+        if shard.is_some() {
+            config.scope.shard = shard;
         }
         if !regions.is_empty() {
             config.scope.regions = regions;

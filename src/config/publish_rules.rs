@@ -121,7 +121,7 @@ impl Walker<'_> {
     }
 
     /// The path of a file to write.
-    fn file_path(&mut self, key: &str, value: &Value) -> Option<PathBuf> {
+    pub(super) fn file_path(&mut self, key: &str, value: &Value) -> Option<PathBuf> {
         let s = self.problems.non_empty_string(key, value)?;
         // `reports/` or `..` name a directory: the atomic write would fail only after the audit.
         if s.ends_with(is_separator) || Path::new(s).file_name().is_none() {

@@ -1,8 +1,8 @@
 //! The walk over the parsed TOML table: each section is read into the [`Config`] defaults, and
 //! every unknown key, wrong type, out-of-range value and bad region becomes a problem under its
 //! full key. Nothing stops at the first problem. The bigger sections have their own files:
-//! `collect_rules.rs`, `evidence_rules.rs`, `publish_rules.rs` and `check_rules.rs` (the sections
-//! that name checks).
+//! `collect_rules.rs`, `evidence_rules.rs`, `publish_rules.rs`, `daemon_rules.rs` and
+//! `check_rules.rs` (the sections that name checks).
 
 use std::path::PathBuf;
 
@@ -107,6 +107,11 @@ impl Walker<'_> {
                         self.publish(t, &mut config.publish);
                     }
                 }
+                "daemon" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.daemon(t, &mut config.daemon);
+                    }
+                }
                 _ => self.problems.unknown_key(&key, name, ""),
             }
         }
@@ -153,6 +158,16 @@ impl Walker<'_> {
                         None => out.endpoint_url = Some(url.to_string()),
                     }
                 }
+                "accounts" => out.accounts = self.scope_accounts(value),
+                "organization" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        out.organization = self.scope_organization(t);
+                    }
+                }
+                "max-concurrent-scopes" => set(
+                    &mut out.max_concurrent_scopes,
+                    self.problems.integer(&key, value, 1..=64),
+                ),
                 _ => self.problems.unknown_key(&key, name, "scope"),
             }
         }

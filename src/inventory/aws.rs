@@ -33,10 +33,13 @@ pub enum Operation {
     CloudWatchGetDashboard,
     CloudWatchDeleteDashboards,
     CloudWatchPutMetricAlarm,
+    // Many accounts (only with `[[scope.accounts]]` or `[scope.organization]`).
+    StsAssumeRole,
+    OrganizationsListAccounts,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 14] = [
+    pub const ALL: [Operation; 16] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -51,6 +54,8 @@ impl Operation {
         Operation::CloudWatchGetDashboard,
         Operation::CloudWatchDeleteDashboards,
         Operation::CloudWatchPutMetricAlarm,
+        Operation::StsAssumeRole,
+        Operation::OrganizationsListAccounts,
     ];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
@@ -82,6 +87,8 @@ impl Operation {
             Operation::CloudWatchGetDashboard => "cloudwatch:GetDashboard",
             Operation::CloudWatchDeleteDashboards => "cloudwatch:DeleteDashboards",
             Operation::CloudWatchPutMetricAlarm => "cloudwatch:PutMetricAlarm",
+            Operation::StsAssumeRole => "sts:AssumeRole",
+            Operation::OrganizationsListAccounts => "organizations:ListAccounts",
         }
     }
 
@@ -128,6 +135,7 @@ pub struct CallGate {
     dashboards: Arc<DefaultDirectRateLimiter>,
     put_metric_data: Arc<DefaultDirectRateLimiter>,
     alarms: Arc<DefaultDirectRateLimiter>,
+    organizations: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -156,6 +164,12 @@ impl CallGate {
                 per_second: 1.0,
                 burst: 1,
             }),
+            // ListAccounts: one page of 20 accounts per call, a few calls per run; Organizations
+            // throttles its API at a few requests per second per account.
+            organizations: limiter(RateLimit {
+                per_second: 2.0,
+                burst: 2,
+            }),
             counts: Arc::default(),
         }
     }
@@ -163,7 +177,11 @@ impl CallGate {
     /// Waits for every quota the operation counts against, then counts the call.
     pub async fn admit(&self, operation: Operation) {
         match operation {
-            Operation::StsGetCallerIdentity => self.sts.until_ready().await,
+            // AssumeRole counts against the calling account's STS quota, like GetCallerIdentity.
+            Operation::StsGetCallerIdentity | Operation::StsAssumeRole => {
+                self.sts.until_ready().await
+            }
+            Operation::OrganizationsListAccounts => self.organizations.until_ready().await,
             // GetResources has its own quota (5 per 2 s) and also counts against the
             // account's 10/s total for API Gateway.
             Operation::ApiGatewayGetResources => {

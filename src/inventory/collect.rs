@@ -1,7 +1,8 @@
-//! Collection of whole scopes: for every region, the account (STS), the REST APIs, then every
+//! Collection of one scope (account × region): the account (STS), the REST APIs, then every
 //! distinct Lambda target any route resolves to. Calls run concurrently within the client-side
 //! rate limits of `aws.rs`; a failing call is recorded on the resource it was for and
-//! collection goes on. Only a run that cannot start at all (no credentials, no endpoint) fails.
+//! collection goes on. `scopes.rs` runs every scope of the config; only a run where no scope
+//! could start at all (no credentials, no endpoint, no role) fails.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -14,14 +15,16 @@ use crate::config::Config;
 use crate::inventory::apigateway::ApiGatewayCollector;
 use crate::inventory::aws::{translate, CallGate, Operation};
 use crate::inventory::clients::{regional, RegionalClients};
-use crate::inventory::cloudwatch::{collect_evidence, evidence_window};
+use crate::inventory::cloudwatch::collect_evidence;
 use crate::inventory::evidence::Window;
 use crate::inventory::lambda::LambdaCollector;
-use crate::inventory::{CollectionError, Inventory, LambdaTarget, Lookup, ScopeInventory};
+use crate::inventory::{CollectionError, LambdaTarget, Lookup, ScopeInventory};
 use crate::{invoke, routes};
 
-/// Why a live collection could not run at all.
-#[derive(Debug, Error)]
+pub use crate::inventory::scopes::collect;
+
+/// Why a live collection, or one scope of it, could not run at all.
+#[derive(Debug, Clone, Error)]
 pub enum CollectError {
     #[error(
         "no region to audit: set `scope.regions` in the config, pass --region, or set AWS_REGION"
@@ -35,6 +38,17 @@ pub enum CollectError {
     },
     #[error("cannot reach the API Gateway endpoint in {region}: {message}")]
     Unreachable { region: String, message: String },
+    #[error("cannot assume role {role_arn} (sts:AssumeRole failed with {code}): {message}")]
+    AssumeRole {
+        role_arn: String,
+        code: String,
+        message: String,
+    },
+    #[error("cannot list the accounts of the organization (organizations:ListAccounts failed with {code}): {message}; the credentials must be those of the management account or of a delegated administrator")]
+    Organization { code: String, message: String },
+    /// Every scope failed; the first few reasons, then how many more.
+    #[error("no scope could be audited: {}", .0.join("; "))]
+    NoScope(Vec<String>),
 }
 
 /// The AWS configuration from the default credential chain (environment, profile, SSO, ECS task
@@ -54,25 +68,8 @@ pub async fn load_sdk_config(config: &Config) -> SdkConfig {
     loader.load().await
 }
 
-/// Collects every configured region. `base` supplies credentials and endpoint.
-pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, CollectError> {
-    let collected_at = chrono::Utc::now();
-    let regions: Vec<String> = if config.scope.regions.is_empty() {
-        base.region()
-            .map(|r| vec![r.to_string()])
-            .ok_or(CollectError::NoRegion)?
-    } else {
-        config.scope.regions.clone()
-    };
-    let window = evidence_window(&config.evidence, collected_at);
-    let mut scopes = Vec::with_capacity(regions.len());
-    for region in regions {
-        scopes.push(collect_region(config, base, &region, window).await?);
-    }
-    Ok(Inventory::new(collected_at, scopes))
-}
-
-async fn collect_region(
+/// Collects one region of the account `base`'s credentials reach.
+pub(crate) async fn collect_region(
     config: &Config,
     base: &SdkConfig,
     region: &str,
@@ -152,7 +149,8 @@ async fn collect_region(
     Ok(scope)
 }
 
-async fn identify(
+/// The account and partition of the credentials of `sdk`.
+pub(crate) async fn identify(
     gate: &CallGate,
     sdk: &SdkConfig,
     region: &str,

@@ -3,6 +3,7 @@
 //! writes it and `audit --snapshot` reads it back. It never holds secrets: no Lambda
 //! environment variables, no presigned URLs, no credentials.
 
+pub mod accounts;
 pub mod apigateway;
 pub mod aws;
 pub mod clients;
@@ -12,6 +13,7 @@ pub mod evidence;
 pub mod lambda;
 pub mod logs;
 pub mod metrics;
+pub mod scopes;
 
 use std::collections::BTreeMap;
 
@@ -58,6 +60,16 @@ pub struct ScopeInventory {
     /// when evidence collection is turned off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<evidence::Evidence>,
+    /// The label of the account's `[[scope.accounts]]` entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The role assumed to reach the account; `None` for the credentials' own account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// Why nothing was collected here (role not assumable, endpoint unreachable); the scope is
+    /// then empty apart from its account and region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 fn default_partition() -> String {

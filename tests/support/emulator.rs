@@ -58,8 +58,26 @@ impl Emulator {
         // A failed start is remembered: every test of the binary then fails at once with the
         // same message instead of each waiting for its own health timeout.
         static SHARED: OnceLock<Result<Emulator, String>> = OnceLock::new();
-        let started = SHARED.get_or_init(|| {
-            std::panic::catch_unwind(Emulator::start).map_err(|panic| {
+        Emulator::started(&SHARED, || Emulator::start("ministack", &[]))
+    }
+
+    /// A second server of this test binary with IAM enforcement on (`AUTH=true`), started on
+    /// first use. Only there does STS evaluate role trust policies (on the other server every
+    /// AssumeRole succeeds) and is every call authorized against the caller's policies. A
+    /// 12-digit access key is that account's root user.
+    pub fn shared_with_iam() -> &'static Emulator {
+        static SHARED: OnceLock<Result<Emulator, String>> = OnceLock::new();
+        // Under AUTH signatures are checked against this secret: the one of `support::sdk_config`.
+        let env = [("AUTH", "true"), ("AWS_SECRET_ACCESS_KEY", "test-secret")];
+        Emulator::started(&SHARED, || Emulator::start("ministack-iam", &env))
+    }
+
+    fn started(
+        cell: &'static OnceLock<Result<Emulator, String>>,
+        start: impl FnOnce() -> Emulator + std::panic::UnwindSafe,
+    ) -> &'static Emulator {
+        let started = cell.get_or_init(|| {
+            std::panic::catch_unwind(start).map_err(|panic| {
                 panic
                     .downcast_ref::<String>()
                     .cloned()
@@ -73,17 +91,19 @@ impl Emulator {
         }
     }
 
-    fn start() -> Emulator {
+    /// Starts a server named `name` (its log is `<name>.log`) with `extra_env` set.
+    fn start(name: &str, extra_env: &[(&str, &str)]) -> Emulator {
         let ministack = venv_bin("ministack");
         let dir = state_dir();
-        let tmp = dir.join("tmp");
-        let s3 = dir.join("s3");
+        let tmp = dir.join(format!("{name}-tmp"));
+        let s3 = dir.join(format!("{name}-s3"));
         for d in [&tmp, &s3] {
             fs::create_dir_all(d).unwrap_or_else(|e| panic!("create {}: {e}", d.display()));
         }
-        let log = dir.join("ministack.log");
-        let started = start_with_retries("ministack", &log, "/_ministack/health", |port| {
+        let log = dir.join(format!("{name}.log"));
+        let started = start_with_retries(name, &log, "/_ministack/health", |port| {
             let mut cmd = watched(&ministack, &[]);
+            cmd.envs(extra_env.iter().copied());
             cmd.env("BIND_HOST", "127.0.0.1")
                 .env("GATEWAY_PORT", port.to_string())
                 // Lambda code, layers and S3 objects stay inside the build directory.

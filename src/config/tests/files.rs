@@ -126,7 +126,8 @@ fn children_follow_known_keys() {
             "checks",
             "suppressions",
             "output",
-            "publish"
+            "publish",
+            "daemon"
         ]
     );
     assert_eq!(

@@ -11,6 +11,7 @@ mod problems;
 mod publish;
 mod publish_formats;
 mod publish_keys;
+mod scope;
 
 use super::*;
 

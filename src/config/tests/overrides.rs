@@ -16,6 +16,7 @@ fn given_settings_replace_the_file_and_missing_ones_keep_it() {
         regions: vec!["us-east-1".into(), " ap-south-1".into(), "us-east-1".into()],
         profile: Some("flag".into()),
         endpoint_url: None,
+        shard: None,
     };
     overrides.apply(&mut config).unwrap();
     assert_eq!(config.scope.regions, ["us-east-1", "ap-south-1"]);
@@ -30,6 +31,7 @@ fn invalid_settings_are_all_reported_and_none_applied() {
         regions: vec!["us-east-1".into(), "useast1".into()],
         profile: Some(String::new()),
         endpoint_url: Some("localhost:4566".into()),
+        shard: None,
     };
     let ConfigErrors(found) = overrides.apply(&mut config).unwrap_err();
     let found: Vec<(&str, &str)> = found
