@@ -103,7 +103,19 @@ async fn two_accounts_audited_in_one_run_and_a_role_that_cannot_be_assumed_is_re
         "{:#?}",
         report.findings
     );
-    assert!(report.errors.is_empty(), "{:#?}", report.errors);
+    // The one error is the scope that could not be reached: nothing else failed.
+    assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
+    assert_eq!(report.summary.errors, 1);
+    let unreached = &report.errors[0];
+    assert_eq!(
+        (
+            unreached.operation.as_str(),
+            unreached.code.as_str(),
+            unreached.account.as_str()
+        ),
+        ("sts:AssumeRole", "ScopeNotAudited", locked.as_str())
+    );
+    assert_eq!(unreached.resource, locked_role);
 
     // Both scopes are listed; the second says which role failed and what STS answered.
     let scopes = serde_json::to_value(&report.scopes).unwrap();

@@ -127,6 +127,21 @@ fn finish_scope(
                     .and_then(|arn| arn.split(':').nth(1))
                     .unwrap_or("aws")
                     .to_string(),
+                // Also a collection error, so `errors` and `summary.errors` count it: nothing
+                // about this scope was audited.
+                errors: vec![crate::inventory::CollectionError {
+                    account: target.account.clone(),
+                    region: region.to_string(),
+                    operation: if role_arn.is_some() {
+                        "sts:AssumeRole"
+                    } else {
+                        "sts:GetCallerIdentity"
+                    }
+                    .to_string(),
+                    resource: role_arn.clone().unwrap_or_else(|| target.account.clone()),
+                    code: "ScopeNotAudited".to_string(),
+                    message: error.to_string(),
+                }],
                 error: Some(error.to_string()),
                 ..ScopeInventory::default()
             }
