@@ -11,7 +11,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use apigw_auditor::config::AccountScope;
 use apigw_auditor::{run_audit_with, AuditSource};
@@ -238,16 +238,8 @@ async fn an_organization_is_audited_account_by_account_and_closed_accounts_are_s
 
 /// The binary with the caller's credentials in the environment, as a container would run it.
 fn binary(account: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_apigw-auditor"))
+    support::binary::auditor(account)
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("AWS_ACCESS_KEY_ID", account)
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", REGION)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied())
         .output()
         .expect("the binary runs")

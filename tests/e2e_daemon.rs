@@ -54,16 +54,8 @@ impl Daemon {
             path("status.json"),
         );
         std::fs::write(dir.path().join("auditor.toml"), config).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_apigw-auditor"))
+        let child = support::binary::auditor(account)
             .args(["daemon", "--config", &path("auditor.toml")])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ACCESS_KEY_ID", account)
-            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-            .env("AWS_REGION", REGION)
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
             // Files, not pipes: nobody reads them while the daemon runs, and a full pipe would
             // block it.
             .stdout(std::fs::File::create(dir.path().join("stdout.log")).unwrap())

@@ -7,7 +7,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use apigw_auditor::config::Config;
 use apigw_auditor::report::{Report, Status};
@@ -275,18 +275,8 @@ fn binary(account: &str, args: &[&str]) -> Output {
 }
 
 fn binary_with_env(account: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_apigw-auditor"))
+    support::binary::auditor(account)
         .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        // The default credential chain, fed by the environment: access key = emulator account.
-        .env("AWS_ACCESS_KEY_ID", account)
-        .env("AWS_SECRET_ACCESS_KEY", "test-secret")
-        .env("AWS_REGION", REGION)
-        // Keep the machine's own AWS files and the instance metadata service out of the test.
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied())
         .output()
         .expect("the binary runs")

@@ -13,6 +13,7 @@
 #![allow(dead_code)]
 
 pub mod audit;
+pub mod binary;
 pub mod cloudwatch;
 pub mod emulator;
 pub mod fleet;
