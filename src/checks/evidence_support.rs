@@ -216,6 +216,41 @@ impl<'a> SignatureTable<'a> {
         self.top_status
     }
 
+    /// `at least 7 failure lines in the last 60 minutes, most often "Task timed out" (7): the
+    /// function hit its own timeout` — the shared middle of both log checks' messages.
+    pub fn counted(&self, noun: &str, window: &Window) -> String {
+        let at_least = if self.capped { "at least " } else { "" };
+        let meaning = signatures::find(&self.top.signature)
+            .map(|s| format!(": {}", s.meaning))
+            .unwrap_or_default();
+        format!(
+            "{at_least}{} {noun}{} {}, most often {}{meaning}",
+            thousands(self.total),
+            if self.total == 1 { "" } else { "s" },
+            window_phrase(window),
+            self.top_phrase()
+        )
+    }
+
+    /// The evidence of a log finding: the log group, the window and the signature rows.
+    pub fn evidence(&self, log_group: &str, window: &Window) -> Value {
+        json!({
+            "log_group": log_group,
+            "window": window_json(window),
+            "signatures": self.rows,
+        })
+    }
+
+    /// The `aws logs filter-log-events` command for the most frequent signature.
+    pub fn search_command(&self, log_group: &str, window: &Window, region: &str) -> String {
+        filter_log_events(
+            log_group,
+            &format!("\"{}\"", self.top.signature),
+            window,
+            region,
+        )
+    }
+
     /// `"Task timed out" (12)` or, when capped, `"Task timed out" (at least 12)`.
     pub fn top_phrase(&self) -> String {
         let top = self.top;

@@ -1,16 +1,11 @@
 //! `execution-log-errors`: the known failure lines (aws-facts §4) that a stage's execution log
 //! holds for the evidence window, counted per signature. They say which kind of 5XX clients got.
 
-use serde_json::json;
-
-use crate::checks::evidence_support::{
-    api_named, filter_log_events, thousands, window_json, window_phrase, SignatureTable,
-};
+use crate::checks::evidence_support::{api_named, SignatureTable};
 use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::evidence::LogScan;
 use crate::inventory::Lookup;
 use crate::report::{Finding, Severity, Status};
-use crate::signatures;
 
 pub static DOC: CheckDoc = CheckDoc {
     id: "execution-log-errors",
@@ -73,36 +68,18 @@ impl Check for ExecutionLogErrors {
                         let Some(table) = SignatureTable::new(hits, false) else {
                             continue;
                         };
-                        let at_least = if table.capped { "at least " } else { "" };
-                        let meaning = signatures::find(&table.top.signature)
-                            .map(|s| format!(": {}", s.meaning))
-                            .unwrap_or_default();
                         let message = format!(
-                            "The execution log of stage {stage} of API {} ({}) holds \
-                             {at_least}{} failed integration line{} {}, most often {}{meaning}.",
+                            "The execution log of stage {stage} of API {} ({}) holds {}.",
                             api.name,
                             api.id,
-                            thousands(table.total),
-                            if table.total == 1 { "" } else { "s" },
-                            window_phrase(&evidence.window),
-                            table.top_phrase()
+                            table.counted("failed integration line", &evidence.window)
                         );
                         let mut finding = base_finding(&DOC, scope, Status::Fail, message);
                         finding.client_status = table.top_status().or(DOC.client_status);
-                        finding.evidence = json!({
-                            "log_group": scan.log_group,
-                            "window": window_json(&evidence.window),
-                            "signatures": table.rows,
-                        });
-                        let pattern = format!("\"{}\"", table.top.signature);
+                        finding.evidence = table.evidence(&scan.log_group, &evidence.window);
                         finding.remediation = Some(format!(
                             "{}  # then fix the findings listed in evidence.probable_causes",
-                            filter_log_events(
-                                &scan.log_group,
-                                &pattern,
-                                &evidence.window,
-                                &scope.region
-                            )
+                            table.search_command(&scan.log_group, &evidence.window, &scope.region)
                         ));
                         finding
                     }

@@ -4,13 +4,11 @@
 use serde_json::json;
 
 use crate::checks::evidence_support::{
-    filter_log_events, function_routes, outlives_integration, scope_function_arn, thousands,
-    window_json, window_phrase, SignatureTable,
+    function_routes, outlives_integration, scope_function_arn, SignatureTable,
 };
 use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::Lookup;
 use crate::report::{Finding, Severity, Status};
-use crate::signatures;
 
 pub static DOC: CheckDoc = CheckDoc {
     id: "function-log-errors",
@@ -70,35 +68,18 @@ impl Check for FunctionLogErrors {
                         else {
                             continue;
                         };
-                        let at_least = if table.capped { "at least " } else { "" };
-                        let meaning = signatures::find(&table.top.signature)
-                            .map(|s| format!(": {}", s.meaning))
-                            .unwrap_or_default();
                         let status = table.top_status().or(DOC.client_status).unwrap_or(502);
                         let message = format!(
-                            "The log of {name} holds {at_least}{} failure line{} {}, most often \
-                             {}{meaning}; clients of the calls it failed get {status}.",
-                            thousands(table.total),
-                            if table.total == 1 { "" } else { "s" },
-                            window_phrase(&evidence.window),
-                            table.top_phrase()
+                            "The log of {name} holds {}; clients of the calls it failed get \
+                             {status}.",
+                            table.counted("failure line", &evidence.window)
                         );
                         let mut finding = base_finding(&DOC, scope, Status::Fail, message);
                         finding.client_status = table.top_status().or(DOC.client_status);
-                        finding.evidence = json!({
-                            "log_group": scan.log_group,
-                            "window": window_json(&evidence.window),
-                            "signatures": table.rows,
-                        });
-                        let pattern = format!("\"{}\"", table.top.signature);
+                        finding.evidence = table.evidence(&scan.log_group, &evidence.window);
                         finding.remediation = Some(format!(
                             "{}  # {}",
-                            filter_log_events(
-                                &scan.log_group,
-                                &pattern,
-                                &evidence.window,
-                                &scope.region
-                            ),
+                            table.search_command(&scan.log_group, &evidence.window, &scope.region),
                             advice(&table.top.signature)
                         ));
                         finding
