@@ -210,6 +210,10 @@ async fn throttled_evidence_calls_are_retried_without_changing_a_finding() {
     // At 50 % throttling the default 10 attempts lose one call in 1,024 (0.5^10); 20 make it
     // one in a million, so the test does not flake.
     patient.collect.max_attempts = 20;
+    // Backoff under this much throttling can use up the default 20 s budget of a log group,
+    // and a scan stopped by its time bound makes fewer calls by design. This test is about
+    // retries, so give the scan a budget that retries cannot exhaust.
+    patient.evidence.log_seconds_per_group = 600;
     let proxied = sdk_config(proxy.endpoint_url(), &account).await;
     let report = audit_with(&patient, &proxied).await;
 
