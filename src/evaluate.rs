@@ -104,6 +104,12 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Repo
         errors: errors.len(),
         suppressed: suppressed.len(),
         api_calls,
+        package_bytes_read: inventory.scopes.iter().map(|s| s.package_reads.bytes).sum(),
+        package_requests: inventory
+            .scopes
+            .iter()
+            .map(|s| s.package_reads.requests)
+            .sum(),
         duration_ms: (run.finished_at - run.started_at).num_milliseconds().max(0) as u64,
     };
     Report {

@@ -15,6 +15,7 @@ pub mod daemon;
 pub mod evaluate;
 pub mod inventory;
 pub mod invoke;
+pub mod package;
 pub mod policy;
 pub mod publish;
 pub mod report;

@@ -232,6 +232,12 @@ pub struct Summary {
     pub errors: usize,
     pub suppressed: usize,
     pub api_calls: BTreeMap<String, u64>,
+    /// Bytes read from deployment packages (their listings and handler files), all scopes.
+    #[serde(default)]
+    pub package_bytes_read: u64,
+    /// HTTP requests that read them.
+    #[serde(default)]
+    pub package_requests: u64,
     pub duration_ms: u64,
 }
 

@@ -26,10 +26,13 @@ pub mod function_log_errors;
 pub mod function_not_active;
 pub mod function_policy_near_size_limit;
 pub mod handler_invalid;
+pub mod handler_not_in_package;
 pub mod integration_http_method_not_post;
 pub mod integration_target_missing;
 pub mod lambda_error_rate;
 pub mod lambda_timeout_exceeds_integration;
+pub mod package_file_permissions;
+mod package_support;
 pub mod runtime_dates;
 pub mod runtime_deprecated;
 pub mod stage_variable_unresolved;
@@ -137,6 +140,8 @@ pub fn registry() -> Vec<&'static dyn Check> {
         &function_not_active::FunctionNotActive,
         &function_concurrency_zero::FunctionConcurrencyZero,
         &handler_invalid::HandlerInvalid,
+        &handler_not_in_package::HandlerNotInPackage,
+        &package_file_permissions::PackageFilePermissions,
         &runtime_deprecated::RuntimeDeprecated,
         &lambda_timeout_exceeds_integration::LambdaTimeoutExceedsIntegration,
         &api_5xx_rate::Api5xxRate,

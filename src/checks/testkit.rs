@@ -231,6 +231,7 @@ pub fn healthy_config(arn: &str) -> FunctionConfig {
         code_sha256: Some("c2hhMjU2".into()),
         version: Some("1".into()),
         layers: Vec::new(),
+        code_location: None,
     }
 }
 
@@ -344,6 +345,18 @@ impl ScopeBuilder {
     /// Adds (or replaces) a target, keyed by its ARN as collection keys it.
     pub fn target(mut self, target: LambdaTarget) -> Self {
         self.0.targets.insert(target.arn.clone(), target);
+        self
+    }
+
+    /// Records the listing of the package with this `CodeSha256`.
+    pub fn package(mut self, sha: &str, listing: Lookup<PackageListing>) -> Self {
+        self.0.packages.insert(sha.into(), listing);
+        self
+    }
+
+    /// Records the listing of a layer version.
+    pub fn layer(mut self, arn: &str, listing: Lookup<PackageListing>) -> Self {
+        self.0.layers.insert(arn.into(), listing);
         self
     }
 
@@ -494,4 +507,33 @@ impl ScopeBuilder {
         edit(evidence);
         self
     }
+}
+
+// ---- Deployment packages ------------------------------------------------------------------
+
+use crate::inventory::{PackageEntry, PackageListing};
+
+/// The `CodeSha256` of [`healthy_config`]'s package.
+pub const HEALTHY_SHA: &str = "c2hhMjU2";
+
+/// A listing of `(path, mode)` entries; a mode of 0 stands for "no Unix mode" (a Windows zip).
+pub fn listing(entries: &[(&str, u32)]) -> Lookup<PackageListing> {
+    Lookup::Found(PackageListing::new(
+        1000,
+        entries
+            .iter()
+            .map(|(path, mode)| PackageEntry {
+                path: path.to_string(),
+                size: 10,
+                mode: (*mode != 0).then(|| {
+                    *mode
+                        | if path.ends_with('/') {
+                            0o040_000
+                        } else {
+                            0o100_000
+                        }
+                }),
+            })
+            .collect(),
+    ))
 }

@@ -16,6 +16,7 @@ mod evidence_rules;
 mod glob;
 mod keys;
 mod overrides;
+mod package_rules;
 mod publish_rules;
 mod scope_rules;
 mod validate;
@@ -42,6 +43,7 @@ pub struct Config {
     pub scope: ScopeSettings,
     pub collect: CollectSettings,
     pub evidence: EvidenceSettings,
+    pub packages: PackageSettings,
     pub publish: PublishSettings,
     pub checks: ChecksConfig,
     pub suppressions: Vec<Suppression>,
@@ -132,6 +134,35 @@ impl Default for DaemonSettings {
             // Under ECS's default stop timeout of 30 s, which ends in SIGKILL.
             shutdown_deadline_seconds: 25,
             status_file: PathBuf::from("/tmp/apigw-auditor-status.json"),
+        }
+    }
+}
+
+/// Whether and within which bounds to read deployment packages (`[packages]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageSettings {
+    /// Read the listing of every integrated function's zip (and of its layers when needed).
+    pub enabled: bool,
+    /// Also read the handler file of Python and Node.js functions (the deeper look).
+    pub inspect_handler_source: bool,
+    /// Bytes read per package at most; over it the package is an `error` finding.
+    pub max_bytes_per_package: u64,
+    /// Time allowed per package, in seconds.
+    pub seconds_per_package: u64,
+    /// Handler files larger than this are not read by the deeper look.
+    pub max_handler_file_bytes: u64,
+}
+
+impl Default for PackageSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            inspect_handler_source: true,
+            // Enough for the central directory of a 50 MB package of 60,000 files, and for the
+            // whole of a small package when the server ignores `Range`.
+            max_bytes_per_package: 8 * 1024 * 1024,
+            seconds_per_package: 30,
+            max_handler_file_bytes: 1024 * 1024,
         }
     }
 }

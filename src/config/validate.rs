@@ -89,6 +89,11 @@ impl Walker<'_> {
                         self.evidence(t, &mut config.evidence);
                     }
                 }
+                "packages" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.packages(t, &mut config.packages);
+                    }
+                }
                 "checks" => {
                     if let Some(t) = self.problems.table(&key, value) {
                         self.checks(t, &mut config.checks);

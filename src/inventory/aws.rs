@@ -36,10 +36,12 @@ pub enum Operation {
     // Many accounts (only with `[[scope.accounts]]` or `[scope.organization]`).
     StsAssumeRole,
     OrganizationsListAccounts,
+    // Layer listings (only when a handler is not in the function's own package).
+    LambdaGetLayerVersionByArn,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 16] = [
+    pub const ALL: [Operation; 17] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -56,6 +58,7 @@ impl Operation {
         Operation::CloudWatchPutMetricAlarm,
         Operation::StsAssumeRole,
         Operation::OrganizationsListAccounts,
+        Operation::LambdaGetLayerVersionByArn,
     ];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
@@ -89,6 +92,7 @@ impl Operation {
             Operation::CloudWatchPutMetricAlarm => "cloudwatch:PutMetricAlarm",
             Operation::StsAssumeRole => "sts:AssumeRole",
             Operation::OrganizationsListAccounts => "organizations:ListAccounts",
+            Operation::LambdaGetLayerVersionByArn => "lambda:GetLayerVersionByArn",
         }
     }
 
@@ -106,6 +110,9 @@ impl Operation {
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
             Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),
             Operation::LogsFilterLogEvents => Some("logs:FilterLogEvents"),
+            // GetLayerVersion and GetLayerVersionByArn share one action (Lambda's service
+            // authorization reference).
+            Operation::LambdaGetLayerVersionByArn => Some("lambda:GetLayerVersion"),
             other => Some(other.name()),
         }
     }
@@ -128,6 +135,7 @@ pub struct CallGate {
     apigateway_get_resources: Arc<DefaultDirectRateLimiter>,
     lambda_get_function: Arc<DefaultDirectRateLimiter>,
     lambda_get_policy: Arc<DefaultDirectRateLimiter>,
+    lambda_other: Arc<DefaultDirectRateLimiter>,
     sts: Arc<DefaultDirectRateLimiter>,
     cloudwatch_get_metric_data: Arc<DefaultDirectRateLimiter>,
     logs_filter_log_events: Arc<DefaultDirectRateLimiter>,
@@ -146,6 +154,7 @@ impl CallGate {
             apigateway_get_resources: limiter(limits.apigateway_get_resources),
             lambda_get_function: limiter(limits.lambda_get_function),
             lambda_get_policy: limiter(limits.lambda_get_policy),
+            lambda_other: limiter(limits.lambda_other),
             sts: limiter(limits.sts),
             cloudwatch_get_metric_data: limiter(limits.cloudwatch_get_metric_data),
             logs_filter_log_events: limiter(limits.logs_filter_log_events),
@@ -193,6 +202,8 @@ impl CallGate {
             | Operation::ApiGatewayGetAuthorizers => self.apigateway.until_ready().await,
             Operation::LambdaGetFunction => self.lambda_get_function.until_ready().await,
             Operation::LambdaGetPolicy => self.lambda_get_policy.until_ready().await,
+            // 15 requests/s, the quota of every Lambda control-plane call not listed (aws-facts §7).
+            Operation::LambdaGetLayerVersionByArn => self.lambda_other.until_ready().await,
             Operation::CloudWatchGetMetricData => {
                 self.cloudwatch_get_metric_data.until_ready().await
             }

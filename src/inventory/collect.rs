@@ -18,6 +18,7 @@ use crate::inventory::clients::{regional, RegionalClients};
 use crate::inventory::cloudwatch::collect_evidence;
 use crate::inventory::evidence::Window;
 use crate::inventory::lambda::LambdaCollector;
+use crate::inventory::packages::{collect_packages, package_errors};
 use crate::inventory::{CollectionError, LambdaTarget, Lookup, ScopeInventory};
 use crate::{invoke, routes};
 
@@ -110,6 +111,15 @@ pub(crate) async fn collect_region(
     let clients = RegionalClients::new(base, settings.max_attempts);
     let wanted = distinct_targets(&scope);
     scope.targets = collect_targets(&clients, &gate, &scope, wanted, settings.concurrency).await;
+    // Right after GetFunction, while the presigned code URLs are fresh.
+    collect_packages(
+        &clients,
+        &gate,
+        &mut scope,
+        &config.packages,
+        settings.concurrency,
+    )
+    .await;
     explain_qualifier_mismatches(&clients, &gate, &mut scope).await;
     explain_missing_qualifiers(&clients, &gate, &mut scope).await;
     if config.evidence.enabled {
@@ -341,6 +351,7 @@ fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
                 .cloned(),
         );
     }
+    errors.extend(package_errors(scope).cloned());
     if let Some(evidence) = &scope.evidence {
         let metrics = evidence.stage_metrics.iter().map(|m| &m.sums);
         let function_metrics = evidence.function_metrics.iter().map(|m| &m.sums);

@@ -1,12 +1,12 @@
 //! Collection of Lambda targets: `GetFunction` (configuration, reserved concurrency; the
-//! presigned code URL and environment are dropped at once) and `GetPolicy` on exactly the
-//! qualifier API Gateway invokes (aws-facts §2).
+//! environment is dropped at once, the presigned code URL kept only until the package is read)
+//! and `GetPolicy` on exactly the qualifier API Gateway invokes (aws-facts §2).
 
 use aws_sdk_lambda::Client;
 
 use crate::arn::FunctionArn;
 use crate::inventory::aws::{translate, CallGate, Operation};
-use crate::inventory::{FunctionConfig, LambdaTarget, Lookup, ResourcePolicy};
+use crate::inventory::{CodeLocation, FunctionConfig, LambdaTarget, Lookup, ResourcePolicy};
 use crate::policy;
 
 /// What target collection needs: a Lambda client for the function's region and the gate of the
@@ -85,6 +85,13 @@ impl LambdaCollector<'_> {
                         .iter()
                         .filter_map(|l| l.arn().map(str::to_string))
                         .collect(),
+                    // Kept only for the package inspection that follows; never serialized.
+                    code_location: output.code().and_then(|code| code.location()).map(|url| {
+                        CodeLocation {
+                            url: url.to_string(),
+                            fetched_at: std::time::Instant::now(),
+                        }
+                    }),
                 })
             }
             Err(e) => {

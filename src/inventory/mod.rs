@@ -13,7 +13,11 @@ pub mod evidence;
 pub mod lambda;
 pub mod logs;
 pub mod metrics;
+mod package_listing;
+pub mod packages;
 pub mod scopes;
+
+pub use package_listing::{PackageEntry, PackageListing, PackageReads, SourceDefinitions};
 
 use std::collections::BTreeMap;
 
@@ -60,6 +64,17 @@ pub struct ScopeInventory {
     /// when evidence collection is turned off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<evidence::Evidence>,
+    /// Listings of the deployment packages of the targets, keyed by `CodeSha256`; empty when
+    /// package inspection is turned off (image functions have none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub packages: BTreeMap<String, Lookup<PackageListing>>,
+    /// Listings of layers, keyed by layer version ARN: read only for targets whose handler or
+    /// `bootstrap` is not in their own package.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub layers: BTreeMap<String, Lookup<PackageListing>>,
+    /// What reading the packages cost.
+    #[serde(default, skip_serializing_if = "PackageReads::is_empty")]
+    pub package_reads: PackageReads,
     /// The label of the account's `[[scope.accounts]]` entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -221,7 +236,7 @@ pub struct LambdaTarget {
 }
 
 /// The configuration fields the checks need, copied from `GetFunction`. Environment variables
-/// and the code location are deliberately not kept.
+/// are deliberately not kept, and the code location only until the package is read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FunctionConfig {
     /// The function's ARN as GetFunction reports it.
@@ -241,6 +256,23 @@ pub struct FunctionConfig {
     pub version: Option<String>,
     #[serde(default)]
     pub layers: Vec<String>,
+    /// The presigned URL of the package, held only between `GetFunction` and the package
+    /// inspection of the same run: never serialized, never printed.
+    #[serde(skip)]
+    pub code_location: Option<CodeLocation>,
+}
+
+/// A presigned `Code.Location` URL: a credential for its 10 minutes, so its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CodeLocation {
+    pub url: String,
+    pub fetched_at: std::time::Instant,
+}
+
+impl std::fmt::Debug for CodeLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeLocation(<presigned URL withheld>)")
+    }
 }
 
 /// A Lambda resource-based policy as GetPolicy returned it.

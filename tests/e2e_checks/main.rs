@@ -17,6 +17,8 @@
 //! - `function_state`: `function-not-active`, `function-concurrency-zero`;
 //! - `function_config`: `handler-invalid`, `runtime-deprecated`,
 //!   `lambda-timeout-exceeds-integration`;
+//! - `packages`: `handler-not-in-package`, `package-file-permissions` (real zips, layers, and
+//!   range reads of a large package from the emulator's S3);
 //! - `pagination`: the pagination of `GetRestApis` / `GetResources`;
 //! - `evidence_metrics`: `api-5xx-rate`, `lambda-error-rate` (series written with PutMetricData);
 //! - `evidence_logs`: `execution-logging-disabled`, `execution-log-errors`, `function-log-errors`
@@ -46,6 +48,7 @@ mod function_config;
 mod function_state;
 mod invoke_permission;
 mod invoke_permission_qualifiers;
+mod packages;
 mod pagination;
 mod policy_hygiene;
 mod route_integrations;

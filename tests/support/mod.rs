@@ -18,6 +18,7 @@ pub mod cloudwatch;
 pub mod emulator;
 pub mod fleet;
 pub mod http;
+pub mod packages;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -123,6 +123,7 @@ fn children_follow_known_keys() {
             "scope",
             "collect",
             "evidence",
+            "packages",
             "checks",
             "suppressions",
             "output",

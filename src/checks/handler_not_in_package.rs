@@ -1,0 +1,525 @@
+//! `handler-not-in-package`: the file the runtime loads for the handler is not in the deployment
+//! package (nor in a layer where the runtime looks), so the function fails before running and
+//! every call answers 502. With the deeper look, also a handler file that evidently does not
+//! define the handler function.
+
+use serde_json::json;
+
+use crate::checks::package_support::{deploy_command, package_listing, some_of, LISTED};
+use crate::checks::support::{run_per_target, sh, update_configuration, ReachedTarget};
+use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::{FunctionConfig, Lookup, PackageEntry, PackageListing};
+use crate::package::handler_path::{self, Expectation, Language};
+use crate::report::{Finding, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "handler-not-in-package",
+    title: "Handler file is not in the deployment package",
+    severity: Severity::High,
+    resource: ResourceKind::Function,
+    client_status: Some(502),
+    checks: "For every Zip function, alias or version an API route or Lambda authorizer \
+             invokes, reads the listing of its deployment package (the central directory of \
+             the zip, fetched with HTTP range requests from GetFunction's presigned \
+             `Code.Location`; each distinct CodeSha256 once) and looks for the file the \
+             runtime loads (aws-facts §5): `module.py` (or `module/__init__.py`, `.pyc`, an \
+             extension `.so`) for Python with `.` or `/` in the module path; the extensionless \
+             file, `.js`, `.mjs`, `.cjs` or a folder's `index.js` for Node.js; `file.rb` for \
+             Ruby; `package/Class.class` for Java; `Assembly.dll` for .NET; `bootstrap` at the \
+             root for `provided*`; the executable the handler names for `go1.x`. When it is \
+             not in the package and the function has layers, their listings are read \
+             (GetLayerVersionByArn) and searched where the runtime looks under `/opt` \
+             (`python/`, `python/lib/python3.x/site-packages/`, `nodejs/node_modules/`, \
+             `ruby/lib/`, a layer's root for `bootstrap`). The deeper look (on by default) \
+             also reads the handler file of Python and Node.js functions and reports, at \
+             medium severity with `evidence.level = \"function\"`, a file that evidently \
+             defines no such function or export.",
+    why: "The runtime imports the handler's module before the first invocation; when the file \
+          is missing it fails with `Runtime.ImportModuleError` (\"Unable to import module\", \
+          \"Cannot find module\"), `Runtime.InvalidEntrypoint` (\"Couldn't find valid \
+          bootstrap(s)\"), \"Class not found\" or \"cannot load such file\", Lambda returns a \
+          function error and API Gateway answers 502 Internal server error on every call. \
+          The usual cause is zipping the folder instead of its contents, which puts every \
+          file one level down (`my-fn/lambda_function.py`). A module that loads but lacks the \
+          function gives `Runtime.HandlerNotFound`, also a 502.",
+    fix: "Zip the contents of the build folder, not the folder: `cd my-fn && zip -X -r \
+          ../package.zip .`, then `aws lambda update-function-code --function-name F \
+          --zip-file fileb://../package.zip` (for an alias, with `--publish` and `aws lambda \
+          update-alias`). Or point the handler at the file that is there: `aws lambda \
+          update-function-configuration --function-name F --handler src/app.handler`.",
+    limits: "Image functions are skipped (their entry point is in the image). Java classes \
+             inside jars under `lib/` cannot be seen in the listing: such a package gets an \
+             info note instead of a failure. A layer that cannot be read (GetLayerVersion \
+             denied, another account's layer without permission) makes the finding an `error` \
+             rather than a guess. The deeper look is a line scan, not a parser: a name defined \
+             anywhere in the file counts as defined, and a file that builds its exports \
+             dynamically (`module.exports = f()`, `export *`, `from x import *`) is never \
+             reported. Node.js ES module resolution beyond the file itself (`exports` maps of \
+             package.json) is not followed.",
+};
+
+pub struct HandlerNotInPackage;
+
+impl Check for HandlerNotInPackage {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
+    }
+}
+
+/// What the runtime says when it cannot load the handler's file.
+fn load_error(expectation: &Expectation) -> &'static str {
+    match expectation.language {
+        Language::Python => "Runtime.ImportModuleError: Unable to import module",
+        Language::Node => "Runtime.ImportModuleError: Cannot find module",
+        Language::Ruby => "LoadError: cannot load such file",
+        Language::Java => "Class not found",
+        Language::DotNet => "Could not find the specified handler assembly",
+        Language::Executable if expectation.candidates == ["bootstrap"] => {
+            "Runtime.InvalidEntrypoint: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
+        }
+        Language::Executable => "fork/exec /var/task/<handler>: no such file or directory",
+    }
+}
+
+fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
+    let (runtime, handler) = (config.runtime.as_deref()?, config.handler.as_deref()?);
+    let expectation = handler_path::expect(runtime, handler)?;
+    let listing = match package_listing(&DOC, reached, config) {
+        Ok(listing) => listing?,
+        Err(error) => return Some(*error),
+    };
+    if let Some(entry) = handler_path::find(listing, &expectation) {
+        return deeper_look(reached, handler, &expectation, listing, entry);
+    }
+    let mut searched = Vec::new();
+    for layer in &config.layers {
+        match reached.scope.layers.get(layer) {
+            Some(Lookup::Found(layer_listing)) => {
+                if handler_path::find_in_layer(layer_listing, &expectation).is_some() {
+                    return None;
+                }
+                searched.push(layer.clone());
+            }
+            Some(Lookup::Failed(error)) => {
+                return Some(error_finding(&DOC, reached.scope, error, &reached.short()));
+            }
+            // Not read (a snapshot without layers) or gone: a deleted layer version still
+            // serves the functions that use it, so its absence decides nothing.
+            Some(Lookup::Missing) | None => {
+                let message = format!(
+                    "could not evaluate {} for {}: {} is not in the package and layer {layer} \
+                     could not be read",
+                    DOC.id,
+                    reached.short(),
+                    expectation.describe()
+                );
+                let mut finding = base_finding(&DOC, reached.scope, Status::Error, message);
+                finding.evidence = json!({ "layer": layer });
+                return Some(finding);
+            }
+        }
+    }
+    if expectation.language == Language::Java && handler_path::has_jars(listing) {
+        let message = format!(
+            "{}: {} is not at the package root; it may be inside a jar under lib/, which the \
+             listing cannot see.",
+            reached.short(),
+            expectation.describe()
+        );
+        let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+        finding.severity = Severity::Info;
+        finding.evidence = json!({
+            "level": "file",
+            "runtime": runtime,
+            "handler": handler,
+            "expected": expectation.candidates,
+            "undecided": "classes in lib/*.jar are not listed",
+        });
+        return Some(finding);
+    }
+    Some(missing_file(
+        reached,
+        runtime,
+        handler,
+        &expectation,
+        listing,
+        &searched,
+    ))
+}
+
+fn missing_file(
+    reached: &ReachedTarget<'_>,
+    runtime: &str,
+    handler: &str,
+    expectation: &Expectation,
+    listing: &PackageListing,
+    searched_layers: &[String],
+) -> Finding {
+    let nested = handler_path::nested(listing, expectation);
+    let case_variant = handler_path::case_variant(listing, expectation);
+    let files = listing.entries.iter().filter(|e| !e.is_dir()).count();
+    let cause = match (nested, case_variant) {
+        (Some(path), _) => format!(
+            "it is at {path}, one folder down: the folder was zipped instead of its contents"
+        ),
+        (None, Some(path)) => format!(
+            "the package has {path}, which differs in case (Lambda's file system is \
+             case-sensitive)"
+        ),
+        (None, None) if searched_layers.is_empty() => {
+            format!("the package ({files} files) has no such file")
+        }
+        (None, None) => format!(
+            "neither the package ({files} files) nor its {} layer(s) have it",
+            searched_layers.len()
+        ),
+    };
+    let message = format!(
+        "{} cannot start: handler `{handler}` ({runtime}) needs {} at the package root, but \
+         {cause}. The runtime fails with {} and clients get 502.",
+        reached.short(),
+        expectation.describe(),
+        load_error(expectation)
+    );
+    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let root: Vec<String> = listing
+        .entries
+        .iter()
+        .filter(|e| !e.path.trim_end_matches('/').contains('/'))
+        .map(|e| e.path.clone())
+        .collect();
+    finding.evidence = json!({
+        "level": "file",
+        "runtime": runtime,
+        "handler": handler,
+        "expected": expectation.candidates,
+        "nested": nested,
+        "case_variant": case_variant,
+        "package_files": files,
+        "package_root": root.iter().take(LISTED).collect::<Vec<_>>(),
+        "layers_searched": searched_layers,
+    });
+    finding.remediation = Some(match (nested, case_variant) {
+        (Some(path), _) => {
+            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            format!(
+                "cd {} && zip -X -r ../package.zip . && {}",
+                sh(folder),
+                deploy_command(reached, "../package.zip")
+            )
+        }
+        (None, Some(path)) => {
+            let fixed = fixed_handler(handler, expectation, path);
+            match (&reached.arn, fixed) {
+                (Some(arn), Some(fixed)) => update_configuration(
+                    reached.scope,
+                    arn,
+                    &format!("--handler {}", sh(&fixed)),
+                ),
+                _ => format!(
+                    "rename {path} to {} in the build folder, then zip -X -r ../package.zip . && {}",
+                    expectation.describe(),
+                    deploy_command(reached, "../package.zip")
+                ),
+            }
+        }
+        (None, None) => format!(
+            "add {} at the root of the build folder (or set the handler to a file the package \
+             has), then zip -X -r ../package.zip . && {}",
+            expectation.describe(),
+            deploy_command(reached, "../package.zip")
+        ),
+    });
+    finding
+}
+
+/// The handler that names `path` (found with other case) in place of the expected module:
+/// `Lambda_function.py` turns `lambda_function.lambda_handler` into
+/// `Lambda_function.lambda_handler`. Python and Node.js only.
+fn fixed_handler(handler: &str, expectation: &Expectation, path: &str) -> Option<String> {
+    let stem = match expectation.language {
+        Language::Python => expectation.candidates.first()?.strip_suffix(".py")?,
+        Language::Node => expectation.candidates.first()?.as_str(),
+        _ => return None,
+    };
+    let candidate = expectation
+        .candidates
+        .iter()
+        .find(|c| c.eq_ignore_ascii_case(path))?;
+    let suffix = candidate.get(stem.len()..)?;
+    let new_stem = path.get(..path.len().checked_sub(suffix.len())?)?;
+    let rest = match expectation.language {
+        Language::Python => format!(".{}", handler.rsplit_once('.')?.1),
+        _ => handler.get(stem.len()..)?.to_string(),
+    };
+    Some(format!("{new_stem}{rest}"))
+}
+
+/// The handler file is there; with the deeper look's scan of it, is the function?
+fn deeper_look(
+    reached: &ReachedTarget<'_>,
+    handler: &str,
+    expectation: &Expectation,
+    listing: &PackageListing,
+    entry: &PackageEntry,
+) -> Option<Finding> {
+    let function = expectation.function.as_deref()?;
+    let definitions = listing.sources.get(&entry.path)?;
+    if definitions.opaque || definitions.names.iter().any(|n| n == function) {
+        return None;
+    }
+    let message = format!(
+        "{}: {} defines no `{function}` that a scan can see, so the runtime would fail with \
+         Runtime.HandlerNotFound and clients get 502 (a heuristic: check the file).",
+        reached.short(),
+        entry.path
+    );
+    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    finding.severity = Severity::Medium;
+    finding.evidence = json!({
+        "level": "function",
+        "handler": handler,
+        "file": entry.path,
+        "function": function,
+        "defined": definitions.names.iter().take(LISTED).collect::<Vec<_>>(),
+    });
+    finding.remediation = Some(format!(
+        "define `{function}` in {} (or set the handler to a function it defines: {}), then \
+         zip -X -r ../package.zip . && {}",
+        entry.path,
+        some_of(&definitions.names, 5),
+        deploy_command(reached, "../package.zip")
+    ));
+    Some(finding)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::{Inventory, SourceDefinitions};
+
+    const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:shared:3";
+
+    /// pets-get:live behind GET /pets, with `runtime`, `handler`, `layers` and the given package.
+    fn inventory(
+        runtime: &str,
+        handler: &str,
+        layers: &[&str],
+        package: Lookup<PackageListing>,
+    ) -> ScopeBuilder {
+        let (runtime, handler) = (runtime.to_string(), handler.to_string());
+        let layers: Vec<String> = layers.iter().map(|l| l.to_string()).collect();
+        scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-get:live")
+                    .stage("prod"),
+            )
+            .target(target_with("pets-get:live", "a1b2c3", move |c| {
+                c.runtime = Some(runtime);
+                c.handler = Some(handler);
+                c.layers = layers;
+            }))
+            .package(HEALTHY_SHA, package)
+    }
+
+    fn findings(builder: ScopeBuilder) -> Vec<Finding> {
+        let inv: Inventory = builder.inventory();
+        run(&HandlerNotInPackage, &inv)
+    }
+
+    #[test]
+    fn handlers_present_at_the_root_pass() {
+        let cases = [
+            (
+                "python3.12",
+                "lambda_function.lambda_handler",
+                "lambda_function.py",
+            ),
+            ("python3.12", "src/app.handler", "src/app.py"),
+            ("nodejs22.x", "index.handler", "index.mjs"),
+            ("ruby3.3", "function.handler", "function.rb"),
+            (
+                "java21",
+                "example.Handler::handleRequest",
+                "example/Handler.class",
+            ),
+            ("dotnet8", "App::App.Function::Handler", "App.dll"),
+            ("provided.al2023", "unused", "bootstrap"),
+            ("go1.x", "main", "main"),
+        ];
+        for (runtime, handler, file) in cases {
+            let package = listing(&[(file, 0o644)]);
+            assert!(
+                findings(inventory(runtime, handler, &[], package)).is_empty(),
+                "{runtime} {handler} with {file}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_zipped_folder_is_named_with_the_fix() {
+        let package = listing(&[("my-fn/", 0o755), ("my-fn/lambda_function.py", 0o644)]);
+        let found = findings(inventory(
+            "python3.12",
+            "lambda_function.lambda_handler",
+            &[],
+            package,
+        ));
+        let f = only(&found);
+        assert_eq!(
+            (f.status, f.severity, f.client_status),
+            (Status::Fail, Severity::High, Some(502))
+        );
+        assert!(
+            f.message.contains("it is at my-fn/lambda_function.py"),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("Runtime.ImportModuleError"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.evidence["nested"], json!("my-fn/lambda_function.py"));
+        assert_eq!(f.evidence["level"], json!("file"));
+        let fix = f.remediation.as_deref().unwrap();
+        assert!(
+            fix.starts_with("cd my-fn && zip -X -r ../package.zip . && aws lambda update-alias"),
+            "{fix}"
+        );
+        assert!(fix.contains("--publish"), "{fix}");
+    }
+
+    #[test]
+    fn a_missing_bootstrap_and_a_case_variant() {
+        let f = findings(inventory(
+            "provided.al2023",
+            "x",
+            &[],
+            listing(&[("main", 0o755)]),
+        ));
+        assert!(
+            only(&f)
+                .message
+                .contains("Couldn't find valid bootstrap(s)"),
+            "{}",
+            f[0].message
+        );
+
+        let f = findings(inventory(
+            "python3.12",
+            "lambda_function.lambda_handler",
+            &[],
+            listing(&[("Lambda_function.py", 0o644)]),
+        ));
+        let f = only(&f);
+        assert_eq!(f.evidence["case_variant"], json!("Lambda_function.py"));
+        assert!(
+            f.remediation
+                .as_deref()
+                .unwrap()
+                .contains("--handler Lambda_function.lambda_handler"),
+            "{:?}",
+            f.remediation
+        );
+    }
+
+    #[test]
+    fn layers_are_searched_where_the_runtime_looks() {
+        let package = || listing(&[("README.md", 0o644)]);
+        let in_layer = inventory("provided.al2", "x", &[LAYER], package())
+            .layer(LAYER, listing(&[("bootstrap", 0o755)]));
+        assert!(findings(in_layer).is_empty());
+
+        let elsewhere = inventory("python3.12", "app.handler", &[LAYER], package())
+            .layer(LAYER, listing(&[("app.py", 0o644)]));
+        let f = findings(elsewhere);
+        assert_eq!(only(&f).evidence["layers_searched"], json!([LAYER]));
+
+        let denied = inventory("python3.12", "app.handler", &[LAYER], package()).layer(
+            LAYER,
+            Lookup::Failed(access_denied("lambda:GetLayerVersionByArn", LAYER)),
+        );
+        assert_eq!(only(&findings(denied)).status, Status::Error);
+
+        let unread = inventory("python3.12", "app.handler", &[LAYER], package());
+        assert_eq!(only(&findings(unread)).status, Status::Error);
+    }
+
+    #[test]
+    fn java_classes_in_jars_are_only_a_note() {
+        let package = listing(&[("lib/", 0o755), ("lib/app.jar", 0o644)]);
+        let f = findings(inventory(
+            "java21",
+            "example.Handler::handleRequest",
+            &[],
+            package,
+        ));
+        assert_eq!(only(&f).severity, Severity::Info);
+    }
+
+    #[test]
+    fn deeper_look_reports_a_missing_function_at_medium() {
+        let with_source = |names: &[&str], opaque: bool| {
+            let Lookup::Found(mut l) = listing(&[("app.py", 0o644)]) else {
+                unreachable!()
+            };
+            l.sources.insert(
+                "app.py".into(),
+                SourceDefinitions {
+                    names: names.iter().map(|n| n.to_string()).collect(),
+                    opaque,
+                },
+            );
+            inventory("python3.12", "app.handler", &[], Lookup::Found(l))
+        };
+        let f = findings(with_source(&["handle", "json"], false));
+        let f = only(&f);
+        assert_eq!(
+            (f.severity, f.evidence["level"].clone()),
+            (Severity::Medium, json!("function"))
+        );
+        assert!(f.message.contains("defines no `handler`"), "{}", f.message);
+        assert!(findings(with_source(&["handler"], false)).is_empty());
+        assert!(
+            findings(with_source(&[], true)).is_empty(),
+            "an opaque file proves nothing"
+        );
+    }
+
+    #[test]
+    fn unread_packages_and_image_functions() {
+        let failed = Lookup::Failed(access_denied("lambda:GetFunction", "pets-get"));
+        let f = findings(inventory("python3.12", "app.handler", &[], failed));
+        assert_eq!(only(&f).status, Status::Error);
+
+        let image = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-get")
+                    .stage("prod"),
+            )
+            .target(target_with("pets-get", "a1b2c3", |c| {
+                c.package_type = Some("Image".into())
+            }))
+            .package(HEALTHY_SHA, listing(&[]));
+        assert!(findings(image).is_empty());
+        // Inspection off (no listing recorded): nothing to judge.
+        let none = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets-get")
+                    .stage("prod"),
+            )
+            .target(target("pets-get", "a1b2c3"));
+        assert!(findings(none).is_empty());
+    }
+}
