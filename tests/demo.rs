@@ -74,6 +74,12 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
     ("runtime-deprecated", "", "", "reports-generator", "python3.9"),
     ("function-not-active", "", "", "reports-pdf-renderer", "State Failed (ENI limit)"),
     ("handler-invalid", "", "", "reports-scheduler", "handler `scheduler` has no `.`"),
+    ("handler-not-in-package", "", "", "orders-service",
+     "the build zipped the orders-service folder, so index.js is one level down"),
+    ("handler-not-in-package", "", "", "pets-photos",
+     "the deeper look: photos/app.py defines `handler`, the configuration says `lambda_handler`"),
+    ("package-file-permissions", "", "", "legacy-partner-sync",
+     "packaged from a home directory with umask 077: handler.js is -rw-------"),
     // Evidence from CloudWatch, 08:14-09:14 on the day of collection.
     ("api-5xx-rate", "pets", "dev", "",
      "7.1 % of 1,312 requests: every POST /pets is denied (the qualifier mismatch above)"),

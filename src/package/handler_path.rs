@@ -35,8 +35,9 @@ impl Expectation {
         match self.candidates.as_slice() {
             [] => "the handler file".to_string(),
             [one] => one.clone(),
-            [first, rest @ ..] if self.language == Language::Node => {
-                format!("{first} (or {})", rest.join(", "))
+            // `index.js (or index, index.mjs, index.cjs, index/index.js)`: the usual name first.
+            [bare, js, rest @ ..] if self.language == Language::Node => {
+                format!("{js} (or {bare}, {})", rest.join(", "))
             }
             [first, ..] => first.clone(),
         }

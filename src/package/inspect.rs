@@ -11,9 +11,11 @@ use crate::package::listing::{self, Attempt, ListedEntry};
 use crate::package::source_scan;
 use crate::package::sparse::SparseFile;
 
-/// The first request: 64 KiB from the end holds the end-of-central-directory record of any zip
-/// without a long comment and the whole directory of packages up to several hundred files.
-const TAIL_BYTES: u64 = 64 * 1024;
+/// The first request: 192 KiB from the end. It holds the end-of-central-directory record (and
+/// any archive comment) and the whole central directory of packages up to about 2,500 files
+/// (46 bytes plus the name per file), so the listing usually takes one request and the handler
+/// file one more. Requests cost more time than bytes; a smaller package is read whole at once.
+const TAIL_BYTES: u64 = 192 * 1024;
 /// Below this, a missing range is widened backwards, so a parser walking towards the start of
 /// the file does not cost one request per record.
 const MIN_FETCH: u64 = 16 * 1024;

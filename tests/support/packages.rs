@@ -7,25 +7,27 @@ use std::io::{Cursor, Write};
 use super::emulator::Emulator;
 use super::fleet::PYTHON_OK_HANDLER;
 
-/// `files` stored files of `size` bytes under `vendor/`, then the handler: the layout of a
-/// Python package with its dependencies.
+/// The handler, then `files` stored files of `size` bytes under `vendor/`: the layout of a
+/// Python package with its dependencies, as `zip -r` writes it.
 pub fn large_package(files: usize, size: usize) -> (Vec<u8>, usize) {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let stored = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
         .unix_permissions(0o644);
     let filler: Vec<u8> = (0..size).map(|i| (i * 7 % 251) as u8).collect();
-    for i in 0..files {
-        zip.start_file(format!("vendor/lib{:03}/module_{i:05}.py", i % 97), stored)
-            .unwrap();
-        zip.write_all(&filler).unwrap();
-    }
+    // `zip -r` adds entries in name order: the handler comes before `vendor/`, at the start of
+    // the file, far from the central directory.
     zip.start_file(
         "lambda_function.py",
         stored.compression_method(zip::CompressionMethod::Deflated),
     )
     .unwrap();
     zip.write_all(PYTHON_OK_HANDLER.as_bytes()).unwrap();
+    for i in 0..files {
+        zip.start_file(format!("vendor/lib{:03}/module_{i:05}.py", i % 97), stored)
+            .unwrap();
+        zip.write_all(&filler).unwrap();
+    }
     (zip.finish().unwrap().into_inner(), PYTHON_OK_HANDLER.len())
 }
 
