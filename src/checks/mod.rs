@@ -27,11 +27,13 @@ pub mod function_not_active;
 pub mod function_policy_near_size_limit;
 pub mod handler_invalid;
 pub mod integration_http_method_not_post;
+pub mod integration_role_invalid;
 pub mod integration_target_missing;
 pub mod lambda_error_rate;
 pub mod lambda_timeout_exceeds_integration;
 pub mod runtime_dates;
 pub mod runtime_deprecated;
+pub mod stage_not_redeployed;
 pub mod stage_variable_unresolved;
 pub mod support;
 #[cfg(test)]
@@ -131,8 +133,10 @@ pub fn registry() -> Vec<&'static dyn Check> {
         &integration_target_missing::IntegrationTargetMissing,
         &integration_http_method_not_post::IntegrationHttpMethodNotPost,
         &stage_variable_unresolved::StageVariableUnresolved,
+        &integration_role_invalid::IntegrationRoleInvalid,
         &invoke_permission_too_broad::InvokePermissionTooBroad,
         &invoke_permission_stale::InvokePermissionStale,
+        &stage_not_redeployed::StageNotRedeployed,
         &function_policy_near_size_limit::FunctionPolicyNearSizeLimit,
         &function_not_active::FunctionNotActive,
         &function_concurrency_zero::FunctionConcurrencyZero,

@@ -36,10 +36,19 @@ pub enum Operation {
     // Many accounts (only with `[[scope.accounts]]` or `[scope.organization]`).
     StsAssumeRole,
     OrganizationsListAccounts,
+    // What a stage serves (only with `collect.integrations = "deployed"`, the default).
+    ApiGatewayGetExport,
+    // Integration and authorizer credentials roles (only for those that have one).
+    IamGetRole,
+    IamListRolePolicies,
+    IamGetRolePolicy,
+    IamListAttachedRolePolicies,
+    IamGetPolicy,
+    IamGetPolicyVersion,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 16] = [
+    pub const ALL: [Operation; 23] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -56,6 +65,13 @@ impl Operation {
         Operation::CloudWatchPutMetricAlarm,
         Operation::StsAssumeRole,
         Operation::OrganizationsListAccounts,
+        Operation::ApiGatewayGetExport,
+        Operation::IamGetRole,
+        Operation::IamListRolePolicies,
+        Operation::IamGetRolePolicy,
+        Operation::IamListAttachedRolePolicies,
+        Operation::IamGetPolicy,
+        Operation::IamGetPolicyVersion,
     ];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
@@ -89,6 +105,13 @@ impl Operation {
             Operation::CloudWatchPutMetricAlarm => "cloudwatch:PutMetricAlarm",
             Operation::StsAssumeRole => "sts:AssumeRole",
             Operation::OrganizationsListAccounts => "organizations:ListAccounts",
+            Operation::ApiGatewayGetExport => "apigateway:GetExport",
+            Operation::IamGetRole => "iam:GetRole",
+            Operation::IamListRolePolicies => "iam:ListRolePolicies",
+            Operation::IamGetRolePolicy => "iam:GetRolePolicy",
+            Operation::IamListAttachedRolePolicies => "iam:ListAttachedRolePolicies",
+            Operation::IamGetPolicy => "iam:GetPolicy",
+            Operation::IamGetPolicyVersion => "iam:GetPolicyVersion",
         }
     }
 
@@ -101,7 +124,8 @@ impl Operation {
             Operation::ApiGatewayGetRestApis
             | Operation::ApiGatewayGetResources
             | Operation::ApiGatewayGetStages
-            | Operation::ApiGatewayGetAuthorizers => Some("apigateway:GET"),
+            | Operation::ApiGatewayGetAuthorizers
+            | Operation::ApiGatewayGetExport => Some("apigateway:GET"),
             Operation::LambdaGetFunction => Some("lambda:GetFunction"),
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
             Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),
@@ -136,6 +160,7 @@ pub struct CallGate {
     put_metric_data: Arc<DefaultDirectRateLimiter>,
     alarms: Arc<DefaultDirectRateLimiter>,
     organizations: Arc<DefaultDirectRateLimiter>,
+    iam: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -170,6 +195,14 @@ impl CallGate {
                 per_second: 2.0,
                 burst: 2,
             }),
+            // IAM's read quotas are token buckets per API that AWS does not publish ("How to
+            // monitor and query IAM resources at scale – Part 2", AWS Security Blog; re:Post
+            // knowledge-center/iam-sts-throttling-error). Roles and managed policies are cached
+            // per run, so a run makes a few calls per distinct role: stay slow.
+            iam: limiter(RateLimit {
+                per_second: 5.0,
+                burst: 10,
+            }),
             counts: Arc::default(),
         }
     }
@@ -188,9 +221,18 @@ impl CallGate {
                 self.apigateway_get_resources.until_ready().await;
                 self.apigateway.until_ready().await;
             }
+            // GetExport has no quota of its own in the fixed-quota table of "Amazon API Gateway
+            // quotas" (developerguide/limits.html): it counts against the account's 10/s.
             Operation::ApiGatewayGetRestApis
             | Operation::ApiGatewayGetStages
-            | Operation::ApiGatewayGetAuthorizers => self.apigateway.until_ready().await,
+            | Operation::ApiGatewayGetAuthorizers
+            | Operation::ApiGatewayGetExport => self.apigateway.until_ready().await,
+            Operation::IamGetRole
+            | Operation::IamListRolePolicies
+            | Operation::IamGetRolePolicy
+            | Operation::IamListAttachedRolePolicies
+            | Operation::IamGetPolicy
+            | Operation::IamGetPolicyVersion => self.iam.until_ready().await,
             Operation::LambdaGetFunction => self.lambda_get_function.until_ready().await,
             Operation::LambdaGetPolicy => self.lambda_get_policy.until_ready().await,
             Operation::CloudWatchGetMetricData => {
@@ -266,8 +308,11 @@ where
             CallFailure {
                 not_found: matches!(
                     code.as_str(),
-                    // CloudWatch's GetDashboard says `ResourceNotFound`.
-                    "ResourceNotFoundException" | "NotFoundException" | "ResourceNotFound"
+                    // CloudWatch's GetDashboard says `ResourceNotFound`, IAM `NoSuchEntity`.
+                    "ResourceNotFoundException"
+                        | "NotFoundException"
+                        | "ResourceNotFound"
+                        | "NoSuchEntity"
                 ),
                 unreachable: false,
                 code,
