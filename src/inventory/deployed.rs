@@ -11,6 +11,9 @@ use crate::inventory::aws::{translate, CallGate, Operation};
 use crate::inventory::export::parse_export;
 use crate::inventory::{ApiResource, CollectionError, Lookup, RestApi};
 
+/// What one deployment serves, as collected.
+type Served = Lookup<Vec<ApiResource>>;
+
 /// Reads the deployments the stages of `apis` serve into each API's `deployments`.
 pub async fn collect_deployments(
     client: &Client,
@@ -35,7 +38,7 @@ pub async fn collect_deployments(
         }
     }
     let apis_ref: &[RestApi] = apis;
-    let results: Vec<(usize, String, Lookup<Vec<ApiResource>>)> = stream::iter(jobs)
+    let results: Vec<(usize, String, Served)> = stream::iter(jobs)
         .map(|(index, deployment, stage)| async move {
             let api = &apis_ref[index];
             let served = export(client, gate, (account, region), api, &stage).await;
@@ -44,7 +47,7 @@ pub async fn collect_deployments(
         .buffer_unordered(concurrency.max(1))
         .collect()
         .await;
-    let mut by_api: BTreeMap<usize, Vec<(String, Lookup<Vec<ApiResource>>)>> = BTreeMap::new();
+    let mut by_api: BTreeMap<usize, Vec<(String, Served)>> = BTreeMap::new();
     for (index, deployment, served) in results {
         by_api.entry(index).or_default().push((deployment, served));
     }

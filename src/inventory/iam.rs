@@ -26,11 +26,14 @@ pub fn is_pass_through(credentials: &str) -> bool {
 /// role is used from every region, and AWS managed policies from every account.
 #[derive(Default, Clone)]
 pub struct IamCache {
-    roles: Arc<Mutex<HashMap<String, Arc<OnceCell<Lookup<IamRole>>>>>>,
-    managed: Arc<Mutex<HashMap<String, Arc<OnceCell<Result<Value, CollectionError>>>>>>,
+    roles: Arc<Cells<Lookup<IamRole>>>,
+    managed: Arc<Cells<Result<Value, CollectionError>>>,
 }
 
-fn cell<T>(map: &Mutex<HashMap<String, Arc<OnceCell<T>>>>, key: &str) -> Arc<OnceCell<T>> {
+/// One value per key, computed once however many tasks ask for it at the same time.
+type Cells<T> = Mutex<HashMap<String, Arc<OnceCell<T>>>>;
+
+fn cell<T>(map: &Cells<T>, key: &str) -> Arc<OnceCell<T>> {
     map.lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .entry(key.to_string())

@@ -107,10 +107,10 @@ pub fn evaluate_role(
         }
         evaluation.decision
     };
-    let identity_allows = policies
-        .iter()
-        .map(&mut judge)
-        .fold(false, |any, d| any || d == Decision::Allow);
+    // Every policy is judged (not just up to the first Allow): a Deny in a later one wins, and
+    // the evidence names every deciding statement.
+    let decisions: Vec<Decision> = policies.iter().map(&mut judge).collect();
+    let identity_allows = decisions.contains(&Decision::Allow);
     let boundary_decision = boundary.map(&mut judge);
     // Allows of the boundary only permit; they are not grants. Keep the identity ones.
     if let Some(boundary) = boundary {
@@ -151,8 +151,9 @@ mod tests {
     #[test]
     fn table() {
         let none = json!({"Version": "2012-10-17", "Statement": []});
+        type Case<'a> = (&'a str, Vec<Value>, Option<Value>, &'a str, RoleDecision);
         #[rustfmt::skip]
-        let cases: Vec<(&str, Vec<Value>, Option<Value>, &str, RoleDecision)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             ("allow on the exact ARN", vec![allow("lambda:InvokeFunction", FN)], None, FN, RoleDecision::Allow),
             ("wildcard action and resource", vec![allow("lambda:*", "*")], None, FN, RoleDecision::Allow),
             ("action names are case-insensitive", vec![allow("Lambda:invokefunction", FN)], None, FN, RoleDecision::Allow),
