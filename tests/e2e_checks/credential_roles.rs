@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::common::{functions, remediation, MISSING};
 use crate::support::audit::{audit, findings, none};
-use crate::support::fleet::apigw::MethodOptions;
+use crate::support::fleet::apigw::{AuthorizerKind, MethodOptions};
 use crate::support::fleet::{function_arn, Fleet};
 use crate::support::new_fleet;
 
@@ -271,5 +271,52 @@ async fn routes_without_a_role_cost_no_iam_call() {
             .all(|op| !op.starts_with("iam:")),
         "{:?}",
         report.summary.api_calls
+    );
+}
+
+/// A Lambda authorizer's credentials role is judged like an integration's: the finding names
+/// the authorizer, and the authorizer's permission check stays silent for it.
+#[tokio::test]
+async fn an_authorizers_role_is_judged_too() {
+    let (_, sdk, fleet) = new_fleet().await;
+    let arns = functions(&fleet, &["api-fn", "auth-fn"]).await;
+    let untrusted = fleet
+        .create_role(
+            "auth-untrusted",
+            "lambda.amazonaws.com",
+            Some(allow("lambda:InvokeFunction", "*")),
+        )
+        .await;
+    let api = fleet.create_api("guarded").await;
+    let authorizer = api
+        .authorizer_with_credentials("token", AuthorizerKind::Token, &arns[1], Some(&untrusted))
+        .await;
+    api.lambda_proxy_method(
+        "/orders",
+        "GET",
+        &arns[0],
+        MethodOptions::default().authorizer(&authorizer),
+    )
+    .await;
+    fleet.permit("api-fn", None).serverless(&api.id).await;
+    api.deploy("prod", &[]).await;
+
+    let report = audit(&sdk).await;
+
+    none(&report, MISSING);
+    none(&report, "authorizer-invoke-permission-missing");
+    let found = findings(&report, ROLE_INVALID);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let finding = found[0];
+    assert_eq!(finding.evidence["reason"], "not-trusted");
+    assert_eq!(finding.route, None);
+    assert_eq!(
+        finding.authorizer.as_ref().map(|a| a.id.as_str()),
+        Some(authorizer.as_str())
+    );
+    assert_eq!(finding.function.as_deref(), Some(arns[1].as_str()));
+    assert_eq!(
+        finding.evidence["source_arns"][0],
+        api.authorizer_source_arn(&authorizer).as_str()
     );
 }

@@ -22,6 +22,8 @@
 //! - `evidence_logs`: `execution-logging-disabled`, `execution-log-errors`, `function-log-errors`
 //!   (lines written with PutLogEvents);
 //! - `credential_roles`: `integration-role-invalid` (roles, managed policies, boundaries);
+//! - `cross_account`: targets and credentials roles in another audited account, and in one with
+//!   no configured role;
 //! - `cross_region`: targets in another region (`invoke-permission-missing`);
 //! - `stage_snapshot`: what each stage serves (GetExport), `stage-not-redeployed`.
 //!
@@ -55,5 +57,6 @@ mod route_integrations;
 mod route_targets;
 
 mod credential_roles;
+mod cross_account;
 mod cross_region;
 mod stage_snapshot;
