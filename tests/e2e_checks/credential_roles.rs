@@ -11,9 +11,10 @@ use serde_json::{json, Value};
 
 use crate::common::{functions, remediation, MISSING};
 use crate::support::audit::{audit, findings, none};
+use crate::support::emulator::{Emulator, Microburst};
 use crate::support::fleet::apigw::{AuthorizerKind, MethodOptions};
 use crate::support::fleet::{function_arn, Fleet};
-use crate::support::new_fleet;
+use crate::support::{new_fleet, sdk_config};
 
 const ROLE_INVALID: &str = "integration-role-invalid";
 
@@ -319,4 +320,53 @@ async fn an_authorizers_role_is_judged_too() {
         finding.evidence["source_arns"][0],
         api.authorizer_source_arn(&authorizer).as_str()
     );
+}
+
+/// A role whose policies cannot be read (AccessDenied on iam:GetRolePolicy, injected by the
+/// fault proxy) is an `error` finding naming the call; the rest of the audit goes on.
+#[tokio::test]
+async fn an_unreadable_role_is_an_error_finding_and_the_rest_goes_on() {
+    let (account, _, fleet) = new_fleet().await;
+    let arns = functions(&fleet, &["role-fn", "plain-fn"]).await;
+    let role = fleet.apigateway_invoke_role("apigw-invoke").await;
+    let api = fleet.create_api("denied-iam").await;
+    api.lambda_proxy_method(
+        "/role",
+        "GET",
+        &arns[0],
+        MethodOptions::default().credentials(&role),
+    )
+    .await;
+    api.lambda_proxy_method("/plain", "GET", &arns[1], MethodOptions::default())
+        .await;
+    api.deploy("prod", &[]).await;
+    let proxy = Microburst::start(Emulator::shared().endpoint_url());
+    proxy.set_rules(json!([{
+        "service": "iam",
+        "operation": "GetRolePolicy",
+        "error": {"code": "AccessDenied", "status": 403,
+                  "message": "User is not authorized to perform: iam:GetRolePolicy"}
+    }]));
+    let sdk = sdk_config(proxy.endpoint_url(), &account).await;
+
+    let report = audit(&sdk).await;
+
+    assert!(!proxy.fired().is_empty(), "the proxy denied the call");
+    let found = findings(&report, ROLE_INVALID);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].status, Status::Error);
+    assert!(
+        found[0].message.contains("iam:GetRolePolicy") && found[0].message.contains("AccessDenied"),
+        "{}",
+        found[0].message
+    );
+    assert!(report
+        .errors
+        .iter()
+        .any(|e| e.operation == "iam:GetRolePolicy" && e.resource == role));
+    // The route without a role is still judged: it has no permission.
+    let missing = findings(&report, MISSING);
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    assert_eq!(missing[0].route.as_ref().unwrap().path, "/plain");
+    assert_eq!(missing[0].status, Status::Fail);
 }

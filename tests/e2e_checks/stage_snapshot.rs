@@ -11,11 +11,14 @@
 //! documents shaped like AWS's (`src/inventory/export.rs`, `src/checks/stage_not_redeployed.rs`).
 
 use apigw_auditor::config::IntegrationsSource;
+use apigw_auditor::report::Status;
+use serde_json::json;
 
 use crate::common::{functions, MISSING};
 use crate::support::audit::{audit, audit_with, config, findings, none};
+use crate::support::emulator::{Emulator, Microburst};
 use crate::support::fleet::apigw::{AuthorizerKind, MethodOptions};
-use crate::support::new_fleet;
+use crate::support::{new_fleet, sdk_config};
 
 const NOT_REDEPLOYED: &str = "stage-not-redeployed";
 
@@ -82,4 +85,38 @@ async fn exports_are_read_once_per_deployment_and_match_the_current_configuratio
         f
     };
     assert_eq!(fingerprints(&report), fingerprints(&deployed));
+}
+
+/// An export that cannot be read (AccessDenied, injected by the fault proxy) is an `error`
+/// finding for the stage; the other checks judge the current configuration of that stage.
+#[tokio::test]
+async fn an_unreadable_export_is_an_error_finding_and_the_current_configuration_is_judged() {
+    let (account, _, fleet) = new_fleet().await;
+    let arns = functions(&fleet, &["pets-fn"]).await;
+    let api = fleet.create_api("denied-export").await;
+    api.lambda_proxy_method("/pets", "GET", &arns[0], MethodOptions::default())
+        .await;
+    api.deploy("prod", &[]).await;
+    let proxy = Microburst::start(Emulator::shared().endpoint_url());
+    proxy.set_rules(json!([{
+        "service": "apigateway",
+        "operation": "GetExport",
+        "error": {"code": "AccessDeniedException", "status": 403,
+                  "message": "User is not authorized to perform: apigateway:GET"}
+    }]));
+    let sdk = sdk_config(proxy.endpoint_url(), &account).await;
+
+    let report = audit(&sdk).await;
+
+    let stage = crate::support::audit::only(&report, NOT_REDEPLOYED);
+    assert_eq!(stage.status, Status::Error);
+    assert_eq!(stage.stages, ["prod"]);
+    assert!(
+        stage.message.contains("apigateway:GetExport"),
+        "{}",
+        stage.message
+    );
+    let missing = crate::support::audit::only(&report, MISSING);
+    assert_eq!(missing.status, Status::Fail);
+    assert_eq!(missing.stages, ["prod"]);
 }
