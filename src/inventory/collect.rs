@@ -143,19 +143,16 @@ pub(crate) async fn collect_region(
             )
         })
         .collect();
+    let lambdas = LambdaClients {
+        account: &account,
+        own: &clients,
+        peers: &peers,
+    };
     let wanted = distinct_targets(&scope);
-    scope.targets = collect_targets(
-        &clients,
-        &peers,
-        &gate,
-        &scope,
-        wanted,
-        settings.concurrency,
-    )
-    .await;
+    scope.targets = collect_targets(&lambdas, &gate, &scope, wanted, settings.concurrency).await;
     scope.roles = collect_roles(base, run, &gate, &scope, settings.max_attempts).await;
-    explain_qualifier_mismatches(&clients, &gate, &mut scope).await;
-    explain_missing_qualifiers(&clients, &gate, &mut scope).await;
+    explain_qualifier_mismatches(&lambdas, &gate, &mut scope).await;
+    explain_missing_qualifiers(&lambdas, &gate, &mut scope).await;
     if config.evidence.enabled {
         let evidence = collect_evidence(
             &clients,
@@ -237,9 +234,29 @@ fn distinct_targets(scope: &ScopeInventory) -> BTreeSet<FunctionArn> {
         .collect()
 }
 
+/// The Lambda client that can read a function: in its region (the Lambda API is regional), with
+/// the scope's credentials for its own account, through the configured role for another audited
+/// account, none for any other account.
+struct LambdaClients<'a> {
+    account: &'a str,
+    own: &'a RegionalClients<'a>,
+    peers: &'a HashMap<&'a str, RegionalClients<'a>>,
+}
+
+impl LambdaClients<'_> {
+    fn for_function(&self, arn: &FunctionArn) -> Option<aws_sdk_lambda::Client> {
+        if arn.account == self.account {
+            Some(self.own.lambda(&arn.region))
+        } else {
+            self.peers
+                .get(arn.account.as_str())
+                .map(|peer| peer.lambda(&arn.region))
+        }
+    }
+}
+
 async fn collect_targets(
-    clients: &RegionalClients<'_>,
-    peers: &HashMap<&str, RegionalClients<'_>>,
+    clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
     wanted: BTreeSet<FunctionArn>,
@@ -248,15 +265,7 @@ async fn collect_targets(
     let jobs: Vec<(FunctionArn, Option<aws_sdk_lambda::Client>)> = wanted
         .into_iter()
         .map(|arn| {
-            // A function in another region is read there (its Lambda API is regional); one in
-            // another account only through that account's configured role.
-            let client = if arn.account == scope.account {
-                Some(clients.lambda(&arn.region))
-            } else {
-                peers
-                    .get(arn.account.as_str())
-                    .map(|peer| peer.lambda(&arn.region))
-            };
+            let client = clients.for_function(&arn);
             (arn, client)
         })
         .collect();
@@ -371,13 +380,15 @@ async fn collect_roles(
 /// function's policy once, so the report can say "the permission is on the wrong qualifier"
 /// instead of "no statement". Healthy targets cost no extra call.
 async fn explain_qualifier_mismatches(
-    clients: &RegionalClients<'_>,
+    clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
     let needed: Vec<FunctionArn> = invoke::targets_needing_unqualified_policy(scope);
     for arn in needed {
-        let client = clients.lambda(&arn.region);
+        let Some(client) = clients.for_function(&arn) else {
+            continue;
+        };
         let collector = LambdaCollector {
             client: &client,
             gate,
@@ -395,7 +406,7 @@ async fn explain_qualifier_mismatches(
 /// whether the function exists, so the report can tell a missing alias or version (create it)
 /// from a missing function (fix the URI). Healthy targets cost no extra call.
 async fn explain_missing_qualifiers(
-    clients: &RegionalClients<'_>,
+    clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
@@ -410,7 +421,9 @@ async fn explain_missing_qualifiers(
     for arn in needed {
         let unqualified = arn.unqualified().to_string();
         if !checked.contains_key(&unqualified) {
-            let client = clients.lambda(&arn.region);
+            let Some(client) = clients.for_function(&arn) else {
+                continue;
+            };
             let collector = LambdaCollector {
                 client: &client,
                 gate,
