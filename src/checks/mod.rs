@@ -12,6 +12,7 @@ pub mod invoke_permission_missing;
 pub mod invoke_permission_stale;
 pub mod invoke_permission_too_broad;
 mod permission;
+mod role_fix;
 
 use std::collections::BTreeMap;
 
