@@ -90,13 +90,18 @@ pub fn resolve_uri(
 
 /// Every route target of one API. APIs whose resources or stages could not be read yield none
 /// (the checks report those as `error`); an API with no stage serves no traffic and yields none.
+/// Each stage's routes are those of the deployment it serves when it was read
+/// (`RestApi::served_resources`), so the checks judge what clients get.
 pub fn api_route_targets<'a>(scope: &ScopeInventory, api: &'a RestApi) -> Vec<RouteTarget<'a>> {
-    let (Some(resources), Some(stages)) = (api.resources.found(), api.stages.found()) else {
+    let (Some(_), Some(stages)) = (api.resources.found(), api.stages.found()) else {
         return Vec::new();
     };
     let authorizers = api.authorizers.found().map(Vec::as_slice).unwrap_or(&[]);
     let mut targets = Vec::new();
     for stage in stages {
+        let Some(resources) = api.served_resources(stage) else {
+            continue;
+        };
         for resource in resources {
             for method in &resource.methods {
                 let Some(integration) = method.integration.as_ref().filter(|i| is_lambda_proxy(i))

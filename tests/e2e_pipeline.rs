@@ -134,6 +134,8 @@ async fn aws_calls_stay_at_the_lower_bound() {
             ("apigateway:GetResources", resources),
             ("apigateway:GetStages", built.apis as u64),
             ("apigateway:GetAuthorizers", built.apis as u64),
+            // What each stage serves: one export per distinct deployment (one stage per API).
+            ("apigateway:GetExport", built.apis as u64),
             ("lambda:GetFunction", built.targets as u64),
             // One per distinct target, plus one read of the unqualified policy for each alias
             // whose own policy denies (to tell a permission on the wrong qualifier from none).

@@ -149,3 +149,48 @@ fn iam_policy_reads_except_in_its_publish_statement() {
         }
     }
 }
+
+/// The IAM reads of integration credentials roles (`iam:GetRole`, the role's policies, managed
+/// policy versions) are only Get/List calls, only on roles and policies: the auditor can read
+/// how a role is set up, never change it, and never reads users, groups or credentials.
+#[test]
+fn iam_reads_are_get_and_list_on_roles_and_policies_only() {
+    let policy = policy();
+    let iam_actions: BTreeSet<String> = called_actions()
+        .into_iter()
+        .filter(|a| a.starts_with("iam:"))
+        .collect();
+    assert_eq!(
+        iam_actions,
+        [
+            "iam:GetPolicy",
+            "iam:GetPolicyVersion",
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListRolePolicies",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect()
+    );
+    for statement in policy["Statement"].as_array().unwrap() {
+        let actions: Vec<&str> = match &statement["Action"] {
+            serde_json::Value::String(action) => vec![action.as_str()],
+            serde_json::Value::Array(list) => list.iter().filter_map(|a| a.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        if !actions.iter().any(|a| a.starts_with("iam:")) {
+            continue;
+        }
+        assert!(
+            actions.iter().all(|a| a.starts_with("iam:")),
+            "IAM reads have a statement of their own: {statement}"
+        );
+        assert_eq!(
+            statement["Resource"],
+            serde_json::json!(["arn:aws:iam::*:role/*", "arn:aws:iam::*:policy/*"]),
+            "{statement}"
+        );
+    }
+}

@@ -12,6 +12,7 @@ pub mod invoke_permission_missing;
 pub mod invoke_permission_stale;
 pub mod invoke_permission_too_broad;
 mod permission;
+mod role_fix;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,7 @@ pub mod function_policy_near_size_limit;
 pub mod handler_invalid;
 pub mod handler_not_in_package;
 pub mod integration_http_method_not_post;
+pub mod integration_role_invalid;
 pub mod integration_target_missing;
 pub mod lambda_error_rate;
 pub mod lambda_timeout_exceeds_integration;
@@ -35,6 +37,7 @@ pub mod package_file_permissions;
 mod package_support;
 pub mod runtime_dates;
 pub mod runtime_deprecated;
+pub mod stage_not_redeployed;
 pub mod stage_variable_unresolved;
 pub mod support;
 #[cfg(test)]
@@ -134,8 +137,10 @@ pub fn registry() -> Vec<&'static dyn Check> {
         &integration_target_missing::IntegrationTargetMissing,
         &integration_http_method_not_post::IntegrationHttpMethodNotPost,
         &stage_variable_unresolved::StageVariableUnresolved,
+        &integration_role_invalid::IntegrationRoleInvalid,
         &invoke_permission_too_broad::InvokePermissionTooBroad,
         &invoke_permission_stale::InvokePermissionStale,
+        &stage_not_redeployed::StageNotRedeployed,
         &function_policy_near_size_limit::FunctionPolicyNearSizeLimit,
         &function_not_active::FunctionNotActive,
         &function_concurrency_zero::FunctionConcurrencyZero,

@@ -88,6 +88,7 @@ pub fn api(id: &str, name: &str) -> ApiBuilder {
         resources: Lookup::Found(Vec::new()),
         stages: Lookup::Found(Vec::new()),
         authorizers: Lookup::Found(Vec::new()),
+        deployments: BTreeMap::new(),
     })
 }
 

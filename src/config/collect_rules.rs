@@ -5,7 +5,12 @@ use toml::Table;
 
 use super::keys::join;
 use super::validate::{set, Walker};
-use super::{CollectSettings, RateLimit, RateLimits};
+use super::{CollectSettings, IntegrationsSource, RateLimit, RateLimits};
+
+const INTEGRATIONS: [(&str, IntegrationsSource); 2] = [
+    ("deployed", IntegrationsSource::Deployed),
+    ("current", IntegrationsSource::Current),
+];
 
 /// Per-second rates above this are typos, not quotas: AWS's highest control-plane quota is 100/s.
 const MAX_PER_SECOND: f64 = 10_000.0;
@@ -28,6 +33,11 @@ impl Walker<'_> {
                 "max-attempts" => set(
                     &mut out.max_attempts,
                     self.problems.integer(&key, value, 1..=20),
+                ),
+                "integrations" => set(
+                    &mut out.integrations,
+                    self.problems
+                        .one_of(&key, value, "integrations source", &INTEGRATIONS),
                 ),
                 "rate-limits" => {
                     if let Some(t) = self.problems.table(&key, value) {

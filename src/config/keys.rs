@@ -20,6 +20,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "collect.page-size",
     "collect.concurrency",
     "collect.max-attempts",
+    "collect.integrations",
     "collect.rate-limits.apigateway.per-second",
     "collect.rate-limits.apigateway.burst",
     "collect.rate-limits.apigateway-get-resources.per-second",

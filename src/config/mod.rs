@@ -327,6 +327,18 @@ pub struct CollectSettings {
     pub concurrency: usize,
     pub max_attempts: u32,
     pub rate_limits: RateLimits,
+    /// Which integrations the checks judge for each stage.
+    pub integrations: IntegrationsSource,
+}
+
+/// `collect.integrations`: what each stage serves (its deployment, read with GetExport) or the
+/// current configuration of the API (what the console shows, which clients get only once it is
+/// deployed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IntegrationsSource {
+    #[default]
+    Deployed,
+    Current,
 }
 
 impl Default for CollectSettings {
@@ -336,6 +348,7 @@ impl Default for CollectSettings {
             concurrency: 8,
             max_attempts: 10,
             rate_limits: RateLimits::default(),
+            integrations: IntegrationsSource::Deployed,
         }
     }
 }

@@ -103,6 +103,7 @@ impl ApiGatewayCollector<'_> {
             resources,
             stages,
             authorizers,
+            deployments: Default::default(),
         }
     }
 

@@ -38,10 +38,19 @@ pub enum Operation {
     OrganizationsListAccounts,
     // Layer listings (only when a handler is not in the function's own package).
     LambdaGetLayerVersionByArn,
+    // What a stage serves (only with `collect.integrations = "deployed"`, the default).
+    ApiGatewayGetExport,
+    // Integration and authorizer credentials roles (only for those that have one).
+    IamGetRole,
+    IamListRolePolicies,
+    IamGetRolePolicy,
+    IamListAttachedRolePolicies,
+    IamGetPolicy,
+    IamGetPolicyVersion,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 17] = [
+    pub const ALL: [Operation; 24] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -59,6 +68,13 @@ impl Operation {
         Operation::StsAssumeRole,
         Operation::OrganizationsListAccounts,
         Operation::LambdaGetLayerVersionByArn,
+        Operation::ApiGatewayGetExport,
+        Operation::IamGetRole,
+        Operation::IamListRolePolicies,
+        Operation::IamGetRolePolicy,
+        Operation::IamListAttachedRolePolicies,
+        Operation::IamGetPolicy,
+        Operation::IamGetPolicyVersion,
     ];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
@@ -93,6 +109,13 @@ impl Operation {
             Operation::StsAssumeRole => "sts:AssumeRole",
             Operation::OrganizationsListAccounts => "organizations:ListAccounts",
             Operation::LambdaGetLayerVersionByArn => "lambda:GetLayerVersionByArn",
+            Operation::ApiGatewayGetExport => "apigateway:GetExport",
+            Operation::IamGetRole => "iam:GetRole",
+            Operation::IamListRolePolicies => "iam:ListRolePolicies",
+            Operation::IamGetRolePolicy => "iam:GetRolePolicy",
+            Operation::IamListAttachedRolePolicies => "iam:ListAttachedRolePolicies",
+            Operation::IamGetPolicy => "iam:GetPolicy",
+            Operation::IamGetPolicyVersion => "iam:GetPolicyVersion",
         }
     }
 
@@ -105,7 +128,8 @@ impl Operation {
             Operation::ApiGatewayGetRestApis
             | Operation::ApiGatewayGetResources
             | Operation::ApiGatewayGetStages
-            | Operation::ApiGatewayGetAuthorizers => Some("apigateway:GET"),
+            | Operation::ApiGatewayGetAuthorizers
+            | Operation::ApiGatewayGetExport => Some("apigateway:GET"),
             Operation::LambdaGetFunction => Some("lambda:GetFunction"),
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
             Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),
@@ -144,6 +168,7 @@ pub struct CallGate {
     put_metric_data: Arc<DefaultDirectRateLimiter>,
     alarms: Arc<DefaultDirectRateLimiter>,
     organizations: Arc<DefaultDirectRateLimiter>,
+    iam: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -179,6 +204,14 @@ impl CallGate {
                 per_second: 2.0,
                 burst: 2,
             }),
+            // IAM's read quotas are token buckets per API that AWS does not publish ("How to
+            // monitor and query IAM resources at scale – Part 2", AWS Security Blog; re:Post
+            // knowledge-center/iam-sts-throttling-error). Roles and managed policies are cached
+            // per run, so a run makes a few calls per distinct role: stay slow.
+            iam: limiter(RateLimit {
+                per_second: 5.0,
+                burst: 10,
+            }),
             counts: Arc::default(),
         }
     }
@@ -197,9 +230,18 @@ impl CallGate {
                 self.apigateway_get_resources.until_ready().await;
                 self.apigateway.until_ready().await;
             }
+            // GetExport has no quota of its own in the fixed-quota table of "Amazon API Gateway
+            // quotas" (developerguide/limits.html): it counts against the account's 10/s.
             Operation::ApiGatewayGetRestApis
             | Operation::ApiGatewayGetStages
-            | Operation::ApiGatewayGetAuthorizers => self.apigateway.until_ready().await,
+            | Operation::ApiGatewayGetAuthorizers
+            | Operation::ApiGatewayGetExport => self.apigateway.until_ready().await,
+            Operation::IamGetRole
+            | Operation::IamListRolePolicies
+            | Operation::IamGetRolePolicy
+            | Operation::IamListAttachedRolePolicies
+            | Operation::IamGetPolicy
+            | Operation::IamGetPolicyVersion => self.iam.until_ready().await,
             Operation::LambdaGetFunction => self.lambda_get_function.until_ready().await,
             Operation::LambdaGetPolicy => self.lambda_get_policy.until_ready().await,
             // 15 requests/s, the quota of every Lambda control-plane call not listed (aws-facts §7).
@@ -277,8 +319,11 @@ where
             CallFailure {
                 not_found: matches!(
                     code.as_str(),
-                    // CloudWatch's GetDashboard says `ResourceNotFound`.
-                    "ResourceNotFoundException" | "NotFoundException" | "ResourceNotFound"
+                    // CloudWatch's GetDashboard says `ResourceNotFound`, IAM `NoSuchEntity`.
+                    "ResourceNotFoundException"
+                        | "NotFoundException"
+                        | "ResourceNotFound"
+                        | "NoSuchEntity"
                 ),
                 unreachable: false,
                 code,

@@ -11,15 +11,17 @@ use futures::stream::{self, StreamExt};
 use thiserror::Error;
 
 use crate::arn::FunctionArn;
-use crate::config::Config;
+use crate::config::{Config, IntegrationsSource};
 use crate::inventory::apigateway::ApiGatewayCollector;
 use crate::inventory::aws::{translate, CallGate, Operation};
 use crate::inventory::clients::{regional, RegionalClients};
 use crate::inventory::cloudwatch::collect_evidence;
+use crate::inventory::deployed::collect_deployments;
 use crate::inventory::evidence::Window;
+use crate::inventory::iam::{is_pass_through, IamCache, IamCollector};
 use crate::inventory::lambda::LambdaCollector;
 use crate::inventory::packages::{collect_packages, package_errors};
-use crate::inventory::{CollectionError, LambdaTarget, Lookup, ScopeInventory};
+use crate::inventory::{CollectionError, IamRole, LambdaTarget, Lookup, ScopeInventory};
 use crate::{invoke, routes};
 
 pub use crate::inventory::scopes::collect;
@@ -69,12 +71,23 @@ pub async fn load_sdk_config(config: &Config) -> SdkConfig {
     loader.load().await
 }
 
+/// What the scopes of one run share: the IAM cache (a role is read once however many regions use
+/// it) and the credentials of every account the run reaches, so a target or role in another
+/// audited account is read through that account's role.
+#[derive(Default, Clone)]
+pub struct RunContext {
+    pub iam: IamCache,
+    /// Account id → the SDK config that reaches it (its assumed role).
+    pub accounts: HashMap<String, SdkConfig>,
+}
+
 /// Collects one region of the account `base`'s credentials reach.
 pub(crate) async fn collect_region(
     config: &Config,
     base: &SdkConfig,
     region: &str,
     window: Window,
+    run: &RunContext,
 ) -> Result<ScopeInventory, CollectError> {
     let settings = &config.collect;
     tracing::info!(region, "collecting scope");
@@ -108,9 +121,36 @@ pub(crate) async fn collect_region(
         Err((error, false)) => scope.errors.push(error),
     }
 
+    if settings.integrations == IntegrationsSource::Deployed {
+        collect_deployments(
+            &apigateway,
+            &gate,
+            (&account, region),
+            &mut scope.apis,
+            settings.concurrency,
+        )
+        .await;
+    }
+
     let clients = RegionalClients::new(base, settings.max_attempts);
+    let peers: HashMap<&str, RegionalClients<'_>> = run
+        .accounts
+        .iter()
+        .filter(|(id, _)| **id != account)
+        .map(|(id, sdk)| {
+            (
+                id.as_str(),
+                RegionalClients::new(sdk, settings.max_attempts),
+            )
+        })
+        .collect();
+    let lambdas = LambdaClients {
+        account: &account,
+        own: &clients,
+        peers: &peers,
+    };
     let wanted = distinct_targets(&scope);
-    scope.targets = collect_targets(&clients, &gate, &scope, wanted, settings.concurrency).await;
+    scope.targets = collect_targets(&lambdas, &gate, &scope, wanted, settings.concurrency).await;
     // Right after GetFunction, while the presigned code URLs are fresh.
     collect_packages(
         &clients,
@@ -120,8 +160,9 @@ pub(crate) async fn collect_region(
         settings.concurrency,
     )
     .await;
-    explain_qualifier_mismatches(&clients, &gate, &mut scope).await;
-    explain_missing_qualifiers(&clients, &gate, &mut scope).await;
+    scope.roles = collect_roles(base, run, &gate, &scope, settings.max_attempts).await;
+    explain_qualifier_mismatches(&lambdas, &gate, &mut scope).await;
+    explain_missing_qualifiers(&lambdas, &gate, &mut scope).await;
     if config.evidence.enabled {
         let evidence = collect_evidence(
             &clients,
@@ -203,8 +244,29 @@ fn distinct_targets(scope: &ScopeInventory) -> BTreeSet<FunctionArn> {
         .collect()
 }
 
+/// The Lambda client that can read a function: in its region (the Lambda API is regional), with
+/// the scope's credentials for its own account, through the configured role for another audited
+/// account, none for any other account.
+struct LambdaClients<'a> {
+    account: &'a str,
+    own: &'a RegionalClients<'a>,
+    peers: &'a HashMap<&'a str, RegionalClients<'a>>,
+}
+
+impl LambdaClients<'_> {
+    fn for_function(&self, arn: &FunctionArn) -> Option<aws_sdk_lambda::Client> {
+        if arn.account == self.account {
+            Some(self.own.lambda(&arn.region))
+        } else {
+            self.peers
+                .get(arn.account.as_str())
+                .map(|peer| peer.lambda(&arn.region))
+        }
+    }
+}
+
 async fn collect_targets(
-    clients: &RegionalClients<'_>,
+    clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
     wanted: BTreeSet<FunctionArn>,
@@ -213,8 +275,7 @@ async fn collect_targets(
     let jobs: Vec<(FunctionArn, Option<aws_sdk_lambda::Client>)> = wanted
         .into_iter()
         .map(|arn| {
-            // Another account's function can only be read through a role in that account.
-            let client = (arn.account == scope.account).then(|| clients.lambda(&arn.region));
+            let client = clients.for_function(&arn);
             (arn, client)
         })
         .collect();
@@ -248,7 +309,7 @@ fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarg
         resource: arn.to_string(),
         code: "CrossAccountTarget".to_string(),
         message: format!(
-            "cannot read the function or policy of a function in account {}: no role configured for that account",
+            "cannot read the policy of a function in account {}: no role configured for that account ([[scope.accounts]])",
             arn.account
         ),
     };
@@ -266,17 +327,78 @@ fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarg
     }
 }
 
+/// Every distinct role that a Lambda integration or authorizer of the scope names in
+/// `credentials` (pass-through credentials are not roles), read through the account that owns
+/// it: the scope's own, another audited account's role, or — with no way in — recorded as
+/// failed so `integration-role-invalid` reports `error` instead of guessing.
+async fn collect_roles(
+    base: &SdkConfig,
+    run: &RunContext,
+    gate: &CallGate,
+    scope: &ScopeInventory,
+    max_attempts: u32,
+) -> BTreeMap<String, Lookup<IamRole>> {
+    let wanted: BTreeSet<&str> = routes::scope_route_targets(scope)
+        .into_iter()
+        .filter_map(|route| route.credentials)
+        .filter(|credentials| !is_pass_through(credentials))
+        .collect();
+    let mut roles = BTreeMap::new();
+    if wanted.is_empty() {
+        return roles;
+    }
+    // IAM is global: one client per account, made in the scope's region (the SDK resolves the
+    // partition's global endpoint from it).
+    let mut clients: HashMap<String, aws_sdk_iam::Client> = HashMap::new();
+    for arn in wanted {
+        let owner = crate::config::account_of(arn).to_string();
+        let sdk = if owner == scope.account {
+            Some(base)
+        } else {
+            run.accounts.get(&owner)
+        };
+        let Some(sdk) = sdk else {
+            let error = CollectionError {
+                account: scope.account.clone(),
+                region: scope.region.clone(),
+                operation: Operation::IamGetRole.name().to_string(),
+                resource: arn.to_string(),
+                code: "CrossAccountRole".to_string(),
+                message: format!(
+                    "cannot read role {arn} in account {owner}: no role configured for that account ([[scope.accounts]])"
+                ),
+            };
+            roles.insert(arn.to_string(), Lookup::Failed(error));
+            continue;
+        };
+        let client = clients.entry(owner).or_insert_with(|| {
+            aws_sdk_iam::Client::new(&regional(sdk, &scope.region, max_attempts))
+        });
+        let collector = IamCollector {
+            client,
+            gate,
+            cache: &run.iam,
+            account: &scope.account,
+            region: &scope.region,
+        };
+        roles.insert(arn.to_string(), collector.role(arn).await);
+    }
+    roles
+}
+
 /// For a qualified target whose own policy does not let some route in, reads the unqualified
 /// function's policy once, so the report can say "the permission is on the wrong qualifier"
 /// instead of "no statement". Healthy targets cost no extra call.
 async fn explain_qualifier_mismatches(
-    clients: &RegionalClients<'_>,
+    clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
     let needed: Vec<FunctionArn> = invoke::targets_needing_unqualified_policy(scope);
     for arn in needed {
-        let client = clients.lambda(&arn.region);
+        let Some(client) = clients.for_function(&arn) else {
+            continue;
+        };
         let collector = LambdaCollector {
             client: &client,
             gate,
@@ -294,7 +416,7 @@ async fn explain_qualifier_mismatches(
 /// whether the function exists, so the report can tell a missing alias or version (create it)
 /// from a missing function (fix the URI). Healthy targets cost no extra call.
 async fn explain_missing_qualifiers(
-    clients: &RegionalClients<'_>,
+    clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
@@ -309,7 +431,9 @@ async fn explain_missing_qualifiers(
     for arn in needed {
         let unqualified = arn.unqualified().to_string();
         if !checked.contains_key(&unqualified) {
-            let client = clients.lambda(&arn.region);
+            let Some(client) = clients.for_function(&arn) else {
+                continue;
+            };
             let collector = LambdaCollector {
                 client: &client,
                 gate,
@@ -340,6 +464,10 @@ fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
         errors.extend(api.stages.failed().cloned());
         errors.extend(api.authorizers.failed().cloned());
     }
+    for api in &scope.apis {
+        errors.extend(api.deployments.values().filter_map(Lookup::failed).cloned());
+    }
+    errors.extend(scope.roles.values().filter_map(Lookup::failed).cloned());
     for target in scope.targets.values() {
         errors.extend(target.configuration.failed().cloned());
         errors.extend(target.policy.failed().cloned());

@@ -9,7 +9,10 @@ pub mod aws;
 pub mod clients;
 pub mod cloudwatch;
 pub mod collect;
+pub mod deployed;
 pub mod evidence;
+pub mod export;
+pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod metrics;
@@ -85,6 +88,10 @@ pub struct ScopeInventory {
     /// then empty apart from its account and region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The IAM roles that Lambda integrations and authorizers name in `credentials`, keyed by
+    /// role ARN. Read only for those (pass-through credentials are not roles).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub roles: BTreeMap<String, Lookup<IamRole>>,
 }
 
 fn default_partition() -> String {
@@ -140,6 +147,25 @@ pub struct RestApi {
     pub resources: Lookup<Vec<ApiResource>>,
     pub stages: Lookup<Vec<Stage>>,
     pub authorizers: Lookup<Vec<Authorizer>>,
+    /// What each deployment that a stage serves holds (its resources, methods and integrations,
+    /// read with GetExport), keyed by deployment id. Empty when `collect.integrations` is
+    /// `current`: the routes of every stage are then the current configuration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deployments: BTreeMap<String, Lookup<Vec<ApiResource>>>,
+}
+
+impl RestApi {
+    /// The resources a stage serves: its deployment's snapshot when it was read, else the
+    /// current configuration (`collect.integrations = "current"`, or the export failed —
+    /// `stage-not-redeployed` then reports `error` for the stage).
+    pub fn served_resources(&self, stage: &Stage) -> Option<&Vec<ApiResource>> {
+        stage
+            .deployment_id
+            .as_ref()
+            .and_then(|id| self.deployments.get(id))
+            .and_then(Lookup::found)
+            .or_else(|| self.resources.found())
+    }
 }
 
 /// A resource of a REST API with its methods.
@@ -293,4 +319,26 @@ impl ResourcePolicy {
             _ => Vec::new(),
         }
     }
+}
+
+/// An IAM role as API Gateway would use it: the trust policy, every identity policy and the
+/// permissions boundary, documents decoded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IamRole {
+    pub arn: String,
+    /// `AssumeRolePolicyDocument`.
+    pub trust_policy: serde_json::Value,
+    /// Inline policies (named by policy name) and attached managed policies (named by ARN).
+    pub policies: Vec<RolePolicy>,
+    /// The permissions boundary, when the role has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<RolePolicy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolePolicy {
+    /// The inline policy's name, or the managed policy's ARN.
+    pub name: String,
+    pub managed: bool,
+    pub document: serde_json::Value,
 }

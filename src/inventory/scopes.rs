@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::inventory::accounts::{self, Target};
 use crate::inventory::aws::CallGate;
 use crate::inventory::cloudwatch::evidence_window;
-use crate::inventory::collect::{collect_region, CollectError};
+use crate::inventory::collect::{collect_region, CollectError, RunContext};
 use crate::inventory::{Inventory, ScopeInventory};
 
 /// Collects every account × region of the config. `base` supplies credentials and endpoint.
@@ -42,6 +42,18 @@ pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, Col
         .buffered(parallel)
         .collect()
         .await;
+    // Each reached account's credentials, so that a scope can read a target or role that lives
+    // in another audited account.
+    let run = RunContext {
+        accounts: targets
+            .iter()
+            .zip(&reached)
+            .filter(|(target, _)| !target.account.is_empty())
+            .filter_map(|(target, sdk)| Some((target.account.clone(), sdk.as_ref().ok()?.clone())))
+            .collect(),
+        ..RunContext::default()
+    };
+    let run = &run;
     let jobs: Vec<(usize, &str)> = (0..targets.len())
         .flat_map(|t| regions.iter().map(move |r| (t, r.as_str())))
         .collect();
@@ -51,7 +63,7 @@ pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, Col
                 let reached = &reached[t];
                 async move {
                     let outcome = match reached {
-                        Ok(sdk) => collect_region(config, sdk, region, window).await,
+                        Ok(sdk) => collect_region(config, sdk, region, window, run).await,
                         Err(error) => Err(error.clone()),
                     };
                     (i, outcome)

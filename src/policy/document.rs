@@ -19,6 +19,24 @@ pub(crate) enum Element<T> {
     Malformed,
 }
 
+/// Which kind of document is read: the elements each kind requires or forbids differ (IAM
+/// `reference_policies_elements_principal`: identity policies have no Principal, a role's trust
+/// policy has no Resource).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PolicyKind {
+    /// A resource-based policy, such as a Lambda function's.
+    Resource,
+    /// A policy attached to a role (inline, managed, or its permissions boundary).
+    Identity,
+    /// A role's trust policy (`AssumeRolePolicyDocument`).
+    Trust,
+}
+
+/// The principal element of an identity-policy statement: whoever the policy is attached to.
+fn anyone() -> Element<PrincipalSpec> {
+    Element::Match(PrincipalSpec::Anyone)
+}
+
 /// One statement, with each element already reduced to what matching needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Statement {
@@ -56,11 +74,15 @@ const KNOWN_ELEMENTS: &[&str] = &[
 
 /// The statements of `doc`, one per entry of `Statement` (a lone object counts as one).
 /// `doc` may also be the policy as a JSON string, exactly as GetPolicy's `Policy` field holds it.
-pub(crate) fn parse_statements(doc: &Value, problems: &mut Vec<String>) -> Vec<Statement> {
+pub(crate) fn parse_statements(
+    doc: &Value,
+    kind: PolicyKind,
+    problems: &mut Vec<String>,
+) -> Vec<Statement> {
     if let Value::String(text) = doc {
         return match serde_json::from_str::<Value>(text) {
             // A string inside the string is not a policy; stop after one level.
-            Ok(inner) if !inner.is_string() => parse_statements(&inner, problems),
+            Ok(inner) if !inner.is_string() => parse_statements(&inner, kind, problems),
             Ok(_) => {
                 problems.push("the policy document is a JSON string, not an object".into());
                 Vec::new()
@@ -79,9 +101,9 @@ pub(crate) fn parse_statements(doc: &Value, problems: &mut Vec<String>) -> Vec<S
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(index, item)| parse_statement(index, item, problems))
+            .map(|(index, item)| parse_statement(index, item, kind, problems))
             .collect(),
-        Value::Object(_) => vec![parse_statement(0, statement, problems)],
+        Value::Object(_) => vec![parse_statement(0, statement, kind, problems)],
         other => {
             problems.push(format!(
                 "Statement is neither an object nor an array: {other}"
@@ -91,7 +113,12 @@ pub(crate) fn parse_statements(doc: &Value, problems: &mut Vec<String>) -> Vec<S
     }
 }
 
-fn parse_statement(index: usize, value: &Value, problems: &mut Vec<String>) -> Statement {
+fn parse_statement(
+    index: usize,
+    value: &Value,
+    kind: PolicyKind,
+    problems: &mut Vec<String>,
+) -> Statement {
     let Value::Object(map) = value else {
         problems.push(format!("statement {index} is not a JSON object: {value}"));
         return Statement {
@@ -135,6 +162,13 @@ fn parse_statement(index: usize, value: &Value, problems: &mut Vec<String>) -> S
     let principal = match pair(map, "Principal", "NotPrincipal", |v| {
         principal::parse(v, &mut notes)
     }) {
+        // An identity policy names no principal: it is attached to the one it applies to. IAM
+        // refuses an identity policy with a Principal, so one here matches nothing.
+        Ok(Some(_)) if kind == PolicyKind::Identity => {
+            report("an identity policy cannot have Principal or NotPrincipal; the statement never applies".into());
+            Element::Malformed
+        }
+        Ok(None) if kind == PolicyKind::Identity => anyone(),
         Ok(Some(element)) => element,
         Ok(None) => {
             report("no Principal or NotPrincipal; a resource policy statement needs one, so it never applies".into());
@@ -158,6 +192,8 @@ fn parse_statement(index: usize, value: &Value, problems: &mut Vec<String>) -> S
         // Lambda always writes Resource (aws-facts §2), so a statement without one is
         // hand-made; read it as "the resource this policy is attached to" — every request the
         // policy is asked about — rather than as matching nothing.
+        // A role's trust policy has no Resource: the role it is attached to is the resource.
+        Ok(None) if kind == PolicyKind::Trust => Element::Match(vec!["*".to_string()]),
         Ok(None) => {
             report("no Resource or NotResource; treated as matching any resource".into());
             Element::Match(vec!["*".to_string()])

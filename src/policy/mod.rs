@@ -1,10 +1,12 @@
-//! IAM resource-policy evaluation: does a Lambda function's resource policy let a principal
-//! perform an action on a resource in a given request context — and which statements decided it.
+//! IAM policy evaluation: does a policy let a principal perform an action on a resource in a
+//! given request context — and which statements decided it. One engine, three kinds of
+//! document: a resource policy (a Lambda function's), an identity policy (a role's inline,
+//! managed and boundary policies) and a role's trust policy.
 //!
-//! Semantics follow aws-facts §2 (the Lambda resource policy) and §3 (IAM evaluation rules). The
-//! evaluator answers for one resource policy only: identity policies, SCPs and permission
-//! boundaries are out of scope, because for API Gateway calling Lambda as a service principal the
-//! function's policy is the document that decides (aws-facts §3 "Decision order").
+//! Semantics follow aws-facts §2 (the Lambda resource policy) and §3 (IAM evaluation rules).
+//! Each call judges one document; `identity` combines a role's documents (every policy, the
+//! boundary, explicit deny anywhere wins) and `trust` asks whether API Gateway may assume a
+//! role. SCPs, resource control policies and session policies are out of scope.
 //!
 //! Layout: `document` reads the JSON, `principal` / `wildcard` / `arn_match` / `condition` match
 //! one element each, and this file combines them into statement outcomes and a decision.
@@ -12,7 +14,9 @@
 mod arn_match;
 mod condition;
 mod document;
+pub mod identity;
 mod principal;
+pub mod trust;
 mod wildcard;
 
 #[cfg(test)]
@@ -22,7 +26,7 @@ mod tool_shape_tests;
 
 use std::collections::BTreeMap;
 
-use document::{Element, Statement};
+use document::{Element, PolicyKind, Statement};
 use wildcard::{glob_match, Case};
 
 /// The service principal API Gateway calls Lambda as.
@@ -147,8 +151,25 @@ impl Evaluation {
 /// string GetPolicy returns). Never panics; anything it cannot read is reported in `problems`
 /// and matches nothing.
 pub fn evaluate_resource_policy(doc: &serde_json::Value, request: &Request) -> Evaluation {
+    evaluate(doc, PolicyKind::Resource, request)
+}
+
+/// Evaluates `request` against one identity policy (an inline or managed policy of a role, or
+/// its permissions boundary). Statements carry no Principal: they apply to whoever holds the
+/// policy, so `request.principal` is not compared.
+pub fn evaluate_identity_policy(doc: &serde_json::Value, request: &Request) -> Evaluation {
+    evaluate(doc, PolicyKind::Identity, request)
+}
+
+/// Evaluates `request` (typically `sts:AssumeRole` by a service principal) against a role's
+/// trust policy, whose statements have no Resource.
+pub fn evaluate_trust_policy(doc: &serde_json::Value, request: &Request) -> Evaluation {
+    evaluate(doc, PolicyKind::Trust, request)
+}
+
+fn evaluate(doc: &serde_json::Value, kind: PolicyKind, request: &Request) -> Evaluation {
     let mut problems = Vec::new();
-    let statements: Vec<StatementOutcome> = document::parse_statements(doc, &mut problems)
+    let statements: Vec<StatementOutcome> = document::parse_statements(doc, kind, &mut problems)
         .iter()
         .enumerate()
         .map(|(index, statement)| evaluate_statement(index, statement, request, &mut problems))

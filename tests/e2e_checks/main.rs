@@ -22,7 +22,12 @@
 //! - `pagination`: the pagination of `GetRestApis` / `GetResources`;
 //! - `evidence_metrics`: `api-5xx-rate`, `lambda-error-rate` (series written with PutMetricData);
 //! - `evidence_logs`: `execution-logging-disabled`, `execution-log-errors`, `function-log-errors`
-//!   (lines written with PutLogEvents).
+//!   (lines written with PutLogEvents);
+//! - `credential_roles`: `integration-role-invalid` (roles, managed policies, boundaries);
+//! - `cross_account`: targets and credentials roles in another audited account, and in one with
+//!   no configured role;
+//! - `cross_region`: targets in another region (`invoke-permission-missing`);
+//! - `stage_snapshot`: what each stage serves (GetExport), `stage-not-redeployed`.
 //!
 //! Helpers several modules share are in `common`; the harness (emulator, accounts, fleet, live
 //! audit) is `tests/support`.
@@ -53,3 +58,8 @@ mod pagination;
 mod policy_hygiene;
 mod route_integrations;
 mod route_targets;
+
+mod credential_roles;
+mod cross_account;
+mod cross_region;
+mod stage_snapshot;

@@ -27,8 +27,9 @@ fn good_configs() {
         ),
         (
             "collect bounds",
-            "[collect]\npage-size = 1\nconcurrency = 64\nmax-attempts = 20",
+            "[collect]\npage-size = 1\nconcurrency = 64\nmax-attempts = 20\nintegrations = \"current\"",
             |c| {
+                c.collect.integrations = crate::config::IntegrationsSource::Current;
                 c.collect.page_size = 1;
                 c.collect.concurrency = 64;
                 c.collect.max_attempts = 20;

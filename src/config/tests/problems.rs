@@ -51,9 +51,13 @@ fn each_kind_of_problem_has_its_key_and_message() {
         ),
         (
             "out of range, low and high",
-            "[collect]\npage-size = 0\nconcurrency = 65\nmax-attempts = 21",
+            "[collect]\npage-size = 0\nconcurrency = 65\nmax-attempts = 21\nintegrations = \"latest\"",
             &[
                 ("collect.concurrency", "must be between 1 and 64, found 65"),
+                (
+                    "collect.integrations",
+                    "unknown integrations source `latest` (expected deployed or current)",
+                ),
                 ("collect.max-attempts", "must be between 1 and 20, found 21"),
                 ("collect.page-size", "must be between 1 and 500, found 0"),
             ],
