@@ -16,6 +16,7 @@ pub mod evaluate;
 pub mod inventory;
 pub mod invoke;
 pub mod policy;
+pub mod probe;
 pub mod publish;
 pub mod report;
 pub mod routes;

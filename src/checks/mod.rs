@@ -30,6 +30,7 @@ pub mod integration_http_method_not_post;
 pub mod integration_target_missing;
 pub mod lambda_error_rate;
 pub mod lambda_timeout_exceeds_integration;
+pub mod proxy_response_malformed;
 pub mod runtime_dates;
 pub mod runtime_deprecated;
 pub mod stage_variable_unresolved;
@@ -144,6 +145,7 @@ pub fn registry() -> Vec<&'static dyn Check> {
         &execution_log_errors::ExecutionLogErrors,
         &function_log_errors::FunctionLogErrors,
         &execution_logging_disabled::ExecutionLoggingDisabled,
+        &proxy_response_malformed::ProxyResponseMalformed,
     ]
 }
 

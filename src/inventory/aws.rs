@@ -36,6 +36,8 @@ pub enum Operation {
     // Many accounts (only with `[[scope.accounts]]` or `[scope.organization]`).
     StsAssumeRole,
     OrganizationsListAccounts,
+    // The opt-in probe (only with `[probe]` on): it runs functions, so it is not in `ALL`.
+    LambdaInvoke,
 }
 
 impl Operation {
@@ -57,6 +59,11 @@ impl Operation {
         Operation::StsAssumeRole,
         Operation::OrganizationsListAccounts,
     ];
+
+    /// The calls of the opt-in probe. They execute customer code, so they are kept out of
+    /// [`Operation::ALL`] and of the read-only `deploy/iam-policy.json`: the separate, optional
+    /// `deploy/iam-policy-probe.json` grants them.
+    pub const PROBE: [Operation; 1] = [Operation::LambdaInvoke];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
     /// policy grants them in a statement of their own.
@@ -89,6 +96,7 @@ impl Operation {
             Operation::CloudWatchPutMetricAlarm => "cloudwatch:PutMetricAlarm",
             Operation::StsAssumeRole => "sts:AssumeRole",
             Operation::OrganizationsListAccounts => "organizations:ListAccounts",
+            Operation::LambdaInvoke => "lambda:Invoke",
         }
     }
 
@@ -106,6 +114,8 @@ impl Operation {
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
             Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),
             Operation::LogsFilterLogEvents => Some("logs:FilterLogEvents"),
+            // The API operation is `Invoke`; the IAM action is `InvokeFunction`.
+            Operation::LambdaInvoke => Some("lambda:InvokeFunction"),
             other => Some(other.name()),
         }
     }
@@ -136,6 +146,8 @@ pub struct CallGate {
     put_metric_data: Arc<DefaultDirectRateLimiter>,
     alarms: Arc<DefaultDirectRateLimiter>,
     organizations: Arc<DefaultDirectRateLimiter>,
+    /// `[probe] per-second`; see [`CallGate::with_invoke_limit`].
+    lambda_invoke: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -170,8 +182,24 @@ impl CallGate {
                 per_second: 2.0,
                 burst: 2,
             }),
+            // Invoke has no control-plane quota (concurrency limits it); the probe's own rate
+            // comes from `[probe]` through `with_invoke_limit`. Until then, one per second.
+            lambda_invoke: limiter(RateLimit {
+                per_second: 1.0,
+                burst: 1,
+            }),
             counts: Arc::default(),
         }
+    }
+
+    /// The same gate with the probe's invocation rate (`[probe] per-second`), no burst: the
+    /// probe spreads its invocations evenly.
+    pub fn with_invoke_limit(mut self, per_second: f64) -> Self {
+        self.lambda_invoke = limiter(RateLimit {
+            per_second,
+            burst: 1,
+        });
+        self
     }
 
     /// Waits for every quota the operation counts against, then counts the call.
@@ -202,6 +230,7 @@ impl CallGate {
             | Operation::CloudWatchDeleteDashboards => self.dashboards.until_ready().await,
             Operation::CloudWatchPutMetricData => self.put_metric_data.until_ready().await,
             Operation::CloudWatchPutMetricAlarm => self.alarms.until_ready().await,
+            Operation::LambdaInvoke => self.lambda_invoke.until_ready().await,
         }
         let mut counts = self
             .counts
@@ -362,9 +391,13 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_unique_name() {
-        let names: std::collections::BTreeSet<_> =
-            Operation::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), Operation::ALL.len());
+        let every = Operation::ALL.iter().chain(&Operation::PROBE);
+        let names: std::collections::BTreeSet<_> = every.clone().map(|o| o.name()).collect();
+        assert_eq!(names.len(), every.count());
+        assert_eq!(
+            Operation::LambdaInvoke.iam_action(),
+            Some("lambda:InvokeFunction")
+        );
     }
 
     #[tokio::test]

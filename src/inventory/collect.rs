@@ -19,7 +19,7 @@ use crate::inventory::cloudwatch::collect_evidence;
 use crate::inventory::evidence::Window;
 use crate::inventory::lambda::LambdaCollector;
 use crate::inventory::{CollectionError, LambdaTarget, Lookup, ScopeInventory};
-use crate::{invoke, routes};
+use crate::{invoke, probe, routes};
 
 pub use crate::inventory::scopes::collect;
 
@@ -77,7 +77,7 @@ pub(crate) async fn collect_region(
 ) -> Result<ScopeInventory, CollectError> {
     let settings = &config.collect;
     tracing::info!(region, "collecting scope");
-    let gate = CallGate::new(&settings.rate_limits);
+    let gate = CallGate::new(&settings.rate_limits).with_invoke_limit(config.probe.per_second);
     // Few attempts for the first call: an unreachable endpoint should fail the run quickly.
     let (account, partition) = identify(&gate, &regional(base, region, 2), region).await?;
     let sdk = regional(base, region, settings.max_attempts);
@@ -123,6 +123,10 @@ pub(crate) async fn collect_region(
         )
         .await;
         scope.evidence = Some(evidence);
+    }
+    // The probe runs functions: only when asked for, and not when its check is disabled.
+    if config.probe.enabled && !config.checks.disabled.contains(probe::CHECK_ID) {
+        scope.probes = Some(probe::run::probe_scope(&clients, &gate, &scope, &config.probe).await);
     }
 
     scope.errors.extend(lookup_errors(&scope));
@@ -355,6 +359,11 @@ fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
             .iter()
             .chain(&evidence.function_logs);
         errors.extend(scans.filter_map(|scan| scan.hits.failed()).cloned());
+    }
+    for result in scope.probes.iter().flatten() {
+        if let probe::ProbeOutcome::Failed { error } = &result.outcome {
+            errors.push(error.clone());
+        }
     }
     // A failed GetMetricData batch blocks every series in it: list it once.
     let mut seen = std::collections::HashSet::new();

@@ -70,6 +70,10 @@ pub struct ScopeInventory {
     /// then empty apart from its account and region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the opt-in probe found, one result per route invoked; `None` when the probe was off
+    /// (the check that reads it then reports nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<Vec<crate::probe::ProbeResult>>,
 }
 
 fn default_partition() -> String {
