@@ -20,7 +20,9 @@
 //! - `pagination`: the pagination of `GetRestApis` / `GetResources`;
 //! - `evidence_metrics`: `api-5xx-rate`, `lambda-error-rate` (series written with PutMetricData);
 //! - `evidence_logs`: `execution-logging-disabled`, `execution-log-errors`, `function-log-errors`
-//!   (lines written with PutLogEvents).
+//!   (lines written with PutLogEvents);
+//! - `probe`: `proxy-response-malformed` (the opt-in probe invoking real Python and Node.js
+//!   handlers).
 //!
 //! Helpers several modules share are in `common`; the harness (emulator, accounts, fleet, live
 //! audit) is `tests/support`.
@@ -48,5 +50,6 @@ mod invoke_permission;
 mod invoke_permission_qualifiers;
 mod pagination;
 mod policy_hygiene;
+mod probe;
 mod route_integrations;
 mod route_targets;
