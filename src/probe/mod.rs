@@ -44,9 +44,9 @@ pub struct ProbeResult {
     pub outcome: ProbeOutcome,
 }
 
-/// What came back.
+/// What came back; `kind` names the variant in the snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ProbeOutcome {
     /// API Gateway would accept the response and answer this status code.
     Accepted { status_code: i64 },
