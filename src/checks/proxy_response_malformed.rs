@@ -90,7 +90,9 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
             finding
         }
         ProbeOutcome::Rejected { violations } => {
-            rejected(scope, violations, &short, &probed, probe)?
+            let (mut finding, rule) = rejected(scope, violations, &short, &probed, probe)?;
+            finding.remediation = remediation(scope, result, advice(rule));
+            finding
         }
         ProbeOutcome::FunctionError {
             error_type,
@@ -124,20 +126,17 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
         path: result.resource.clone(),
     });
     finding.function = Some(result.target.clone());
-    if finding.remediation.is_none() && finding.status == Status::Fail {
-        let rule = first_rule(&finding.evidence);
-        finding.remediation = remediation(scope, result, rule.map_or("", advice));
-    }
     Some(finding)
 }
 
+/// The finding for a rejected response, and the rule it names.
 fn rejected(
     scope: &ScopeInventory,
     violations: &[Violation],
     short: &str,
     probed: &str,
     probe: Value,
-) -> Option<Finding> {
+) -> Option<(Finding, Rule)> {
     // A 502 rule decides the finding; base64 alone is a warning (see `Rule::is_502`).
     let first = violations
         .iter()
@@ -146,7 +145,7 @@ fn rejected(
     let breaks = first.rule.is_502();
     let more = match violations.len() {
         1 => String::new(),
-        n => format!(" ({} rules broken in all)", n),
+        n => format!(" ({n} rules broken in all)"),
     };
     let consequence = if breaks {
         "clients get 502 (\"Malformed Lambda proxy response\")"
@@ -171,11 +170,7 @@ fn rejected(
         "violations": violations,
         "probe": probe,
     });
-    Some(finding)
-}
-
-fn first_rule(evidence: &Value) -> Option<Rule> {
-    serde_json::from_value(evidence.get("rule")?.clone()).ok()
+    Some((finding, first.rule))
 }
 
 fn api_ref(scope: &ScopeInventory, api_id: &str) -> ApiRef {
