@@ -3,7 +3,8 @@
 //! non-numeric statusCode, a bare string, an exception, and a sleep past the probe's timeout; the
 //! auditor invokes each GET route once with a proxy event and judges the answers by aws-facts §4.
 //! The same account audited with the probe off makes no Invoke call and reports nothing; a POST
-//! route is invoked only when `[probe] methods` lists POST.
+//! route is invoked only when `[probe] methods` lists POST. Through the built binary, only
+//! `--probe` invokes, and `collect --probe` keeps the verdict (not the payload) in the snapshot.
 //!
 //! ministack runs the handlers for real but reports every unhandled exception as
 //! `Runtime.HandlerError` (AWS: the exception's class, `KeyError`, `TypeError`), so the error type
@@ -290,4 +291,88 @@ async fn probe_judges_real_handlers_by_the_acceptance_table() {
     let write = on(&found, "/write");
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(write.evidence["rule"], "function-error");
+}
+
+/// The built binary: `audit` alone never invokes; `audit --probe` does and exits 1 on the
+/// finding; `collect --probe` keeps the verdict (not the payload) in the snapshot, and `audit
+/// --snapshot` reports it with no AWS at all.
+#[tokio::test]
+async fn the_binary_probes_only_with_the_flag_and_snapshots_keep_the_verdict() {
+    let (account, _sdk, fleet) = new_fleet().await;
+    let function = node(
+        &fleet,
+        "leaky",
+        "exports.handler = async () => ({ statusCode: 200, body: { secret: 'x'.repeat(1000) } });\n",
+    )
+    .await;
+    let api = fleet.create_api("binary-probe").await;
+    api.lambda_proxy_method("/items", "GET", &function, MethodOptions::default())
+        .await;
+    api.deploy("prod", &[]).await;
+    let endpoint = crate::support::emulator::Emulator::shared().endpoint_url();
+    let run = |command: &str, args: &[&str]| {
+        crate::support::binary::auditor(&account)
+            .arg(command)
+            .args(["--region", "us-east-1", "--endpoint-url", endpoint])
+            .args(args)
+            .output()
+            .expect("the binary runs")
+    };
+    let report = |output: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not a JSON report ({e}): {}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        })
+    };
+    let probe_findings = |report: &serde_json::Value| -> Vec<serde_json::Value> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check"] == CHECK)
+            .cloned()
+            .collect()
+    };
+
+    let plain = report(&run("audit", &["--format", "json"]));
+    assert!(plain["summary"]["api_calls"].get("lambda:Invoke").is_none());
+    assert!(probe_findings(&plain).is_empty());
+
+    let probed = run("audit", &["--format", "json", "--probe"]);
+    assert_eq!(probed.status.code(), Some(1), "a high finding exits 1");
+    let probed = report(&probed);
+    assert_eq!(probed["summary"]["api_calls"]["lambda:Invoke"], 1);
+    let found = probe_findings(&probed);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["evidence"]["rule"], "body-not-string");
+    let detail = found[0]["evidence"]["violations"][0]["detail"]
+        .as_str()
+        .unwrap();
+    assert_eq!(detail.chars().count(), 300, "cut to 300 characters");
+
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("snapshot.json");
+    let snapshot_arg = snapshot.to_str().unwrap();
+    let collected = run("collect", &["--probe", "--out", snapshot_arg]);
+    assert!(
+        collected.status.success(),
+        "{}",
+        String::from_utf8_lossy(&collected.stderr)
+    );
+    let text = std::fs::read_to_string(&snapshot).unwrap();
+    // The verdict is kept, the payload is not: only the 300-character cut of the body.
+    assert!(text.contains("\"kind\": \"rejected\""), "{text}");
+    assert!(
+        !text.contains(&"x".repeat(300)),
+        "more of the payload than the cut"
+    );
+    let offline = crate::support::binary::auditor(&account)
+        .args(["audit", "--snapshot", snapshot_arg, "--format", "json"])
+        .output()
+        .unwrap();
+    let offline = report(&offline);
+    assert_eq!(probe_findings(&offline), found);
+    assert_eq!(offline["run"]["source"], "snapshot");
 }
