@@ -73,6 +73,9 @@ async fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
     if let Some(output) = args.output {
         config.output.file = Some(output);
     }
+    if args.probe {
+        config.probe.enabled = true;
+    }
     let source = match args.snapshot {
         Some(path) => AuditSource::Snapshot(path),
         None => AuditSource::Live,
@@ -143,7 +146,10 @@ pub fn exit_code(report: &Report, fail_on: Severity) -> ExitCode {
 }
 
 async fn collect_command(args: CollectArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(&args.scope)?;
+    let mut config = load_config(&args.scope)?;
+    if args.probe {
+        config.probe.enabled = true;
+    }
     let inventory = audit::collect_live(&config, None).await?;
     audit::write_snapshot(&inventory, &args.out)?;
     let apis: usize = inventory.scopes.iter().map(|s| s.apis.len()).sum();

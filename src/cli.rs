@@ -90,6 +90,10 @@ pub struct AuditArgs {
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, env = "APIGW_AUDITOR_FAIL_ON")]
     pub fail_on: Option<SeverityArg>,
+    /// Also invoke the functions of the selected routes (`[probe]`; GET only by default) with a
+    /// proxy event and check their responses. It runs your code: see the README before using it.
+    #[arg(long)]
+    pub probe: bool,
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +103,9 @@ pub struct CollectArgs {
     /// The snapshot file to write.
     #[arg(long)]
     pub out: PathBuf,
+    /// Also run the probe (`audit --probe`) and keep its verdicts in the snapshot.
+    #[arg(long)]
+    pub probe: bool,
 }
 
 #[derive(Debug, Args)]
@@ -216,5 +223,19 @@ mod tests {
         assert_eq!(args.scope.regions, vec!["us-east-1", "eu-west-1"]);
         assert!(matches!(args.format, Some(FormatArg::Json)));
         assert!(matches!(args.fail_on, Some(SeverityArg::Medium)));
+    }
+
+    #[test]
+    fn probe_is_off_unless_asked_for() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["apigw-auditor", "audit"];
+            argv.extend_from_slice(extra);
+            match Cli::try_parse_from(argv).unwrap().command {
+                Command::Audit(args) => args.probe,
+                _ => panic!("not audit"),
+            }
+        };
+        assert!(!parse(&[]));
+        assert!(parse(&["--probe"]));
     }
 }

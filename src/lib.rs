@@ -17,6 +17,7 @@ pub mod inventory;
 pub mod invoke;
 pub mod package;
 pub mod policy;
+pub mod probe;
 pub mod publish;
 pub mod report;
 pub mod routes;

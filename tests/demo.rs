@@ -13,6 +13,8 @@
 //!   in the JSON and under it in the table; the healthy stages stay under every threshold;
 //! - the evidence is what collection would have read for this inventory (window, stages,
 //!   targets, log groups, call counts);
+//! - its probe results (the opt-in probe, run on a few routes) are what the probe selects for
+//!   them, and show one response API Gateway rejects;
 //! - `config/demo.toml` suppresses one finding and reports its expired suppression;
 //! - the built binary reads the file, exits 1 and writes the JSON and table formats.
 //!
@@ -100,7 +102,14 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
     ("function-log-errors", "", "", "reports-generator", "`Task timed out after 300.00 seconds`"),
     ("execution-logging-disabled", "partners", "live", "",
      "logging turned OFF to save on CloudWatch Logs: its 36 5XX leave no trace"),
+    // The opt-in probe, run with PROBED_ROUTES.
+    ("proxy-response-malformed", "orders", "prod", "ANY /{proxy+}",
+     "orders-service was ported from an HTTP API and still returns `cookies`, which REST rejects"),
 ];
+
+/// The `[probe] routes` the demo was collected with: its `probes` are what the probe selects with
+/// them (checked by `probes_are_what_the_probe_selects`).
+const PROBED_ROUTES: &[&str] = &["pets /pets", "billing /invoices", "orders /*"];
 
 /// Routes meant to work: their permissions are in the shapes real tools write (console literal
 /// paths on an alias, Terraform `execution_arn/*` on version 7) and their functions are fine.
@@ -751,5 +760,51 @@ fn table_prints_the_probable_cause_under_the_spike() {
     assert!(
         block.iter().any(|l| l.ends_with(&cause)),
         "{cause} not in {block:#?}"
+    );
+}
+
+#[test]
+fn probes_are_what_the_probe_selects() {
+    let inventory = read_snapshot(&repo_path(SNAPSHOT)).unwrap();
+    let scope = &inventory.scopes[0];
+    let settings = config::ProbeSettings {
+        enabled: true,
+        routes: PROBED_ROUTES.iter().map(|r| r.to_string()).collect(),
+        ..config::ProbeSettings::default()
+    };
+    let selected: Vec<(String, String, String, Vec<String>, String)> =
+        apigw_auditor::probe::select::select(scope, &settings)
+            .planned
+            .into_iter()
+            .map(|p| {
+                let path = apigw_auditor::probe::event::fill_path(p.path, &settings).path;
+                (
+                    p.route.api.id.clone(),
+                    p.method.to_string(),
+                    p.target.to_string(),
+                    p.stages,
+                    path,
+                )
+            })
+            .collect();
+    let probes = scope.probes.as_ref().expect("the demo has probe results");
+    let recorded: Vec<(String, String, String, Vec<String>, String)> = probes
+        .iter()
+        .map(|p| {
+            assert_eq!(p.probed_method, "GET", "only GET is probed by default");
+            (
+                p.api_id.clone(),
+                p.method.clone(),
+                p.target.clone(),
+                p.stages.clone(),
+                p.probed_path.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(recorded, selected);
+    assert_eq!(
+        scope.api_calls.get("lambda:Invoke").copied(),
+        Some(probes.len() as u64),
+        "one invocation per probe"
     );
 }

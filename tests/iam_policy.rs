@@ -1,18 +1,20 @@
 //! `deploy/iam-policy.json` grants exactly the actions the code calls: the set is derived from
 //! the single registry of operations, so adding a call without its permission (or leaving a
-//! permission the code no longer needs) fails here.
+//! permission the code no longer needs) fails here. The opt-in probe's calls, which run
+//! functions, are granted only by the separate, optional `deploy/iam-policy-probe.json`.
 
 use std::collections::BTreeSet;
 
 use apigw_auditor::inventory::aws::Operation;
 
 fn policy() -> serde_json::Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/deploy/iam-policy.json"
-    ))
-    .expect("deploy/iam-policy.json is readable");
-    serde_json::from_str(&text).expect("deploy/iam-policy.json is JSON")
+    policy_file("deploy/iam-policy.json")
+}
+
+fn policy_file(path: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{path} is readable: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is JSON: {e}"))
 }
 
 fn policy_actions(policy: &serde_json::Value) -> BTreeSet<String> {
@@ -94,11 +96,11 @@ fn iam_policy_check_fails_when_an_action_is_removed() {
     // And an action the code never calls is reported too.
     let mut extra = policy;
     extra["Statement"].as_array_mut().unwrap().push(
-        serde_json::json!({"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "*"}),
+        serde_json::json!({"Effect": "Allow", "Action": "lambda:UpdateFunctionCode", "Resource": "*"}),
     );
     assert_eq!(
         mismatch(&extra).unwrap(),
-        r#"called but not granted: []; granted but never called: ["lambda:InvokeFunction"]"#
+        r#"called but not granted: []; granted but never called: ["lambda:UpdateFunctionCode"]"#
     );
 }
 
@@ -192,5 +194,34 @@ fn iam_reads_are_get_and_list_on_roles_and_policies_only() {
             serde_json::json!(["arn:aws:iam::*:role/*", "arn:aws:iam::*:policy/*"]),
             "{statement}"
         );
+    }
+}
+
+/// The probe's calls (`lambda:InvokeFunction`) run customer code: the read-only policy never
+/// grants them, and the optional `deploy/iam-policy-probe.json` grants exactly them.
+#[test]
+fn probe_actions_are_only_in_the_optional_probe_policy() {
+    let probe: BTreeSet<String> = Operation::PROBE
+        .iter()
+        .filter_map(|op| op.iam_action())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(probe, BTreeSet::from(["lambda:InvokeFunction".to_string()]));
+    let read_only = policy_actions(&policy());
+    assert!(
+        read_only.is_disjoint(&probe),
+        "deploy/iam-policy.json must not grant {probe:?}"
+    );
+    let probe_policy = policy_file("deploy/iam-policy-probe.json");
+    assert_eq!(policy_actions(&probe_policy), probe);
+    // Only functions (any qualifier), nothing else.
+    for statement in probe_policy["Statement"].as_array().unwrap() {
+        for resource in statement["Resource"].as_array().unwrap() {
+            let resource = resource.as_str().unwrap();
+            assert!(
+                resource.starts_with("arn:aws:lambda:") && resource.contains(":function:"),
+                "{resource}"
+            );
+        }
     }
 }

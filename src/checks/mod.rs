@@ -35,6 +35,7 @@ pub mod lambda_error_rate;
 pub mod lambda_timeout_exceeds_integration;
 pub mod package_file_permissions;
 mod package_support;
+pub mod proxy_response_malformed;
 pub mod runtime_dates;
 pub mod runtime_deprecated;
 pub mod stage_not_redeployed;
@@ -154,6 +155,7 @@ pub fn registry() -> Vec<&'static dyn Check> {
         &execution_log_errors::ExecutionLogErrors,
         &function_log_errors::FunctionLogErrors,
         &execution_logging_disabled::ExecutionLoggingDisabled,
+        &proxy_response_malformed::ProxyResponseMalformed,
     ]
 }
 

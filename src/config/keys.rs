@@ -77,6 +77,14 @@ pub const KNOWN_KEYS: &[&str] = &[
     "daemon.run-at-start",
     "daemon.shutdown-deadline-seconds",
     "daemon.status-file",
+    "probe.enabled",
+    "probe.methods",
+    "probe.routes",
+    "probe.max-targets",
+    "probe.per-second",
+    "probe.timeout-seconds",
+    "probe.default-path-value",
+    "probe.path-values.*",
 ];
 
 /// The checks that have a settings table `[checks.<id>]`. They are valid check ids even when the

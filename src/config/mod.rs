@@ -17,6 +17,7 @@ mod glob;
 mod keys;
 mod overrides;
 mod package_rules;
+mod probe_rules;
 mod publish_rules;
 mod scope_rules;
 mod validate;
@@ -36,6 +37,7 @@ pub use daemon_rules::schedule_problem;
 pub use glob::glob_matches;
 pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
 pub use overrides::Overrides;
+pub use probe_rules::{ProbeSettings, PROBE_VERBS};
 pub use scope_rules::account_of;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -49,6 +51,7 @@ pub struct Config {
     pub suppressions: Vec<Suppression>,
     pub output: OutputSettings,
     pub daemon: DaemonSettings,
+    pub probe: ProbeSettings,
 }
 
 /// Where each run lands besides stdout (`[publish]`). Every sink is independent: one failing

@@ -1,8 +1,8 @@
 //! The walk over the parsed TOML table: each section is read into the [`Config`] defaults, and
 //! every unknown key, wrong type, out-of-range value and bad region becomes a problem under its
 //! full key. Nothing stops at the first problem. The bigger sections have their own files:
-//! `collect_rules.rs`, `evidence_rules.rs`, `publish_rules.rs`, `daemon_rules.rs` and
-//! `check_rules.rs` (the sections that name checks).
+//! `collect_rules.rs`, `evidence_rules.rs`, `publish_rules.rs`, `daemon_rules.rs`,
+//! `probe_rules.rs` and `check_rules.rs` (the sections that name checks).
 
 use std::path::PathBuf;
 
@@ -115,6 +115,11 @@ impl Walker<'_> {
                 "daemon" => {
                     if let Some(t) = self.problems.table(&key, value) {
                         self.daemon(t, &mut config.daemon);
+                    }
+                }
+                "probe" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.probe(t, &mut config.probe);
                     }
                 }
                 _ => self.problems.unknown_key(&key, name, ""),

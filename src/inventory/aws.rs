@@ -47,6 +47,8 @@ pub enum Operation {
     IamListAttachedRolePolicies,
     IamGetPolicy,
     IamGetPolicyVersion,
+    // The opt-in probe (only with `[probe]` on): it runs functions, so it is not in `ALL`.
+    LambdaInvoke,
 }
 
 impl Operation {
@@ -76,6 +78,11 @@ impl Operation {
         Operation::IamGetPolicy,
         Operation::IamGetPolicyVersion,
     ];
+
+    /// The calls of the opt-in probe. They execute customer code, so they are kept out of
+    /// [`Operation::ALL`] and of the read-only `deploy/iam-policy.json`: the separate, optional
+    /// `deploy/iam-policy-probe.json` grants them.
+    pub const PROBE: [Operation; 1] = [Operation::LambdaInvoke];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
     /// policy grants them in a statement of their own.
@@ -116,6 +123,7 @@ impl Operation {
             Operation::IamListAttachedRolePolicies => "iam:ListAttachedRolePolicies",
             Operation::IamGetPolicy => "iam:GetPolicy",
             Operation::IamGetPolicyVersion => "iam:GetPolicyVersion",
+            Operation::LambdaInvoke => "lambda:Invoke",
         }
     }
 
@@ -137,6 +145,8 @@ impl Operation {
             // GetLayerVersion and GetLayerVersionByArn share one action (Lambda's service
             // authorization reference).
             Operation::LambdaGetLayerVersionByArn => Some("lambda:GetLayerVersion"),
+            // The API operation is `Invoke`; the IAM action is `InvokeFunction`.
+            Operation::LambdaInvoke => Some("lambda:InvokeFunction"),
             other => Some(other.name()),
         }
     }
@@ -169,6 +179,8 @@ pub struct CallGate {
     alarms: Arc<DefaultDirectRateLimiter>,
     organizations: Arc<DefaultDirectRateLimiter>,
     iam: Arc<DefaultDirectRateLimiter>,
+    /// `[probe] per-second`; see [`CallGate::with_invoke_limit`].
+    lambda_invoke: Arc<DefaultDirectRateLimiter>,
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
@@ -212,8 +224,24 @@ impl CallGate {
                 per_second: 5.0,
                 burst: 10,
             }),
+            // Invoke has no control-plane quota (concurrency limits it); the probe's own rate
+            // comes from `[probe]` through `with_invoke_limit`. Until then, one per second.
+            lambda_invoke: limiter(RateLimit {
+                per_second: 1.0,
+                burst: 1,
+            }),
             counts: Arc::default(),
         }
+    }
+
+    /// The same gate with the probe's invocation rate (`[probe] per-second`), no burst: the
+    /// probe spreads its invocations evenly.
+    pub fn with_invoke_limit(mut self, per_second: f64) -> Self {
+        self.lambda_invoke = limiter(RateLimit {
+            per_second,
+            burst: 1,
+        });
+        self
     }
 
     /// Waits for every quota the operation counts against, then counts the call.
@@ -255,6 +283,7 @@ impl CallGate {
             | Operation::CloudWatchDeleteDashboards => self.dashboards.until_ready().await,
             Operation::CloudWatchPutMetricData => self.put_metric_data.until_ready().await,
             Operation::CloudWatchPutMetricAlarm => self.alarms.until_ready().await,
+            Operation::LambdaInvoke => self.lambda_invoke.until_ready().await,
         }
         let mut counts = self
             .counts
@@ -418,9 +447,13 @@ mod tests {
 
     #[test]
     fn every_operation_has_a_unique_name() {
-        let names: std::collections::BTreeSet<_> =
-            Operation::ALL.iter().map(|o| o.name()).collect();
-        assert_eq!(names.len(), Operation::ALL.len());
+        let every = Operation::ALL.iter().chain(&Operation::PROBE);
+        let names: std::collections::BTreeSet<_> = every.clone().map(|o| o.name()).collect();
+        assert_eq!(names.len(), every.count());
+        assert_eq!(
+            Operation::LambdaInvoke.iam_action(),
+            Some("lambda:InvokeFunction")
+        );
     }
 
     #[tokio::test]

@@ -22,7 +22,7 @@ use crate::inventory::iam::{is_pass_through, IamCache, IamCollector};
 use crate::inventory::lambda::LambdaCollector;
 use crate::inventory::packages::{collect_packages, package_errors};
 use crate::inventory::{CollectionError, IamRole, LambdaTarget, Lookup, ScopeInventory};
-use crate::{invoke, routes};
+use crate::{invoke, probe, routes};
 
 pub use crate::inventory::scopes::collect;
 
@@ -91,7 +91,7 @@ pub(crate) async fn collect_region(
 ) -> Result<ScopeInventory, CollectError> {
     let settings = &config.collect;
     tracing::info!(region, "collecting scope");
-    let gate = CallGate::new(&settings.rate_limits);
+    let gate = CallGate::new(&settings.rate_limits).with_invoke_limit(config.probe.per_second);
     // Few attempts for the first call: an unreachable endpoint should fail the run quickly.
     let (account, partition) = identify(&gate, &regional(base, region, 2), region).await?;
     let sdk = regional(base, region, settings.max_attempts);
@@ -174,6 +174,10 @@ pub(crate) async fn collect_region(
         )
         .await;
         scope.evidence = Some(evidence);
+    }
+    // The probe runs functions: only when asked for, and not when its check is disabled.
+    if config.probe.enabled && !config.checks.disabled.contains(probe::CHECK_ID) {
+        scope.probes = Some(probe::run::probe_scope(&clients, &gate, &scope, &config.probe).await);
     }
 
     scope.errors.extend(lookup_errors(&scope));
@@ -494,6 +498,11 @@ fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
             .iter()
             .chain(&evidence.function_logs);
         errors.extend(scans.filter_map(|scan| scan.hits.failed()).cloned());
+    }
+    for result in scope.probes.iter().flatten() {
+        if let probe::ProbeOutcome::Failed { error } = &result.outcome {
+            errors.push(error.clone());
+        }
     }
     // A failed GetMetricData batch blocks every series in it: list it once.
     let mut seen = std::collections::HashSet::new();

@@ -92,6 +92,10 @@ pub struct ScopeInventory {
     /// role ARN. Read only for those (pass-through credentials are not roles).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub roles: BTreeMap<String, Lookup<IamRole>>,
+    /// What the opt-in probe found, one result per route invoked; `None` when the probe was off
+    /// (the check that reads it then reports nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<Vec<crate::probe::ProbeResult>>,
 }
 
 fn default_partition() -> String {

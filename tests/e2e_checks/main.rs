@@ -28,6 +28,8 @@
 //!   no configured role;
 //! - `cross_region`: targets in another region (`invoke-permission-missing`);
 //! - `stage_snapshot`: what each stage serves (GetExport), `stage-not-redeployed`.
+//! - `probe`: `proxy-response-malformed` (the opt-in probe invoking real Python and Node.js
+//!   handlers).
 //!
 //! Helpers several modules share are in `common`; the harness (emulator, accounts, fleet, live
 //! audit) is `tests/support`.
@@ -56,6 +58,7 @@ mod invoke_permission_qualifiers;
 mod packages;
 mod pagination;
 mod policy_hygiene;
+mod probe;
 mod route_integrations;
 mod route_targets;
 

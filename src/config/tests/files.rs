@@ -28,13 +28,13 @@ fn example_uncommented() -> String {
         .join("\n")
 }
 
-/// Every key path in `table`, with array indexes as `[]` and severity check ids as `*`, the way
-/// [`KNOWN_KEYS`] writes them.
+/// Every key path in `table`, with array indexes as `[]` and severity check ids and probe path
+/// parameter names as `*`, the way [`KNOWN_KEYS`] writes them.
 fn key_patterns(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
     for (name, value) in table {
         let path = match prefix {
             "" => name.clone(),
-            "checks.severity" => format!("{prefix}.*"),
+            "checks.severity" | "probe.path-values" => format!("{prefix}.*"),
             _ => format!("{prefix}.{name}"),
         };
         match value {
@@ -128,7 +128,8 @@ fn children_follow_known_keys() {
             "suppressions",
             "output",
             "publish",
-            "daemon"
+            "daemon",
+            "probe"
         ]
     );
     assert_eq!(

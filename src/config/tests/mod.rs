@@ -7,6 +7,7 @@ mod files;
 mod good;
 mod helpers;
 mod overrides;
+mod probe;
 mod problems;
 mod publish;
 mod publish_formats;

@@ -1,0 +1,423 @@
+//! `proxy-response-malformed`: what the opt-in probe saw when it invoked a route's function with
+//! a real proxy event: a response API Gateway rejects (aws-facts §4 table), or a function error.
+//! The verdicts were made at collection (the payload is never kept); this turns them into
+//! findings. With the probe off there are no results and no findings.
+
+use serde_json::{json, Value};
+
+use crate::arn::parse_function_arn;
+use crate::checks::support::{function_args, qualifier_arg, sh};
+use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::inventory::ScopeInventory;
+use crate::probe::{ProbeOutcome, ProbeResult, Rule, Violation};
+use crate::report::{ApiRef, Finding, RouteRef, Severity, Status};
+
+pub static DOC: CheckDoc = CheckDoc {
+    id: "proxy-response-malformed",
+    title: "Function answers a proxy response API Gateway rejects",
+    severity: Severity::High,
+    resource: ResourceKind::Route,
+    client_status: Some(502),
+    checks: "Only with the probe on (`audit --probe` or `[probe] enabled`): invokes the Lambda \
+             target of each selected route (GET methods by default, `ANY` as GET; `[probe] \
+             methods` and `routes` choose) once, with a REST proxy event (payload 1.0) for the \
+             route and its first stage, and judges the answer as API Gateway does (aws-facts \
+             §4): a payload that is not a JSON object, a top-level key other than `statusCode`, \
+             `headers`, `multiValueHeaders`, `body`, `isBase64Encoded`, a `statusCode` that is \
+             neither an integer nor a string of digits, a `body` that is not a string, \
+             `headers` values that are not strings or booleans, `multiValueHeaders` values \
+             that are not lists, a payload over 6 MB, or a function error. `evidence.rule` \
+             names the rule and `evidence.violations` each broken rule with the offending part, \
+             cut to 300 characters.",
+    why: "API Gateway cannot turn such a response into an HTTP answer: it logs `Malformed \
+          Lambda proxy response` (or `Lambda execution failed with status 200 due to customer \
+          function error`) and the client gets 502 Bad Gateway with `{\"message\": \"Internal \
+          server error\"}` (aws-facts §4). No configuration shows this; only calling the \
+          function does. A body flagged `isBase64Encoded` that is not base64 is reported at \
+          medium severity without a status: API Gateway passes it through undecoded unless the \
+          client's Accept header matches a binary media type of the API.",
+    fix: "Return exactly `{\"statusCode\": 200, \"headers\": {...}, \"body\": \"...\"}`: \
+          serialise the body (`json.dumps(data)`, `JSON.stringify(data)`), send `statusCode` \
+          as a number, header values as strings, `multiValueHeaders` values as lists, and no \
+          other top-level key (`cookies` belongs to HTTP APIs). For a function error, read the \
+          function's log for the stack trace. The remediation re-runs the probe's request with \
+          `aws lambda invoke` to check the fix.",
+    limits: "Off by default because it runs the functions: a handler's side effects happen for \
+             the probe's request too. One request per route, with sample path values and no \
+             query string or body: a handler may answer differently to other requests, or fail \
+             only because the sample id does not exist. Authorizers and non-proxy integrations \
+             are not probed. At most `[probe] max-targets` invocations per account and region; \
+             a target in another account is not probed.",
+};
+
+pub struct ProxyResponseMalformed;
+
+impl Check for ProxyResponseMalformed {
+    fn doc(&self) -> &'static CheckDoc {
+        &DOC
+    }
+
+    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        for scope in &ctx.inventory.scopes {
+            for result in scope.probes.iter().flatten() {
+                if let Some(mut finding) = judge(scope, result) {
+                    finding.fingerprint = finding.compute_fingerprint();
+                    findings.push(finding);
+                }
+            }
+        }
+        findings
+    }
+}
+
+fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
+    let short = parse_function_arn(&result.target)
+        .map(|arn| arn.short())
+        .unwrap_or_else(|_| result.target.clone());
+    let probed = format!(
+        "{} {} on {}",
+        result.method,
+        result.resource,
+        crate::checks::stages_phrase(&result.stages)
+    );
+    let probe = json!({"method": result.probed_method, "path": result.probed_path});
+    let mut finding = match &result.outcome {
+        ProbeOutcome::Accepted { .. } => return None,
+        ProbeOutcome::Failed { error } => {
+            let mut finding = error_finding(&DOC, scope, error, &format!("{probed} ({short})"));
+            finding.evidence["probe"] = probe;
+            finding
+        }
+        ProbeOutcome::Rejected { violations } => {
+            let (mut finding, rule) = rejected(scope, violations, &short, &probed, probe)?;
+            finding.remediation = remediation(scope, result, advice(rule));
+            finding
+        }
+        ProbeOutcome::FunctionError {
+            error_type,
+            error_message,
+        } => {
+            let message = format!(
+                "{short} failed the probe of {probed} with {error_type}: {error_message}; \
+                 clients get 502 (\"Lambda execution failed with status 200 due to customer \
+                 function error\")."
+            );
+            let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+            finding.evidence = json!({
+                "rule": "function-error",
+                "error_type": error_type,
+                "error_message": error_message,
+                "probe": probe,
+            });
+            finding.remediation = remediation(
+                scope,
+                result,
+                "read the function's log for the error and its stack trace, fix the handler, \
+                 then invoke again",
+            );
+            finding
+        }
+    };
+    finding.api = Some(api_ref(scope, &result.api_id));
+    finding.stages = result.stages.clone();
+    finding.route = Some(RouteRef {
+        method: result.method.clone(),
+        path: result.resource.clone(),
+    });
+    finding.function = Some(result.target.clone());
+    Some(finding)
+}
+
+/// The finding for a rejected response, and the rule it names.
+fn rejected(
+    scope: &ScopeInventory,
+    violations: &[Violation],
+    short: &str,
+    probed: &str,
+    probe: Value,
+) -> Option<(Finding, Rule)> {
+    // A 502 rule decides the finding; base64 alone is a warning (see `Rule::is_502`).
+    let first = violations
+        .iter()
+        .find(|v| v.rule.is_502())
+        .or(violations.first())?;
+    let breaks = first.rule.is_502();
+    let more = match violations.len() {
+        1 => String::new(),
+        n => format!(" ({n} rules broken in all)"),
+    };
+    let consequence = if breaks {
+        "clients get 502 (\"Malformed Lambda proxy response\")"
+    } else {
+        "clients whose Accept header matches a binary media type of the API get a body that \
+         cannot be decoded; the others get the base64 text as it is"
+    };
+    let message = format!(
+        "{short} answered the probe of {probed} with a response API Gateway {}: {}: {}{more}; \
+         {consequence}.",
+        if breaks { "rejects" } else { "may not decode" },
+        first.rule.explain(),
+        first.detail
+    );
+    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    if !breaks {
+        finding.severity = Severity::Medium;
+        finding.client_status = None;
+    }
+    finding.evidence = json!({
+        "rule": first.rule,
+        "violations": violations,
+        "probe": probe,
+    });
+    Some((finding, first.rule))
+}
+
+fn api_ref(scope: &ScopeInventory, api_id: &str) -> ApiRef {
+    let name = scope
+        .apis
+        .iter()
+        .find(|a| a.id == api_id)
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
+    ApiRef {
+        id: api_id.to_string(),
+        name,
+    }
+}
+
+/// `aws lambda invoke` with the probe's request (the parts a handler usually reads), to check a
+/// fix, and what to change.
+fn remediation(scope: &ScopeInventory, result: &ProbeResult, advice: &str) -> Option<String> {
+    let arn = parse_function_arn(&result.target).ok()?;
+    let event = json!({
+        "resource": result.resource,
+        "path": result.probed_path,
+        "httpMethod": result.probed_method,
+        "requestContext": {"stage": result.stages.first(), "resourcePath": result.resource},
+    });
+    Some(format!(
+        "aws lambda invoke {}{} --cli-binary-format raw-in-base64-out --payload {} response.json  # {advice}",
+        function_args(scope, &arn),
+        qualifier_arg(&arn),
+        sh(&event.to_string()),
+    ))
+}
+
+/// What to change for the rule a finding names.
+fn advice(rule: Rule) -> &'static str {
+    match rule {
+        Rule::NotAnObject => {
+            "return an object {\"statusCode\": 200, \"headers\": {...}, \"body\": \"...\"} \
+             rather than a bare value"
+        }
+        Rule::UnknownKey => {
+            "return only statusCode, headers, multiValueHeaders, body and isBase64Encoded"
+        }
+        Rule::StatusCodeNotInteger => "return statusCode as a number such as 200",
+        Rule::BodyNotString => {
+            "serialise the body: json.dumps(data) in Python, JSON.stringify(data) in Node.js"
+        }
+        Rule::HeadersNotObject | Rule::HeaderValueNotString => {
+            "return headers as an object whose values are strings"
+        }
+        Rule::MultiValueHeadersNotObject | Rule::MultiValueHeaderNotList => {
+            "return multiValueHeaders as an object whose values are lists of strings"
+        }
+        Rule::PayloadTooLarge => {
+            "return under 6 MB: serve large content from S3 (a redirect to a presigned URL)"
+        }
+        Rule::BodyNotBase64 => {
+            "base64-encode the body, or set isBase64Encoded to false for a text body"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::inventory::Inventory;
+    use crate::probe::validate::{validate, Verdict};
+
+    fn result(outcome: ProbeOutcome) -> ProbeResult {
+        ProbeResult {
+            api_id: "a1b2c3".into(),
+            stages: vec!["dev".into(), "prod".into()],
+            method: "ANY".into(),
+            resource: "/pets/{id}".into(),
+            probed_method: "GET".into(),
+            probed_path: "/pets/1".into(),
+            target: function_arn("pets-get:live"),
+            outcome,
+        }
+    }
+
+    fn inventory(probes: Option<Vec<ProbeResult>>) -> Inventory {
+        let mut scope = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("ANY", "/pets/{id}", "pets-get:live")
+                    .stage("prod")
+                    .stage("dev"),
+            )
+            .target(target("pets-get:live", "a1b2c3"))
+            .build();
+        scope.probes = probes;
+        crate::checks::testkit::inventory(vec![scope])
+    }
+
+    fn rejected_by(payload: &str) -> ProbeOutcome {
+        match validate(payload.as_bytes()) {
+            Verdict::Rejected(violations) => ProbeOutcome::Rejected { violations },
+            Verdict::Accepted { .. } => panic!("accepted: {payload}"),
+        }
+    }
+
+    #[test]
+    fn probe_off_or_accepted_responses_are_quiet() {
+        assert!(run(&ProxyResponseMalformed, &inventory(None)).is_empty());
+        let ok = result(ProbeOutcome::Accepted { status_code: 200 });
+        assert!(run(&ProxyResponseMalformed, &inventory(Some(vec![ok]))).is_empty());
+    }
+
+    #[test]
+    fn a_dict_body_is_a_502_naming_the_rule_and_the_offending_part() {
+        let outcome = rejected_by(r#"{"statusCode": 200, "body": {"hey": "dude"}}"#);
+        let findings = run(
+            &ProxyResponseMalformed,
+            &inventory(Some(vec![result(outcome)])),
+        );
+        let f = only(&findings);
+        assert_eq!(
+            (f.severity, f.status, f.client_status),
+            (Severity::High, Status::Fail, Some(502))
+        );
+        assert_eq!(f.api.as_ref().map(|a| a.name.as_str()), Some("pets"));
+        assert_eq!(f.stages, ["dev", "prod"]);
+        let route = f.route.as_ref().unwrap();
+        assert_eq!(
+            (route.method.as_str(), route.path.as_str()),
+            ("ANY", "/pets/{id}")
+        );
+        assert_eq!(
+            f.function.as_deref(),
+            Some(function_arn("pets-get:live").as_str())
+        );
+        assert_eq!(f.evidence["rule"], "body-not-string");
+        assert_eq!(
+            f.evidence["violations"][0]["detail"],
+            r#""body": {"hey":"dude"}"#
+        );
+        assert_eq!(
+            f.evidence["probe"],
+            json!({"method": "GET", "path": "/pets/1"})
+        );
+        assert_eq!(
+            f.message,
+            "pets-get:live answered the probe of ANY /pets/{id} on stages dev, prod with a \
+             response API Gateway rejects: `body` is not a string: \"body\": {\"hey\":\"dude\"}; \
+             clients get 502 (\"Malformed Lambda proxy response\")."
+        );
+        let fix = f.remediation.as_deref().unwrap();
+        assert!(
+            fix.starts_with(
+                "aws lambda invoke --function-name pets-get --region us-east-1 --qualifier live \
+                 --cli-binary-format raw-in-base64-out --payload '{"
+            ),
+            "{fix}"
+        );
+        assert!(
+            fix.ends_with(
+                "# serialise the body: json.dumps(data) in Python, JSON.stringify(data) in Node.js"
+            ),
+            "{fix}"
+        );
+        assert_eq!(f.fingerprint, f.compute_fingerprint());
+    }
+
+    #[test]
+    fn several_rules_name_the_first_and_count_them_all() {
+        let outcome = rejected_by(r#"{"statusCode": "OK", "extra": 1}"#);
+        let findings = run(
+            &ProxyResponseMalformed,
+            &inventory(Some(vec![result(outcome)])),
+        );
+        let f = only(&findings);
+        assert_eq!(f.evidence["rule"], "unknown-key");
+        assert_eq!(f.evidence["violations"].as_array().map(Vec::len), Some(2));
+        assert!(
+            f.message.contains("(2 rules broken in all)"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
+    fn invalid_base64_alone_is_a_medium_warning_without_status() {
+        let outcome = rejected_by(r#"{"isBase64Encoded": true, "body": "{\"a\": 1}"}"#);
+        let findings = run(
+            &ProxyResponseMalformed,
+            &inventory(Some(vec![result(outcome)])),
+        );
+        let f = only(&findings);
+        assert_eq!((f.severity, f.client_status), (Severity::Medium, None));
+        assert_eq!(f.evidence["rule"], "body-not-base64");
+        assert!(f.message.contains("may not decode"), "{}", f.message);
+        // With a 502 rule beside it, the 502 decides.
+        let both = rejected_by(r#"{"isBase64Encoded": true, "body": "{", "x": 1}"#);
+        let findings = run(
+            &ProxyResponseMalformed,
+            &inventory(Some(vec![result(both)])),
+        );
+        assert_eq!(only(&findings).client_status, Some(502));
+    }
+
+    #[test]
+    fn a_function_error_is_a_502_with_type_and_message() {
+        let outcome = ProbeOutcome::FunctionError {
+            error_type: "KeyError".into(),
+            error_message: "'id'".into(),
+        };
+        let findings = run(
+            &ProxyResponseMalformed,
+            &inventory(Some(vec![result(outcome)])),
+        );
+        let f = only(&findings);
+        assert_eq!((f.status, f.client_status), (Status::Fail, Some(502)));
+        assert_eq!(f.evidence["rule"], "function-error");
+        assert_eq!(f.evidence["error_type"], "KeyError");
+        assert!(
+            f.message.starts_with(
+                "pets-get:live failed the probe of ANY /pets/{id} on stages dev, prod with \
+                 KeyError: 'id';"
+            ),
+            "{}",
+            f.message
+        );
+        assert!(f
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("# read the function's log"));
+    }
+
+    #[test]
+    fn a_failed_invocation_is_an_error_on_the_route() {
+        let outcome = ProbeOutcome::Failed {
+            error: access_denied("lambda:Invoke", &function_arn("pets-get:live")),
+        };
+        let findings = run(
+            &ProxyResponseMalformed,
+            &inventory(Some(vec![result(outcome)])),
+        );
+        let f = only(&findings);
+        assert_eq!(f.status, Status::Error);
+        assert_eq!(f.evidence["operation"], "lambda:Invoke");
+        assert_eq!(
+            f.route.as_ref().map(|r| r.path.as_str()),
+            Some("/pets/{id}")
+        );
+        assert!(f.remediation.is_none());
+    }
+}

@@ -1,0 +1,79 @@
+//! The probe of one scope: select the routes, build each event, invoke a few at a time within
+//! the gate's rate, and keep one result per route. Logs counts only, never a payload.
+
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt};
+
+use crate::config::ProbeSettings;
+use crate::inventory::aws::CallGate;
+use crate::inventory::clients::RegionalClients;
+use crate::inventory::ScopeInventory;
+use crate::probe::event::proxy_event;
+use crate::probe::invoke::invoke;
+use crate::probe::select::select;
+use crate::probe::{ProbeOutcome, ProbeResult};
+
+/// Invocations in flight at once: the rate limit paces them, this only keeps a slow function
+/// from holding up the others.
+const IN_FLIGHT: usize = 4;
+
+/// Probes the selected routes of `scope`; results in selection order.
+pub async fn probe_scope(
+    clients: &RegionalClients<'_>,
+    gate: &CallGate,
+    scope: &ScopeInventory,
+    settings: &ProbeSettings,
+) -> Vec<ProbeResult> {
+    let selection = select(scope, settings);
+    if selection.over_cap > 0 {
+        tracing::warn!(
+            account = %scope.account,
+            region = %scope.region,
+            probed = selection.planned.len(),
+            left_out = selection.over_cap,
+            "more routes match [probe] than max-targets allows; the rest are not probed"
+        );
+    }
+    let timeout = Duration::from_secs(settings.timeout_seconds);
+    let results: Vec<ProbeResult> = stream::iter(selection.planned)
+        .map(|planned| async move {
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let (event, probed_path) =
+                proxy_event(scope, &planned, settings, &request_id, chrono::Utc::now());
+            let client = clients.lambda(&planned.target.region);
+            let outcome = invoke(
+                &client,
+                gate,
+                (&scope.account, &scope.region),
+                &planned.target,
+                &event,
+                timeout,
+            )
+            .await;
+            ProbeResult {
+                api_id: planned.route.api.id.clone(),
+                stages: planned.stages,
+                method: planned.method.to_string(),
+                resource: planned.path.to_string(),
+                probed_method: planned.verb,
+                probed_path,
+                target: planned.target.to_string(),
+                outcome,
+            }
+        })
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    let count = |f: fn(&ProbeOutcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    tracing::info!(
+        account = %scope.account,
+        region = %scope.region,
+        probed = results.len(),
+        rejected = count(|o| matches!(o, ProbeOutcome::Rejected { .. })),
+        function_errors = count(|o| matches!(o, ProbeOutcome::FunctionError { .. })),
+        failed = count(|o| matches!(o, ProbeOutcome::Failed { .. })),
+        "probed route targets"
+    );
+    results
+}
