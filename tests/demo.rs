@@ -80,10 +80,8 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
     ("runtime-deprecated", "", "", "reports-generator", "python3.9"),
     ("function-not-active", "", "", "reports-pdf-renderer", "State Failed (ENI limit)"),
     ("handler-invalid", "", "", "reports-scheduler", "handler `scheduler` has no `.`"),
-    ("handler-not-in-package", "", "", "orders-service",
-     "the build zipped the orders-service folder, so index.js is one level down"),
     ("handler-not-in-package", "", "", "pets-photos",
-     "the deeper look: photos/app.py defines `handler`, the configuration says `lambda_handler`"),
+     "the build zipped the pets-photos folder, so photos/app.py is one level down"),
     ("package-file-permissions", "", "", "legacy-partner-sync",
      "packaged from a home directory with umask 077: handler.js is -rw-------"),
     // Evidence from CloudWatch, 08:14-09:14 on the day of collection.
