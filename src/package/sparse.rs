@@ -30,6 +30,10 @@ impl SparseFile {
         self.len
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Adds `bytes` fetched at `start`, trimming what overlaps chunks already held.
     pub fn insert(&mut self, start: u64, bytes: Vec<u8>) {
         let end = start.saturating_add(bytes.len() as u64).min(self.len);
