@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use apigw_auditor::package::handler_path;
 use apigw_auditor::package::{inspect, Limits};
-use apigw_auditor::report::{Finding, Report, Severity};
+use apigw_auditor::report::{Finding, Report, Severity, Status};
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LayerVersionContentInput;
 use serde_json::json;
@@ -475,4 +475,76 @@ async fn a_large_package_is_read_by_ranges() {
     let error = refused.listing.expect_err("over the budget");
     assert_eq!(error.code, "PackageReadOverBudget");
     assert!(refused.bytes <= 64 * 1024);
+}
+
+/// A package over `packages.max-bytes-per-package` behind a server that ignores `Range` (the
+/// emulator's code location) is refused once the budget is spent, not downloaded whole: an
+/// `error` finding for both package checks, and the rest of the audit goes on.
+#[tokio::test]
+async fn a_package_over_the_budget_is_an_error_finding() {
+    let (_, sdk, fleet) = new_fleet().await;
+    let big = fleet
+        .create_function(
+            "py-big",
+            "python3.12",
+            "lambda_function.lambda_handler",
+            large_package(100, 1024).0,
+            3,
+        )
+        .await;
+    let fine = fleet_python_ok(&fleet, "py-fine").await;
+    let api = fleet.create_api("budget").await;
+    for (i, function) in [&big, &fine].iter().enumerate() {
+        api.lambda_proxy_method(&format!("/b{i}"), "GET", function, MethodOptions::default())
+            .await;
+    }
+    api.deploy("prod", &[]).await;
+
+    let mut config = crate::support::audit::config();
+    config.packages.max_bytes_per_package = 64 * 1024;
+    let report = crate::support::audit::audit_with(&config, &sdk).await;
+    for check in ["handler-not-in-package", "package-file-permissions"] {
+        let found = findings(&report, check);
+        assert_eq!(found.len(), 1, "{check}: {found:#?}");
+        assert_eq!(found[0].status, Status::Error);
+        assert_eq!(found[0].function.as_deref(), Some(big.as_str()));
+        assert_eq!(found[0].evidence["code"], json!("PackageReadOverBudget"));
+    }
+    assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
+    // The refused package cost at most the budget; the healthy one was read whole.
+    assert!(
+        report.summary.package_bytes_read <= 64 * 1024 + 4096,
+        "{:#?}",
+        report.summary
+    );
+}
+
+/// Bytes that are not a zip, or a zip cut short, behind the real HTTP range path: the emulator's
+/// Lambda refuses such uploads (as AWS does), so they are served from its S3. Each is a
+/// `MalformedPackage` error within the budget, never a panic.
+#[tokio::test]
+async fn malformed_packages_are_refused_cleanly() {
+    let (zip, _) = large_package(50, 512);
+    let http = reqwest::Client::new();
+    let limits = Limits {
+        max_bytes: 256 * 1024,
+        timeout: Duration::from_secs(30),
+        max_entries: 200_000,
+        read_sources: true,
+        max_source_bytes: 1 << 20,
+    };
+    let garbage: Vec<u8> = (0..300_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    for (name, bytes) in [
+        ("truncated", zip[..zip.len() / 2].to_vec()),
+        ("garbage", garbage),
+        ("empty", Vec::new()),
+    ] {
+        let url = upload(&format!("bad-{name}-{}", std::process::id()), &bytes).await;
+        let inspection = inspect(&http, &url, &[], &limits).await;
+        let error = inspection.listing.expect_err(name);
+        assert_eq!(error.code, "MalformedPackage", "{name}: {error:?}");
+        assert!(inspection.bytes <= limits.max_bytes, "{name}");
+    }
 }
