@@ -27,13 +27,6 @@ const FUNCTIONS: usize = 20;
 /// APIs built at once: enough to keep the emulator busy, few enough not to time out its calls.
 const CHUNK: usize = 16;
 
-fn size(name: &str, full: usize, smoke: usize, is_bench: bool) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if is_bench { full } else { smoke })
-}
-
 /// A field of /proc/<pid>/status in KiB (`VmRSS`, `VmHWM`).
 fn proc_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -100,9 +93,10 @@ fn config(dir: &std::path::Path) -> String {
 
 fn main() {
     let is_bench = std::env::args().any(|a| a == "--bench");
-    let apis = size("BENCH_APIS", 200, 20, is_bench);
-    let runs = size("BENCH_RUNS", 50, 5, is_bench) as u64;
-    let warmup = size("BENCH_WARMUP", 10, 2, is_bench).clamp(1, runs as usize) as u64;
+    let apis = support::bench_size("BENCH_APIS", 200, 20, is_bench);
+    let runs = support::bench_size("BENCH_RUNS", 50, 5, is_bench) as u64;
+    let warmup =
+        support::bench_size("BENCH_WARMUP", 10, 2, is_bench).clamp(1, runs as usize) as u64;
     // A leak of a few KiB per run shows over 40 runs; the smoke run only catches a balloon.
     let tolerance = if is_bench { 0.10 } else { 0.50 };
 

@@ -21,13 +21,6 @@ use support::fleet::apigw::MethodOptions;
 use support::fleet::function_arn;
 use support::{new_fleet, REGION};
 
-fn size(name: &str, full: usize, smoke: usize, is_bench: bool) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if is_bench { full } else { smoke })
-}
-
 /// Peak resident memory (VmHWM) of a running process, in KiB.
 fn peak_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -37,9 +30,9 @@ fn peak_kib(pid: u32) -> Option<u64> {
 
 fn main() {
     let is_bench = std::env::args().any(|a| a == "--bench");
-    let apis = size("BENCH_APIS", 20, 2, is_bench);
-    let routes = size("BENCH_ROUTES", 25, 3, is_bench);
-    let functions = size("BENCH_FUNCTIONS", 10, 2, is_bench).max(1);
+    let apis = support::bench_size("BENCH_APIS", 20, 2, is_bench);
+    let routes = support::bench_size("BENCH_ROUTES", 25, 3, is_bench);
+    let functions = support::bench_size("BENCH_FUNCTIONS", 10, 2, is_bench).max(1);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
 
     let built = Instant::now();

@@ -16,17 +16,10 @@ use apigw_auditor::package::handler_path;
 use apigw_auditor::package::{inspect, Limits};
 use serde_json::json;
 
-fn size(name: &str, full: usize, smoke: usize, is_bench: bool) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if is_bench { full } else { smoke })
-}
-
 fn main() {
     let is_bench = std::env::args().any(|a| a == "--bench");
-    let files = size("BENCH_PACKAGE_FILES", 2_000, 200, is_bench);
-    let file_bytes = size("BENCH_PACKAGE_FILE_BYTES", 10_240, 1_024, is_bench);
+    let files = support::bench_size("BENCH_PACKAGE_FILES", 2_000, 200, is_bench);
+    let file_bytes = support::bench_size("BENCH_PACKAGE_FILE_BYTES", 10_240, 1_024, is_bench);
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     let (zip, _) = support::packages::large_package(files, file_bytes);
     let url = runtime.block_on(support::packages::upload(

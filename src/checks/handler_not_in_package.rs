@@ -5,8 +5,9 @@
 
 use serde_json::json;
 
+use crate::checks::handler_package_fix::missing_file;
 use crate::checks::package_support::{deploy_command, package_listing, some_of, LISTED};
-use crate::checks::support::{run_per_target, sh, update_configuration, ReachedTarget};
+use crate::checks::support::{run_per_target, ReachedTarget};
 use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry, PackageListing};
 use crate::package::handler_path::{self, Expectation, Language};
@@ -70,21 +71,6 @@ impl Check for HandlerNotInPackage {
     }
 }
 
-/// What the runtime says when it cannot load the handler's file.
-fn load_error(expectation: &Expectation) -> &'static str {
-    match expectation.language {
-        Language::Python => "Runtime.ImportModuleError: Unable to import module",
-        Language::Node => "Runtime.ImportModuleError: Cannot find module",
-        Language::Ruby => "LoadError: cannot load such file",
-        Language::Java => "Class not found",
-        Language::DotNet => "Could not find the specified handler assembly",
-        Language::Executable if expectation.candidates == ["bootstrap"] => {
-            "Runtime.InvalidEntrypoint: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
-        }
-        Language::Executable => "fork/exec /var/task/<handler>: no such file or directory",
-    }
-}
-
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
     let (runtime, handler) = (config.runtime.as_deref()?, config.handler.as_deref()?);
     let expectation = handler_path::expect(runtime, handler)?;
@@ -142,6 +128,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         return Some(finding);
     }
     Some(missing_file(
+        &DOC,
         reached,
         runtime,
         handler,
@@ -149,114 +136,6 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         listing,
         &searched,
     ))
-}
-
-fn missing_file(
-    reached: &ReachedTarget<'_>,
-    runtime: &str,
-    handler: &str,
-    expectation: &Expectation,
-    listing: &PackageListing,
-    searched_layers: &[String],
-) -> Finding {
-    let nested = handler_path::nested(listing, expectation);
-    let case_variant = handler_path::case_variant(listing, expectation);
-    let files = listing.entries.iter().filter(|e| !e.is_dir()).count();
-    let cause = match (nested, case_variant) {
-        (Some(path), _) => format!(
-            "it is at {path}, one folder down: the folder was zipped instead of its contents"
-        ),
-        (None, Some(path)) => format!(
-            "the package has {path}, which differs in case (Lambda's file system is \
-             case-sensitive)"
-        ),
-        (None, None) if searched_layers.is_empty() => {
-            format!("the package ({files} files) has no such file")
-        }
-        (None, None) => format!(
-            "neither the package ({files} files) nor its {} layer(s) have it",
-            searched_layers.len()
-        ),
-    };
-    let message = format!(
-        "{} cannot start: handler `{handler}` ({runtime}) needs {} at the package root, but \
-         {cause}. The runtime fails with {} and clients get 502.",
-        reached.short(),
-        expectation.describe(),
-        load_error(expectation)
-    );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
-    let root: Vec<String> = listing
-        .entries
-        .iter()
-        .filter(|e| !e.path.trim_end_matches('/').contains('/'))
-        .map(|e| e.path.clone())
-        .collect();
-    finding.evidence = json!({
-        "level": "file",
-        "runtime": runtime,
-        "handler": handler,
-        "expected": expectation.candidates,
-        "nested": nested,
-        "case_variant": case_variant,
-        "package_files": files,
-        "package_root": root.iter().take(LISTED).collect::<Vec<_>>(),
-        "layers_searched": searched_layers,
-    });
-    finding.remediation = Some(match (nested, case_variant) {
-        (Some(path), _) => {
-            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
-            format!(
-                "cd {} && zip -X -r ../package.zip . && {}",
-                sh(folder),
-                deploy_command(reached, "../package.zip")
-            )
-        }
-        (None, Some(path)) => {
-            let fixed = fixed_handler(handler, expectation, path);
-            match (&reached.arn, fixed) {
-                (Some(arn), Some(fixed)) => update_configuration(
-                    reached.scope,
-                    arn,
-                    &format!("--handler {}", sh(&fixed)),
-                ),
-                _ => format!(
-                    "rename {path} to {} in the build folder, then zip -X -r ../package.zip . && {}",
-                    expectation.describe(),
-                    deploy_command(reached, "../package.zip")
-                ),
-            }
-        }
-        (None, None) => format!(
-            "add {} at the root of the build folder (or set the handler to a file the package \
-             has), then zip -X -r ../package.zip . && {}",
-            expectation.describe(),
-            deploy_command(reached, "../package.zip")
-        ),
-    });
-    finding
-}
-
-/// The handler that names `path` (found with other case) in place of the expected module:
-/// `Lambda_function.py` turns `lambda_function.lambda_handler` into
-/// `Lambda_function.lambda_handler`. Python and Node.js only.
-fn fixed_handler(handler: &str, expectation: &Expectation, path: &str) -> Option<String> {
-    let stem = match expectation.language {
-        Language::Python => expectation.candidates.first()?.strip_suffix(".py")?,
-        Language::Node => expectation.candidates.first()?.as_str(),
-        _ => return None,
-    };
-    let candidate = expectation
-        .candidates
-        .iter()
-        .find(|c| c.eq_ignore_ascii_case(path))?;
-    let suffix = candidate.get(stem.len()..)?;
-    let new_stem = path.get(..path.len().checked_sub(suffix.len())?)?;
-    let rest = match expectation.language {
-        Language::Python => format!(".{}", handler.rsplit_once('.')?.1),
-        _ => handler.get(stem.len()..)?.to_string(),
-    };
-    Some(format!("{new_stem}{rest}"))
 }
 
 /// The handler file is there; with the deeper look's scan of it, is the function?

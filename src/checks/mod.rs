@@ -28,6 +28,7 @@ pub mod function_not_active;
 pub mod function_policy_near_size_limit;
 pub mod handler_invalid;
 pub mod handler_not_in_package;
+mod handler_package_fix;
 pub mod integration_http_method_not_post;
 pub mod integration_role_invalid;
 pub mod integration_target_missing;

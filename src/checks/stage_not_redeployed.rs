@@ -317,15 +317,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn one_finding_per_stage_that_differs() {
+    /// GET /pets now calls `pets-list:live` on stages prod and dev; prod's deployment still
+    /// serves `pets-list:v1`. Returns (current, served).
+    fn prod_serving_v1() -> (RestApi, RestApi) {
         let current_api = api(API, "pets")
             .route("GET", "/pets", "pets-list:live")
             .stage("prod")
             .stage("dev")
             .build();
         let mut served = current_api.clone();
-        // prod still serves v1; dev was redeployed.
         let old = resources(
             api(API, "pets")
                 .route("GET", "/pets", "pets-list:v1")
@@ -334,6 +334,13 @@ mod tests {
         served
             .deployments
             .insert("dep-prod".into(), Lookup::Found(old));
+        (current_api, served)
+    }
+
+    #[test]
+    fn one_finding_per_stage_that_differs() {
+        // prod still serves v1; dev was redeployed.
+        let (current_api, mut served) = prod_serving_v1();
         served.deployments.insert(
             "dep-dev".into(),
             Lookup::Found(resources(current_api.clone())),
@@ -378,20 +385,7 @@ mod tests {
     fn the_other_checks_judge_what_the_stage_serves() {
         // The current configuration was fixed to an alias with permission; prod still serves
         // the old alias, which has none: invoke-permission-missing reports prod only.
-        let current_api = api(API, "pets")
-            .route("GET", "/pets", "pets-list:live")
-            .stage("prod")
-            .stage("dev")
-            .build();
-        let mut served = current_api.clone();
-        let old = resources(
-            api(API, "pets")
-                .route("GET", "/pets", "pets-list:v1")
-                .build(),
-        );
-        served
-            .deployments
-            .insert("dep-prod".into(), Lookup::Found(old));
+        let (current_api, mut served) = prod_serving_v1();
         let mut v1 = target("pets-list:v1", API);
         v1.policy = Lookup::Missing;
         let inventory = scope()

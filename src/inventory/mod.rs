@@ -15,6 +15,7 @@ pub mod export;
 pub mod iam;
 pub mod lambda;
 pub mod logs;
+mod lookup_errors;
 pub mod metrics;
 mod package_listing;
 pub mod packages;

@@ -59,17 +59,25 @@ fn need_or_malformed<T>(file: &SparseFile, error: impl std::fmt::Display) -> Att
     }
 }
 
+/// Finds the end-of-central-directory record, starting a fresh parse.
+fn locate<'f, T>(
+    file: &'f SparseFile,
+    buffer: &mut [u8],
+) -> Result<rawzip::ZipArchive<&'f SparseFile>, Attempt<T>> {
+    file.take_missing();
+    ZipLocator::new()
+        .max_search_space(EOCD_SEARCH_BYTES)
+        .locate_in_reader(file, buffer, file.len())
+        .map_err(|(_, error)| need_or_malformed(file, error))
+}
+
 /// Lists the central directory. More than `max_entries` entries is reported as malformed
 /// rather than held in memory (the byte cap on fetches bounds it as well).
 pub fn list(file: &SparseFile, max_entries: usize) -> Attempt<Vec<ListedEntry>> {
     let mut buffer = vec![0u8; rawzip::RECOMMENDED_BUFFER_SIZE];
-    file.take_missing();
-    let archive = match ZipLocator::new()
-        .max_search_space(EOCD_SEARCH_BYTES)
-        .locate_in_reader(file, &mut buffer, file.len())
-    {
+    let archive = match locate(file, &mut buffer) {
         Ok(archive) => archive,
-        Err((_, error)) => return need_or_malformed(file, error),
+        Err(attempt) => return attempt,
     };
     let mut out = Vec::new();
     let mut entries = archive.entries(&mut buffer);
@@ -112,13 +120,9 @@ pub fn list(file: &SparseFile, max_entries: usize) -> Attempt<Vec<ListedEntry>> 
 /// Reads one entry's uncompressed bytes, at most `max_bytes` of them.
 pub fn read_entry(file: &SparseFile, listed: &ListedEntry, max_bytes: u64) -> Attempt<Vec<u8>> {
     let mut buffer = vec![0u8; rawzip::RECOMMENDED_BUFFER_SIZE];
-    file.take_missing();
-    let archive = match ZipLocator::new()
-        .max_search_space(EOCD_SEARCH_BYTES)
-        .locate_in_reader(file, &mut buffer, file.len())
-    {
+    let archive = match locate(file, &mut buffer) {
         Ok(archive) => archive,
-        Err((_, error)) => return need_or_malformed(file, error),
+        Err(attempt) => return attempt,
     };
     let entry = match archive.get_entry(listed.wayfinder) {
         Ok(entry) => entry,

@@ -53,6 +53,15 @@ pub async fn sdk_config(endpoint: &str, account: &str) -> SdkConfig {
         .await
 }
 
+/// A benchmark's size: the environment variable `name` if set, else `full` under `cargo bench`
+/// (`is_bench`) and `smoke` under `cargo test`.
+pub fn bench_size(name: &str, full: usize, smoke: usize, is_bench: bool) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if is_bench { full } else { smoke })
+}
+
 /// A fresh account on the shared emulator, ready to use: `(account, config, fleet)`.
 pub async fn new_fleet() -> (String, SdkConfig, Fleet) {
     let account = new_account();
