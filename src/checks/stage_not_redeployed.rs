@@ -385,7 +385,7 @@ mod tests {
     fn the_other_checks_judge_what_the_stage_serves() {
         // The current configuration was fixed to an alias with permission; prod still serves
         // the old alias, which has none: invoke-permission-missing reports prod only.
-        let (current_api, mut served) = prod_serving_v1();
+        let (_, served) = prod_serving_v1();
         let mut v1 = target("pets-list:v1", API);
         v1.policy = Lookup::Missing;
         let inventory = scope()
