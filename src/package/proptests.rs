@@ -152,3 +152,35 @@ proptest! {
         prop_assert!(source.read <= budget);
     }
 }
+
+/// More than 65,535 entries: the end-of-central-directory record says 0xFFFF and the zip64
+/// record holds the real count, which the listing must use.
+#[test]
+fn zip64_directories_list_completely() {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .unix_permissions(0o644);
+    let count = 65_540;
+    for i in 0..count {
+        zip.start_file(format!("f{i:05}"), options).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+    let eocd = &bytes[bytes.len() - 22..];
+    assert_eq!(
+        &eocd[10..12],
+        &[0xff, 0xff],
+        "the classic record cannot hold the count"
+    );
+    let mut source = Memory {
+        bytes: &bytes,
+        budget: u64::MAX,
+        read: 0,
+        requests: 0,
+    };
+    let listing = runtime()
+        .block_on(read(&mut source, &[], &limits(u64::MAX)))
+        .expect("a zip64 archive lists");
+    assert_eq!(listing.entries.len(), count);
+    assert!(source.requests <= 3, "{} requests", source.requests);
+}

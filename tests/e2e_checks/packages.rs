@@ -548,3 +548,30 @@ async fn malformed_packages_are_refused_cleanly() {
         assert!(inspection.bytes <= limits.max_bytes, "{name}");
     }
 }
+
+/// A package server that accepts the connection and never answers: the read gives up after
+/// `seconds-per-package` with `PackageReadTimeout` instead of hanging the audit.
+#[tokio::test]
+async fn a_stalled_package_server_times_out() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/package.zip", listener.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let limits = Limits {
+        max_bytes: 1 << 20,
+        timeout: Duration::from_secs(1),
+        max_entries: 1_000,
+        read_sources: false,
+        max_source_bytes: 0,
+    };
+    let started = std::time::Instant::now();
+    let inspection = inspect(&reqwest::Client::new(), &url, &[], &limits).await;
+    let error = inspection.listing.expect_err("no answer");
+    assert_eq!(error.code, "PackageReadTimeout");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    held.abort();
+}
