@@ -278,6 +278,26 @@ mod tests {
     }
 
     #[test]
+    fn the_zipped_folder_is_the_one_above_the_expected_path() {
+        let package = listing(&[
+            ("pets-photos/", 0o755),
+            ("pets-photos/photos/", 0o755),
+            ("pets-photos/photos/app.py", 0o644),
+        ]);
+        let found = findings(inventory(
+            "python3.12",
+            "photos.app.lambda_handler",
+            &[],
+            package,
+        ));
+        let fix = only(&found).remediation.as_deref().unwrap();
+        assert!(
+            fix.starts_with("cd pets-photos && zip -X -r ../package.zip ."),
+            "{fix}"
+        );
+    }
+
+    #[test]
     fn a_missing_bootstrap_and_a_case_variant() {
         let f = findings(inventory(
             "provided.al2023",

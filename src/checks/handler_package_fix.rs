@@ -82,7 +82,13 @@ pub fn missing_file(
     });
     finding.remediation = Some(match (nested, case_variant) {
         (Some(path), _) => {
-            let folder = path.rsplit_once('/').map_or("", |(folder, _)| folder);
+            // The folder that was zipped: what comes before the path the runtime expected
+            // (`pets-photos` for `pets-photos/photos/app.py` and `photos/app.py`).
+            let folder = expectation
+                .candidates
+                .iter()
+                .find_map(|c| path.strip_suffix(c.as_str())?.strip_suffix('/'))
+                .unwrap_or_else(|| path.rsplit_once('/').map_or("", |(folder, _)| folder));
             format!(
                 "cd {} && zip -X -r ../package.zip . && {}",
                 sh(folder),
