@@ -1,7 +1,8 @@
 //! Root-cause linking: a stage that answers 5XX (`api-5xx-rate`) or whose execution log shows
 //! failed integrations (`execution-log-errors`) is a symptom; the configuration findings of the
-//! same audit that break calls on that stage are its probable causes. Each symptom gets
-//! `evidence.probable_causes`: the fingerprints of those findings, worst first.
+//! same audit that break calls on that stage are its probable causes — for an execution log, only
+//! those of the checks that explain its lines (`signatures::Signature::explained_by`). Each
+//! symptom gets `evidence.probable_causes`: the fingerprints of those findings, worst first.
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
@@ -11,7 +12,7 @@ use serde_json::json;
 use crate::checks::evidence_support::EVIDENCE_CHECKS;
 use crate::inventory::Inventory;
 use crate::report::{Finding, Status};
-use crate::routes;
+use crate::{routes, signatures};
 
 /// The checks whose findings are symptoms that get `probable_causes`.
 const SYMPTOMS: [&str; 2] = ["api-5xx-rate", "execution-log-errors"];
@@ -47,6 +48,7 @@ fn causes_of(symptom: &Finding, findings: &[Finding], inventory: &Inventory) -> 
         return Vec::new();
     };
     let functions = stage_functions(symptom, api_id, inventory);
+    let explaining = explaining_checks(symptom);
     let mut causes: Vec<&Finding> = findings
         .iter()
         .filter(|f| {
@@ -56,6 +58,11 @@ fn causes_of(symptom: &Finding, findings: &[Finding], inventory: &Inventory) -> 
                 && f.fingerprint != symptom.fingerprint
                 && f.account == symptom.account
                 && f.region == symptom.region
+        })
+        .filter(|f| {
+            explaining
+                .as_ref()
+                .is_none_or(|checks| checks.contains(f.check.as_str()))
         })
         .filter(|f| match (&f.api, &f.function) {
             (Some(api), _) => {
@@ -71,6 +78,22 @@ fn causes_of(symptom: &Finding, findings: &[Finding], inventory: &Inventory) -> 
     let mut fingerprints: Vec<String> = causes.into_iter().map(|f| f.fingerprint.clone()).collect();
     fingerprints.dedup();
     fingerprints
+}
+
+/// For an execution-log symptom, the checks that explain its lines (`Invalid permissions on
+/// Lambda function` is explained by a permission finding, not by a malformed response); `None`
+/// — no restriction — for a 5XX rate, which any breaking finding may explain, or when a line is
+/// not a known signature.
+fn explaining_checks(symptom: &Finding) -> Option<BTreeSet<&'static str>> {
+    if symptom.check != "execution-log-errors" {
+        return None;
+    }
+    let mut checks = BTreeSet::new();
+    for row in symptom.evidence["signatures"].as_array()? {
+        let signature = signatures::find(row["signature"].as_str()?)?;
+        checks.extend(signature.explained_by.iter().copied());
+    }
+    Some(checks)
 }
 
 /// The functions the routes of the symptom's API and stages invoke: each target ARN as
@@ -195,6 +218,32 @@ mod tests {
         assert_eq!(causes(&findings, 4), expected);
         // Causes themselves get nothing.
         assert!(findings[1].evidence.get("probable_causes").is_none());
+    }
+
+    #[test]
+    fn log_lines_are_linked_only_to_the_checks_that_explain_them() {
+        let mut log = on_stage(
+            finding("execution-log-errors", Severity::High, Some(500)),
+            "prod",
+        );
+        log.evidence = json!({"signatures": [{"signature": "Rate Exceeded", "count": 3}]});
+        let mut findings = vec![
+            on_stage(finding("api-5xx-rate", Severity::High, Some(500)), "prod"),
+            log,
+            on_stage(
+                finding("invoke-permission-missing", Severity::High, Some(500)),
+                "prod",
+            ),
+            on_function(
+                finding("function-concurrency-zero", Severity::High, Some(500)),
+                "pets-get",
+            ),
+        ];
+        link_probable_causes(&mut findings, &inventory());
+        // Throttling is explained by the zero concurrency, not by the missing permission...
+        assert_eq!(causes(&findings, 1), json!([findings[3].fingerprint]));
+        // ...while a 5XX rate may come from either.
+        assert_eq!(causes(&findings, 0).as_array().map(Vec::len), Some(2));
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub struct Signature {
     pub meaning: &'static str,
     /// The status clients of the API get when it happens.
     pub client_status: u16,
+    /// The checks whose findings cause this line: only they are linked as its probable causes.
+    pub explained_by: &'static [&'static str],
 }
 
 impl Signature {
@@ -27,31 +29,48 @@ pub const EXECUTION_LOG: [Signature; 6] = [
         phrase: "Malformed Lambda proxy response",
         meaning: "the function returned a response API Gateway cannot use (body not a string, unknown key, bad statusCode)",
         client_status: 502,
+        explained_by: &["proxy-response-malformed"],
     },
     Signature {
         phrase: "Invalid permissions on Lambda function",
         meaning: "the function's resource policy does not let API Gateway invoke it for this route or authorizer",
         client_status: 500,
+        explained_by: &[
+            "invoke-permission-missing",
+            "authorizer-invoke-permission-missing",
+            "integration-role-invalid",
+            "integration-target-missing",
+            "stage-variable-unresolved",
+        ],
     },
     Signature {
         phrase: "customer function error",
         meaning: "the function raised an error or timed out before the integration timeout",
         client_status: 502,
+        explained_by: &[
+            "handler-invalid",
+            "handler-not-in-package",
+            "package-file-permissions",
+            "function-not-active",
+        ],
     },
     Signature {
         phrase: "Execution failed due to a timeout error",
         meaning: "the integration timed out (29 s by default) while the function ran",
         client_status: 504,
+        explained_by: &["lambda-timeout-exceeds-integration"],
     },
     Signature {
         phrase: "Rate Exceeded",
         meaning: "Lambda throttled the invocation (429): concurrency exhausted or reserved concurrency too low",
         client_status: 500,
+        explained_by: &["function-concurrency-zero"],
     },
     Signature {
         phrase: "does not have permission to assume the provided role",
         meaning: "the integration's credentials role does not trust apigateway.amazonaws.com",
         client_status: 500,
+        explained_by: &["integration-role-invalid"],
     },
 ];
 
@@ -61,31 +80,37 @@ pub const FUNCTION_LOG: [Signature; 6] = [
         phrase: "Runtime.MalformedHandlerName",
         meaning: "the handler setting cannot name a module and function for this runtime (no `.`, or `..`)",
         client_status: 502,
+        explained_by: &["handler-invalid"],
     },
     Signature {
         phrase: "Runtime.ImportModuleError",
         meaning: "the handler's module cannot be imported (missing from the package, or a dependency missing)",
         client_status: 502,
+        explained_by: &["handler-not-in-package"],
     },
     Signature {
         phrase: "Runtime.HandlerNotFound",
         meaning: "the handler function is not defined or not exported by its module",
         client_status: 502,
+        explained_by: &["handler-not-in-package"],
     },
     Signature {
         phrase: "Runtime.InvalidEntrypoint",
         meaning: "the entry point (bootstrap, executable) is missing or not executable",
         client_status: 502,
+        explained_by: &["handler-not-in-package", "package-file-permissions"],
     },
     Signature {
         phrase: "Permission denied",
         meaning: "a file of the package is not readable or not executable (needs 644, folders and executables 755)",
         client_status: 502,
+        explained_by: &["package-file-permissions"],
     },
     Signature {
         phrase: "Task timed out",
         meaning: "the function hit its own timeout",
         client_status: 502,
+        explained_by: &["lambda-timeout-exceeds-integration"],
     },
 ];
 

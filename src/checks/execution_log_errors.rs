@@ -25,8 +25,10 @@ pub static DOC: CheckDoc = CheckDoc {
           got (aws-facts §4): a malformed proxy response or a function error is 502, a \
           missing invoke permission, a Lambda throttle (429) or a role API Gateway cannot \
           assume is 500, an integration timeout is 504. The finding's `client_status` is that \
-          of the most frequent signature. `evidence.probable_causes` lists the other findings \
-          of this audit that explain them.",
+          of the most frequent signature. `evidence.probable_causes` lists the findings of \
+          this audit on the same stage (or its functions) from the checks that explain the \
+          signatures found: a permission finding for `Invalid permissions`, zero concurrency \
+          for `Rate Exceeded`, and so on.",
     fix: "Fix the findings in `evidence.probable_causes`. Otherwise, by signature: a malformed \
           response means the function must return `{statusCode, headers, body}` with a string \
           body and nothing else; invalid permissions need `aws lambda add-permission` for the \
