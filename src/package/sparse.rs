@@ -88,6 +88,7 @@ impl SparseFile {
     }
 
     /// Bytes held in memory.
+    #[cfg(test)]
     pub fn held(&self) -> u64 {
         self.chunks.values().map(|c| c.len() as u64).sum()
     }
