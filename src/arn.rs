@@ -251,6 +251,17 @@ pub fn authorizer_source_arn(
     )
 }
 
+/// The account id in a role ARN (`arn:aws:iam::123456789012:role/x`), or "" for a malformed one.
+pub fn account_of(role_arn: &str) -> &str {
+    role_arn.split(':').nth(4).unwrap_or("")
+}
+
+/// Pass-through credentials: API Gateway calls the backend with the caller's own identity
+/// (docs/aws-facts.md §2 "Integration credentials"), so there is no role to read.
+pub fn is_pass_through(credentials: &str) -> bool {
+    credentials.ends_with(":iam::*:user/*")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

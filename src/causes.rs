@@ -1,7 +1,7 @@
 //! Root-cause linking: a stage that answers 5XX (`api-5xx-rate`) or whose execution log shows
 //! failed integrations (`execution-log-errors`) is a symptom; the configuration findings of the
 //! same audit that break calls on that stage are its probable causes — for an execution log, only
-//! those of the checks that explain its lines (`signatures::Signature::explained_by`). Each
+//! those of the checks that explain its lines (`log_signatures::Signature::explained_by`). Each
 //! symptom gets `evidence.probable_causes`: the fingerprints of those findings, worst first.
 
 use std::cmp::Reverse;
@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::checks::evidence_support::EVIDENCE_CHECKS;
 use crate::inventory::Inventory;
 use crate::report::{Finding, Status};
-use crate::{routes, signatures};
+use crate::{log_signatures, routes};
 
 /// The checks whose findings are symptoms that get `probable_causes`.
 const SYMPTOMS: [&str; 2] = ["api-5xx-rate", "execution-log-errors"];
@@ -90,7 +90,7 @@ fn explaining_checks(symptom: &Finding) -> Option<BTreeSet<&'static str>> {
     }
     let mut checks = BTreeSet::new();
     for row in symptom.evidence["signatures"].as_array()? {
-        let signature = signatures::find(row["signature"].as_str()?)?;
+        let signature = log_signatures::find(row["signature"].as_str()?)?;
         checks.extend(signature.explained_by.iter().copied());
     }
     Some(checks)
@@ -122,8 +122,8 @@ fn stage_functions(symptom: &Finding, api_id: &str, inventory: &Inventory) -> BT
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::report::{ApiRef, RouteRef, Severity};
+    use crate::testkit::*;
 
     /// `pets` routes `GET /pets/{id}` to `pets-get:${stageVariables.alias}`: `live` on prod,
     /// `dev` on dev.

@@ -17,7 +17,7 @@ use crate::report::{
 use crate::routes;
 
 /// When and how the run happened, supplied by the caller so evaluation stays deterministic.
-pub struct RunContext {
+pub struct RunFacts {
     pub id: String,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
@@ -27,7 +27,7 @@ pub struct RunContext {
 }
 
 /// Runs the enabled checks and builds the report.
-pub fn evaluate(inventory: &Inventory, config: &Config, run: RunContext) -> Report {
+pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report {
     let ctx = Context {
         inventory,
         settings: &config.checks.settings,
@@ -225,14 +225,14 @@ fn sorted(mut findings: Vec<Finding>) -> Vec<Finding> {
 mod tests {
     use chrono::{NaiveDate, TimeZone, Utc};
 
-    use super::{evaluate, RunContext};
-    use crate::checks::testkit::*;
+    use super::{evaluate, RunFacts};
     use crate::config::{Config, Suppression};
     use crate::inventory::Lookup;
     use crate::report::{Severity, Source, Status};
+    use crate::testkit::*;
 
-    fn run_ctx(today: NaiveDate) -> RunContext {
-        RunContext {
+    fn run_ctx(today: NaiveDate) -> RunFacts {
+        RunFacts {
             id: "run-1".into(),
             started_at: Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap(),
             finished_at: Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 2).unwrap(),

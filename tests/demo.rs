@@ -27,14 +27,14 @@ use apigw_auditor::arn::{parse_function_arn, FunctionArn};
 use apigw_auditor::audit::read_snapshot;
 use apigw_auditor::checks;
 use apigw_auditor::checks::evidence_support::EVIDENCE_CHECKS;
+use apigw_auditor::collect::cloudwatch::evidence_window;
+use apigw_auditor::collect::logs::{execution_log_group, function_log_group};
+use apigw_auditor::collect::metrics::MetricPlan;
 use apigw_auditor::config::{self, Config, EvidenceSettings};
-use apigw_auditor::evaluate::{evaluate, RunContext};
-use apigw_auditor::inventory::cloudwatch::evidence_window;
-use apigw_auditor::inventory::logs::{execution_log_group, function_log_group};
-use apigw_auditor::inventory::metrics::MetricPlan;
+use apigw_auditor::evaluate::{evaluate, RunFacts};
 use apigw_auditor::inventory::Lookup;
+use apigw_auditor::log_signatures as signatures;
 use apigw_auditor::report::{Finding, Report, Source, Status};
-use apigw_auditor::signatures;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
@@ -155,7 +155,7 @@ fn demo_report(config: &Config) -> Report {
     evaluate(
         &inventory,
         config,
-        RunContext {
+        RunFacts {
             id: "00000000-0000-4000-8000-00000000d3e0".to_string(),
             started_at,
             finished_at: started_at + Duration::milliseconds(1250),

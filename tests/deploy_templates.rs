@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use apigw_auditor::aws::Operation;
 use apigw_auditor::cli::Cli;
 use apigw_auditor::config::{self, MetricsMode};
-use apigw_auditor::inventory::aws::Operation;
 use clap::Parser;
 use serde_yaml::Value;
 

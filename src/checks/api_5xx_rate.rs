@@ -169,9 +169,9 @@ fn api_of(scope: &ScopeInventory, metrics: &StageMetrics) -> crate::report::ApiR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::checks::CheckSettings;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(requests: f64, five_xx: f64) -> Inventory {
         scope()

@@ -41,8 +41,8 @@ impl Check for AuthorizerInvokePermissionMissing {
 #[cfg(test)]
 mod tests {
     use super::AuthorizerInvokePermissionMissing;
-    use crate::checks::testkit::*;
     use crate::inventory::Lookup;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 

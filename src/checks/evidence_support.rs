@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use crate::checks::support::{reached_targets, sh};
 use crate::inventory::evidence::{SignatureHits, Window};
 use crate::inventory::ScopeInventory;
+use crate::log_signatures;
 use crate::report::ApiRef;
-use crate::signatures;
 
 /// The checks whose findings are symptoms read from CloudWatch rather than causes: root-cause
 /// linking never offers one of them as the cause of another.
@@ -145,7 +145,7 @@ pub struct SignatureTable<'a> {
 /// times out before the integration does; when it outlives the integration timeout, API Gateway
 /// has already answered 504 (aws-facts §8).
 fn client_status(signature: &str, outlives_integration: bool) -> Option<u16> {
-    match signatures::find(signature) {
+    match log_signatures::find(signature) {
         Some(s) if s.phrase == "Task timed out" && outlives_integration => Some(504),
         Some(s) => Some(s.client_status),
         None => None,
@@ -189,7 +189,7 @@ impl<'a> SignatureTable<'a> {
         let rows = hits
             .iter()
             .map(|h| {
-                let known = signatures::find(&h.signature);
+                let known = log_signatures::find(&h.signature);
                 json!({
                     "signature": h.signature,
                     "meaning": known.map(|s| s.meaning),
@@ -220,7 +220,7 @@ impl<'a> SignatureTable<'a> {
     /// function hit its own timeout` — the shared middle of both log checks' messages.
     pub fn counted(&self, noun: &str, window: &Window) -> String {
         let at_least = if self.capped { "at least " } else { "" };
-        let meaning = signatures::find(&self.top.signature)
+        let meaning = log_signatures::find(&self.top.signature)
             .map(|s| format!(": {}", s.meaning))
             .unwrap_or_default();
         format!(

@@ -109,9 +109,9 @@ fn api_and_stage(scan: &LogScan) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::evidence::SignatureHits;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(found: Vec<SignatureHits>) -> Inventory {
         scope()

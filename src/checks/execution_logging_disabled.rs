@@ -83,8 +83,8 @@ impl Check for ExecutionLoggingDisabled {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::{Inventory, Lookup, MethodSetting};
+    use crate::testkit::*;
 
     /// The API `pets` with stages `dev` and `prod`, `edit` changing `prod`.
     fn inventory(edit: impl FnOnce(&mut crate::inventory::Stage)) -> Inventory {

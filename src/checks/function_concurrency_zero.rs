@@ -117,7 +117,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory(reserved: Option<i32>) -> crate::inventory::Inventory {
         scope()
@@ -201,7 +201,7 @@ mod tests {
 #[cfg(test)]
 mod per_function_tests {
     use super::FunctionConcurrencyZero;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     #[test]
     fn aliases_of_one_function_make_one_finding() {

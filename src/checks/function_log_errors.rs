@@ -123,9 +123,9 @@ fn advice(signature: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::evidence::SignatureHits;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(found: Vec<SignatureHits>) -> Inventory {
         scope()

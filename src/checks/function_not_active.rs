@@ -120,8 +120,8 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::LambdaTarget;
+    use crate::testkit::*;
 
     fn inventory(fn_target: LambdaTarget) -> crate::inventory::Inventory {
         scope()

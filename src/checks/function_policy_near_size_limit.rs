@@ -180,9 +180,9 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::checks::CheckSettings;
     use crate::inventory::{LambdaTarget, Lookup};
+    use crate::testkit::*;
 
     const FN: &str = "pets-get:live";
 

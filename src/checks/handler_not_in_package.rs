@@ -181,8 +181,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::{Inventory, SourceDefinitions};
+    use crate::testkit::*;
 
     const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:shared:3";
 

@@ -104,7 +104,7 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory_with(verb: Option<&str>) -> crate::inventory::Inventory {
         let mut integration = proxy_integration("pets-get:live");

@@ -7,12 +7,12 @@
 use serde::Serialize;
 use serde_json::json;
 
+use crate::arn::is_pass_through;
 use crate::arn::FunctionArn;
 use crate::checks::{
     describe_invoker, role_fix, route_finding, support, target_of, Check, CheckDoc, Context,
     ResourceKind,
 };
-use crate::inventory::iam::is_pass_through;
 use crate::inventory::{IamRole, Lookup, ScopeInventory};
 use crate::policy::identity::{evaluate_role, invoke_request, NamedPolicy, RoleDecision};
 use crate::policy::{self, trust, Decision};
@@ -138,7 +138,7 @@ fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Findin
         Some(Lookup::Found(role)) => role,
     };
     // A function in another account: its policy decides too, and it could not be read.
-    if crate::config::account_of(&role.arn) != function.account {
+    if crate::arn::account_of(&role.arn) != function.account {
         if let Some(error) = target.and_then(|t| t.policy.failed()) {
             let mut finding = route_finding(
                 &DOC,
@@ -196,7 +196,7 @@ fn judge_role(
     });
     let request = invoke_request(&role.arn, &function.to_string());
     let identity = evaluate_role(&named, boundary.as_ref(), &request);
-    let cross_account = crate::config::account_of(&role.arn) != function.account;
+    let cross_account = crate::arn::account_of(&role.arn) != function.account;
     let resource = target.map(|t| &t.policy);
     let resource_decision = match resource {
         Some(Lookup::Found(policy)) => {
@@ -237,9 +237,9 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::IntegrationRoleInvalid;
-    use crate::checks::testkit::*;
     use crate::inventory::{IamRole, Lookup, RolePolicy};
     use crate::report::{Finding, Severity, Status};
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
     const ROLE: &str = "arn:aws:iam::123456789012:role/apigw-invoke";
@@ -406,7 +406,7 @@ mod tests {
             )
             .target(target("pets-get", API))
             .inventory();
-        assert!(crate::checks::testkit::run(&IntegrationRoleInvalid, &inventory).is_empty());
+        assert!(crate::testkit::run(&IntegrationRoleInvalid, &inventory).is_empty());
     }
 
     #[test]

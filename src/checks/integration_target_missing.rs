@@ -228,7 +228,7 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn two_stage_api(reference: &str) -> crate::inventory::RestApi {
         api("a1b2c3", "pets")

@@ -51,9 +51,9 @@ mod tests {
     use serde_json::json;
 
     use super::InvokePermissionMissing;
-    use crate::checks::testkit::*;
     use crate::inventory::Lookup;
     use crate::report::Status;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 

@@ -216,8 +216,8 @@ mod tests {
 #[cfg(test)]
 mod stale_tests {
     use super::InvokePermissionStale;
-    use crate::checks::testkit::*;
     use crate::inventory::Lookup;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 

@@ -7,7 +7,7 @@ use crate::arn::FunctionArn;
 use crate::checks::support::ReachedTarget;
 use crate::checks::{base_finding, support, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::{ResourcePolicy, ScopeInventory};
-use crate::invoke;
+use crate::invoke_permission;
 use crate::policy::{self, Decision, Effect, StatementOutcome};
 use crate::report::{Finding, Severity, Status};
 use crate::routes;
@@ -50,7 +50,7 @@ fn judge(reached: &ReachedTarget<'_>, policy: &ResourcePolicy) -> Option<Finding
     let (scope, target) = (reached.scope, reached.target);
     let function = reached.arn.as_ref()?;
     // A request with no source keys at all: what any API in any account would send.
-    let mut request = invoke::request(&target.arn, "", "");
+    let mut request = invoke_permission::request(&target.arn, "", "");
     request.context.clear();
     let evaluation = policy::evaluate_resource_policy(&policy.document, &request);
     let broad_statements: Vec<&StatementOutcome> = evaluation
@@ -123,7 +123,7 @@ fn apis_losing_access(
         if route.credentials.is_some() || route.resolved.as_ref().ok() != Some(function) {
             continue;
         }
-        let request = invoke::request(
+        let request = invoke_permission::request(
             &function.to_string(),
             &route.source_arn(scope, function),
             &scope.account,
@@ -142,8 +142,8 @@ mod tests {
     use serde_json::json;
 
     use super::InvokePermissionTooBroad;
-    use crate::checks::testkit::*;
     use crate::inventory::Lookup;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 

@@ -187,9 +187,9 @@ fn remediation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::checks::CheckSettings;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(errors: f64, invocations: f64, throttles: f64) -> Inventory {
         scope()

@@ -138,7 +138,7 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     /// GET /slow on dev and prod invokes `slow:live` (timeout `function_s`); GET /fast invokes
     /// the same function through an integration that waits 5 s.

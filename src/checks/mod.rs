@@ -42,8 +42,6 @@ pub mod runtime_deprecated;
 pub mod stage_not_redeployed;
 pub mod stage_variable_unresolved;
 pub mod support;
-#[cfg(test)]
-pub mod testkit;
 
 /// What kind of resource a check's findings are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

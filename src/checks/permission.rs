@@ -9,7 +9,7 @@ use crate::checks::{
     describe_invoker, route_finding, stages_phrase, support, target_of, CheckDoc, Context,
 };
 use crate::inventory::{Lookup, ScopeInventory};
-use crate::invoke::{self, Judgement};
+use crate::invoke_permission::{self, Judgement};
 use crate::report::{Finding, Status};
 use crate::routes::RouteTarget;
 
@@ -41,7 +41,7 @@ fn judge_route(
         return None;
     }
     let source_arn = route.source_arn(scope, function);
-    match invoke::judge(scope, target, &source_arn) {
+    match invoke_permission::judge(scope, target, &source_arn) {
         Judgement::Allowed => None,
         Judgement::Unknown(error) => {
             let message = format!(
@@ -82,7 +82,7 @@ fn judge_route(
                 "statements": statements,
                 "allowed_on": allowed_on.as_ref().map(|a| &a.arn),
                 "allowed_by": allowed_on.as_ref().map(|a| &a.statements),
-                "principal": invoke::APIGATEWAY_PRINCIPAL,
+                "principal": invoke_permission::APIGATEWAY_PRINCIPAL,
                 "api_account": scope.account,
             });
             Some(finding)
@@ -125,7 +125,7 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
         .unwrap_or_default()
         .to_string();
     let explanation =
-        serde_json::from_value::<invoke::DenyReason>(finding.evidence["reason"].clone())
+        serde_json::from_value::<invoke_permission::DenyReason>(finding.evidence["reason"].clone())
             .map(|r| r.explain())
             .unwrap_or("no statement allows the call");
     let shown_arn = covering_source_arn(&source_arns);

@@ -236,9 +236,9 @@ fn advice(rule: Rule) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::Inventory;
     use crate::probe::validate::{validate, Verdict};
+    use crate::testkit::*;
 
     fn result(outcome: ProbeOutcome) -> ProbeResult {
         ProbeResult {
@@ -264,7 +264,7 @@ mod tests {
             .target(target("pets-get:live", "a1b2c3"))
             .build();
         scope.probes = probes;
-        crate::checks::testkit::inventory(vec![scope])
+        crate::testkit::inventory(vec![scope])
     }
 
     fn rejected_by(payload: &str) -> ProbeOutcome {

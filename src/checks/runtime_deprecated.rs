@@ -101,8 +101,8 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::checks::CheckSettings;
+    use crate::testkit::*;
 
     fn inventory(runtime: Option<&str>) -> crate::inventory::Inventory {
         let runtime = runtime.map(str::to_string);

@@ -218,8 +218,8 @@ pub fn lambda_differences(current: &[ApiResource], deployed: &[ApiResource]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::{ApiResource, Method, RestApi};
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 

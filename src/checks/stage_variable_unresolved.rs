@@ -226,7 +226,7 @@ fn placeholder(uri: &str, name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory(beta_alias: &str) -> crate::inventory::Inventory {
         scope()

@@ -38,7 +38,6 @@ pub use glob::glob_matches;
 pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
 pub use overrides::Overrides;
 pub use probe_rules::{ProbeSettings, PROBE_VERBS};
-pub use scope_rules::account_of;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {

@@ -142,8 +142,8 @@ fn headers(domain: &str) -> HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::probe::select::select;
+    use crate::testkit::*;
     use serde_json::json;
 
     fn settings() -> ProbeSettings {

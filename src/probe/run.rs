@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
+use crate::aws::clients::RegionalClients;
+use crate::aws::CallGate;
 use crate::config::ProbeSettings;
-use crate::inventory::aws::CallGate;
-use crate::inventory::clients::RegionalClients;
 use crate::inventory::ScopeInventory;
 use crate::probe::event::proxy_event;
 use crate::probe::invoke::invoke;

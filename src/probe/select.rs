@@ -120,7 +120,7 @@ pub fn select<'s>(scope: &'s ScopeInventory, settings: &ProbeSettings) -> Select
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn settings() -> ProbeSettings {
         ProbeSettings {
@@ -148,7 +148,7 @@ mod tests {
     }
 
     fn scope() -> ScopeInventory {
-        crate::checks::testkit::scope()
+        crate::testkit::scope()
             .api(
                 api("a1b2c3", "pets")
                     .route("GET", "/pets/{id}", "pets-get:live")

@@ -225,16 +225,16 @@ pub fn batches(datums: &[Datum]) -> Vec<&[Datum]> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::checks::testkit::{api, scope, today};
-    use crate::evaluate::RunContext;
+    use crate::evaluate::RunFacts;
     use crate::report::{Source, Status};
+    use crate::testkit::{api, scope, today};
 
     /// A fixed run (two seconds on the testkit's day), shared with the EMF tests.
-    pub(in crate::publish) fn run_context() -> RunContext {
+    pub(in crate::publish) fn run_context() -> RunFacts {
         let started_at = today().and_hms_opt(10, 0, 0).expect("valid time").and_utc();
         let finished_at = started_at + chrono::Duration::seconds(2);
         let (id, source) = ("run-1".to_string(), Source::Snapshot);
-        RunContext {
+        RunFacts {
             id,
             started_at,
             finished_at,

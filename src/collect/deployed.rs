@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use aws_sdk_apigateway::Client;
 use futures::stream::{self, StreamExt};
 
-use crate::inventory::aws::{translate, CallGate, Operation};
-use crate::inventory::export::parse_export;
+use crate::aws::{translate, CallGate, Operation};
+use crate::collect::export::parse_export;
 use crate::inventory::{ApiResource, CollectionError, Lookup, RestApi};
 
 /// What one deployment serves, as collected.

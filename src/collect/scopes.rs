@@ -7,11 +7,12 @@
 use aws_config::SdkConfig;
 use futures::stream::{self, StreamExt};
 
+use crate::aws::CallGate;
+use crate::collect::accounts::{self, Target};
+use crate::collect::cloudwatch::evidence_window;
+use crate::collect::region::collect_region;
+use crate::collect::{CollectError, RunShared};
 use crate::config::Config;
-use crate::inventory::accounts::{self, Target};
-use crate::inventory::aws::CallGate;
-use crate::inventory::cloudwatch::evidence_window;
-use crate::inventory::collect::{collect_region, CollectError, RunContext};
 use crate::inventory::{Inventory, ScopeInventory};
 
 /// Collects every account × region of the config. `base` supplies credentials and endpoint.
@@ -44,14 +45,14 @@ pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, Col
         .await;
     // Each reached account's credentials, so that a scope can read a target or role that lives
     // in another audited account.
-    let run = RunContext {
+    let run = RunShared {
         accounts: targets
             .iter()
             .zip(&reached)
             .filter(|(target, _)| !target.account.is_empty())
             .filter_map(|(target, sdk)| Some((target.account.clone(), sdk.as_ref().ok()?.clone())))
             .collect(),
-        ..RunContext::default()
+        ..RunShared::default()
     };
     let run = &run;
     let jobs: Vec<(usize, &str)> = (0..targets.len())

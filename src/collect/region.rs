@@ -6,26 +6,24 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use aws_config::{Region, SdkConfig};
+use aws_config::SdkConfig;
 use futures::stream::{self, StreamExt};
 use thiserror::Error;
 
 use crate::arn::FunctionArn;
+use crate::aws::clients::{regional, RegionalClients};
+use crate::aws::{translate, CallGate, Operation};
+use crate::collect::apigateway::ApiGatewayCollector;
+use crate::collect::cloudwatch::collect_evidence;
+use crate::collect::deployed::collect_deployments;
+use crate::collect::iam::{IamCache, IamCollector};
+use crate::collect::lambda::LambdaCollector;
+use crate::collect::lookup_errors;
+use crate::collect::packages::collect_packages;
 use crate::config::{Config, IntegrationsSource};
-use crate::inventory::apigateway::ApiGatewayCollector;
-use crate::inventory::aws::{translate, CallGate, Operation};
-use crate::inventory::clients::{regional, RegionalClients};
-use crate::inventory::cloudwatch::collect_evidence;
-use crate::inventory::deployed::collect_deployments;
 use crate::inventory::evidence::Window;
-use crate::inventory::iam::{is_pass_through, IamCache, IamCollector};
-use crate::inventory::lambda::LambdaCollector;
-use crate::inventory::lookup_errors;
-use crate::inventory::packages::collect_packages;
 use crate::inventory::{CollectionError, IamRole, LambdaTarget, Lookup, ScopeInventory};
-use crate::{invoke, probe, routes};
-
-pub use crate::inventory::scopes::collect;
+use crate::{invoke_permission, probe, routes};
 
 /// Why a live collection, or one scope of it, could not run at all.
 #[derive(Debug, Clone, Error)]
@@ -55,28 +53,11 @@ pub enum CollectError {
     NoScope(Vec<String>),
 }
 
-/// The AWS configuration from the default credential chain (environment, profile, SSO, ECS task
-/// role, instance role), with the profile and endpoint of the config applied. `AWS_ENDPOINT_URL`
-/// is honoured by the chain itself.
-pub async fn load_sdk_config(config: &Config) -> SdkConfig {
-    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-    if let Some(profile) = &config.scope.profile {
-        loader = loader.profile_name(profile);
-    }
-    if let Some(endpoint) = &config.scope.endpoint_url {
-        loader = loader.endpoint_url(endpoint);
-    }
-    if let Some(region) = config.scope.regions.first() {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    loader.load().await
-}
-
 /// What the scopes of one run share: the IAM cache (a role is read once however many regions use
 /// it) and the credentials of every account the run reaches, so a target or role in another
 /// audited account is read through that account's role.
 #[derive(Default, Clone)]
-pub struct RunContext {
+pub struct RunShared {
     pub iam: IamCache,
     /// Account id → the SDK config that reaches it (its assumed role).
     pub accounts: HashMap<String, SdkConfig>,
@@ -88,7 +69,7 @@ pub(crate) async fn collect_region(
     base: &SdkConfig,
     region: &str,
     window: Window,
-    run: &RunContext,
+    run: &RunShared,
 ) -> Result<ScopeInventory, CollectError> {
     let settings = &config.collect;
     tracing::info!(region, "collecting scope");
@@ -338,7 +319,7 @@ fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarg
 /// failed so `integration-role-invalid` reports `error` instead of guessing.
 async fn collect_roles(
     base: &SdkConfig,
-    run: &RunContext,
+    run: &RunShared,
     gate: &CallGate,
     scope: &ScopeInventory,
     max_attempts: u32,
@@ -346,7 +327,7 @@ async fn collect_roles(
     let wanted: BTreeSet<&str> = routes::scope_route_targets(scope)
         .into_iter()
         .filter_map(|route| route.credentials)
-        .filter(|credentials| !is_pass_through(credentials))
+        .filter(|credentials| !crate::arn::is_pass_through(credentials))
         .collect();
     let mut roles = BTreeMap::new();
     if wanted.is_empty() {
@@ -356,7 +337,7 @@ async fn collect_roles(
     // partition's global endpoint from it).
     let mut clients: HashMap<String, aws_sdk_iam::Client> = HashMap::new();
     for arn in wanted {
-        let owner = crate::config::account_of(arn).to_string();
+        let owner = crate::arn::account_of(arn).to_string();
         let sdk = if owner == scope.account {
             Some(base)
         } else {
@@ -399,7 +380,7 @@ async fn explain_qualifier_mismatches(
     gate: &CallGate,
     scope: &mut ScopeInventory,
 ) {
-    let needed: Vec<FunctionArn> = invoke::targets_needing_unqualified_policy(scope);
+    let needed: Vec<FunctionArn> = invoke_permission::targets_needing_unqualified_policy(scope);
     for arn in needed {
         let Some(client) = clients.for_function(&arn) else {
             continue;

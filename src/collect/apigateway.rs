@@ -6,7 +6,7 @@ use std::future::Future;
 use aws_sdk_apigateway::Client;
 use futures::stream::{self, StreamExt};
 
-use crate::inventory::aws::{translate, CallFailure, CallGate, Operation};
+use crate::aws::{translate, CallFailure, CallGate, Operation};
 use crate::inventory::{
     ApiResource, Authorizer, CollectionError, Integration, Lookup, Method, MethodSetting, RestApi,
     Stage,

@@ -8,14 +8,14 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use futures::stream::{self, StreamExt};
 
 use crate::arn::{self, FunctionArn};
+use crate::aws::clients::RegionalClients;
+use crate::aws::CallGate;
+use crate::collect::logs::{execution_log_group, function_log_group, scan_log_group, ScanBounds};
+use crate::collect::metrics::{collect_metrics, MetricPlan};
 use crate::config::EvidenceSettings;
-use crate::inventory::aws::CallGate;
-use crate::inventory::clients::RegionalClients;
 use crate::inventory::evidence::{Evidence, LogScan, Window};
-use crate::inventory::logs::{execution_log_group, function_log_group, scan_log_group, ScanBounds};
-use crate::inventory::metrics::{collect_metrics, MetricPlan};
 use crate::inventory::{Lookup, ScopeInventory};
-use crate::signatures::{self, Signature};
+use crate::log_signatures::{self, Signature};
 
 /// The window ending at `now` (on a whole minute, as CloudWatch aligns periods).
 pub fn evidence_window(settings: &EvidenceSettings, now: DateTime<Utc>) -> Window {
@@ -66,7 +66,7 @@ fn log_jobs(scope: &ScopeInventory, functions: &[FunctionArn]) -> Vec<LogJob> {
                 api_id: Some(api.id.clone()),
                 stage: Some(stage.name.clone()),
                 function_name: None,
-                signatures: &signatures::EXECUTION_LOG,
+                signatures: &log_signatures::EXECUTION_LOG,
             });
         }
     }
@@ -82,7 +82,7 @@ fn log_jobs(scope: &ScopeInventory, functions: &[FunctionArn]) -> Vec<LogJob> {
             api_id: None,
             stage: None,
             function_name: Some(name.to_string()),
-            signatures: &signatures::FUNCTION_LOG,
+            signatures: &log_signatures::FUNCTION_LOG,
         });
     }
     jobs
@@ -134,7 +134,7 @@ pub async fn collect_evidence(
                     Ok(hits) => hits,
                     Err(failure) => Lookup::Failed(failure.into_error(
                         identity,
-                        crate::inventory::aws::Operation::LogsFilterLogEvents,
+                        crate::aws::Operation::LogsFilterLogEvents,
                         &job.group,
                     )),
                 };

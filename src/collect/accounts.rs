@@ -13,10 +13,12 @@ use aws_credential_types::Credentials;
 use aws_sdk_organizations::types::{AccountState, AccountStatus};
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 
-use crate::config::{account_of, Config, ScopeSettings};
-use crate::inventory::aws::{translate, CallGate, Operation};
-use crate::inventory::clients::regional;
-use crate::inventory::collect::{identify, CollectError};
+use crate::arn::account_of;
+use crate::aws::clients::regional;
+use crate::aws::{translate, CallGate, Operation};
+use crate::collect::region::identify;
+use crate::collect::CollectError;
+use crate::config::{Config, ScopeSettings};
 
 /// The role session name, visible in the audited account's CloudTrail.
 const SESSION_NAME: &str = "apigw-auditor";

@@ -1,7 +1,7 @@
 //! The report's flat `errors` list of one scope: every lookup that failed during collection
 //! (APIs, deployments, roles, targets, packages, evidence, probes), each listed once.
 
-use crate::inventory::packages::package_errors;
+use crate::collect::packages::package_errors;
 use crate::inventory::{CollectionError, Lookup, ScopeInventory};
 use crate::probe;
 

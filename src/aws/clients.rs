@@ -10,6 +10,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{Region, SdkConfig};
 
+use crate::config::Config;
+
 /// A base config narrowed to one region, with the retry and timeout policy of the auditor: more
 /// attempts than the SDK's default 3, because sustained throttling outlasts them.
 pub fn regional(base: &SdkConfig, region: &str, max_attempts: u32) -> SdkConfig {
@@ -94,4 +96,21 @@ impl<'a> RegionalClients<'a> {
             aws_sdk_cloudwatchlogs::Client::new(&self.config(region))
         })
     }
+}
+
+/// The AWS configuration from the default credential chain (environment, profile, SSO, ECS task
+/// role, instance role), with the profile and endpoint of the config applied. `AWS_ENDPOINT_URL`
+/// is honoured by the chain itself.
+pub async fn load_sdk_config(config: &Config) -> SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(profile) = &config.scope.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(endpoint) = &config.scope.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    if let Some(region) = config.scope.regions.first() {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
 }

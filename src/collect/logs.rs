@@ -5,11 +5,11 @@
 
 use std::time::{Duration, Instant};
 
+use crate::aws::{translate, CallFailure, CallGate, Operation};
 use crate::config::EvidenceSettings;
-use crate::inventory::aws::{translate, CallFailure, CallGate, Operation};
 use crate::inventory::evidence::{SignatureHits, Window};
 use crate::inventory::Lookup;
-use crate::signatures::{self, Signature};
+use crate::log_signatures::{self, Signature};
 
 /// Sample lines kept per signature, and their length.
 const SAMPLES: usize = 3;
@@ -103,7 +103,7 @@ async fn scan_signature(
             }
             hits.count += 1;
             if hits.samples.len() < SAMPLES {
-                hits.samples.push(signatures::cut(
+                hits.samples.push(log_signatures::cut(
                     event.message().unwrap_or_default(),
                     SAMPLE_CHARS,
                 ));

@@ -10,7 +10,7 @@ use aws_sdk_cloudwatch::primitives::DateTime as SmithyDateTime;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 
 use crate::arn::FunctionArn;
-use crate::inventory::aws::{translate, CallGate, Operation};
+use crate::aws::{translate, CallGate, Operation};
 use crate::inventory::evidence::{FunctionMetrics, MetricSums, StageMetrics, Window};
 use crate::inventory::{Lookup, ScopeInventory};
 
@@ -215,7 +215,7 @@ async fn read_batch(
     series: &[Series],
     indices: &[usize],
     window: &Window,
-) -> Result<Vec<(f64, usize)>, crate::inventory::aws::CallFailure> {
+) -> Result<Vec<(f64, usize)>, crate::aws::CallFailure> {
     let queries: Vec<MetricDataQuery> = indices
         .iter()
         .enumerate()
