@@ -5,10 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::arn::{self, FunctionArn};
+use crate::arn::FunctionArn;
 use crate::inventory::{CollectionError, LambdaTarget, Lookup, ResourcePolicy, ScopeInventory};
 use crate::policy::{self, Decision, Effect, Evaluation, Request, StatementOutcome};
-use crate::routes;
 
 pub use crate::policy::APIGATEWAY_SERVICE as APIGATEWAY_PRINCIPAL;
 
@@ -89,7 +88,7 @@ pub fn judge(scope: &ScopeInventory, target: &LambdaTarget, source_arn: &str) ->
         Some(policy) => {
             let evaluation = policy::evaluate_resource_policy(
                 &policy.document,
-                &request(&target.arn, source_arn, &scope.account),
+                &request(&target.arn.to_string(), source_arn, &scope.account),
             );
             match classify(&evaluation) {
                 None => return Judgement::Allowed,
@@ -215,7 +214,7 @@ fn other_form_allowing(
     target: &LambdaTarget,
     source_arn: &str,
 ) -> Option<(String, Vec<StatementNote>)> {
-    let this = arn::parse_function_arn(&target.arn).ok()?;
+    let this = &target.arn;
     let mut others: Vec<(String, &ResourcePolicy)> = Vec::new();
     if let Some(Lookup::Found(policy)) = &target.unqualified_policy {
         others.push((this.unqualified().to_string(), policy));
@@ -224,12 +223,9 @@ fn other_form_allowing(
         if other.arn == target.arn {
             continue;
         }
-        let Ok(other_arn) = arn::parse_function_arn(&other.arn) else {
-            continue;
-        };
-        if other_arn.unqualified() == this.unqualified() {
+        if other.arn.unqualified() == this.unqualified() {
             if let Lookup::Found(policy) = &other.policy {
-                others.push((other.arn.clone(), policy));
+                others.push((other.arn.to_string(), policy));
             }
         }
     }
@@ -245,19 +241,26 @@ fn other_form_allowing(
     })
 }
 
-/// Qualified targets that deny some route and whose unqualified function is not itself a
+/// One route that API Gateway invokes through the target's resource policy (no credentials
+/// role): the policy of exactly `function` must let `source_arn` in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PolicyInvocation {
+    pub function: FunctionArn,
+    pub source_arn: String,
+}
+
+/// Qualified targets that deny some invocation and whose unqualified function is not itself a
 /// target: collection reads the unqualified policy for them so `judge` can tell a permission on
 /// the wrong qualifier from a missing one.
-pub fn targets_needing_unqualified_policy(scope: &ScopeInventory) -> Vec<FunctionArn> {
-    let mut needed = Vec::new();
-    for route in routes::scope_route_targets(scope) {
-        if route.credentials.is_some() {
-            continue;
-        }
-        let Ok(function) = &route.resolved else {
-            continue;
-        };
+pub fn targets_needing_unqualified_policy<'p>(
+    scope: &ScopeInventory,
+    invocations: impl IntoIterator<Item = &'p PolicyInvocation>,
+) -> Vec<FunctionArn> {
+    let mut needed: Vec<FunctionArn> = Vec::new();
+    for invocation in invocations {
+        let function = &invocation.function;
         if function.qualifier.is_none()
+            || needed.contains(function)
             || scope
                 .targets
                 .contains_key(&function.unqualified().to_string())
@@ -267,11 +270,13 @@ pub fn targets_needing_unqualified_policy(scope: &ScopeInventory) -> Vec<Functio
         let Some(target) = scope.targets.get(&function.to_string()) else {
             continue;
         };
-        if target.configuration.found().is_none() || needed.contains(function) {
+        if target.configuration.found().is_none() {
             continue;
         }
-        let source_arn = route.source_arn(scope, function);
-        if matches!(judge(scope, target, &source_arn), Judgement::Denied { .. }) {
+        if matches!(
+            judge(scope, target, &invocation.source_arn),
+            Judgement::Denied { .. }
+        ) {
             needed.push(function.clone());
         }
     }

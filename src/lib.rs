@@ -8,7 +8,6 @@ pub mod app;
 pub mod arn;
 pub mod audit;
 pub mod aws;
-pub mod causes;
 pub mod checks;
 pub mod cli;
 pub mod collect;

@@ -1,6 +1,7 @@
-//! The log signatures of a broken API Gateway → Lambda link (aws-facts §4, §5): the phrase
-//! CloudWatch Logs is searched for, what it means, and the status clients get. Collection and
-//! the log checks share this one list.
+//! The log signatures of a broken API Gateway → Lambda link (docs/aws-facts.md §4, §5): the
+//! phrase CloudWatch Logs is searched for, what it means, and the status clients get. Collection
+//! and the log checks share this one list; which checks explain each line is declared by the
+//! checks themselves (`Check::explains`).
 
 /// One failure signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,8 +12,6 @@ pub struct Signature {
     pub meaning: &'static str,
     /// The status clients of the API get when it happens.
     pub client_status: u16,
-    /// The checks whose findings cause this line: only they are linked as its probable causes.
-    pub explained_by: &'static [&'static str],
 }
 
 impl Signature {
@@ -23,95 +22,97 @@ impl Signature {
     }
 }
 
-/// Lines of `API-Gateway-Execution-Logs_{apiId}/{stage}`.
-pub const EXECUTION_LOG: [Signature; 6] = [
-    Signature {
-        phrase: "Malformed Lambda proxy response",
-        meaning: "the function returned a response API Gateway cannot use (body not a string, unknown key, bad statusCode)",
-        client_status: 502,
-        explained_by: &["proxy-response-malformed"],
-    },
-    Signature {
-        phrase: "Invalid permissions on Lambda function",
-        meaning: "the function's resource policy does not let API Gateway invoke it for this route or authorizer",
-        client_status: 500,
-        explained_by: &[
-            "invoke-permission-missing",
-            "authorizer-invoke-permission-missing",
-            "integration-role-invalid",
-            "integration-target-missing",
-            "stage-variable-unresolved",
-        ],
-    },
-    Signature {
-        phrase: "customer function error",
-        meaning: "the function raised an error or timed out before the integration timeout",
-        client_status: 502,
-        explained_by: &[
-            "handler-invalid",
-            "handler-not-in-package",
-            "package-file-permissions",
-            "function-not-active",
-        ],
-    },
-    Signature {
-        phrase: "Execution failed due to a timeout error",
-        meaning: "the integration timed out (29 s by default) while the function ran",
-        client_status: 504,
-        explained_by: &["lambda-timeout-exceeds-integration"],
-    },
-    Signature {
-        phrase: "Rate Exceeded",
-        meaning: "Lambda throttled the invocation (429): concurrency exhausted or reserved concurrency too low",
-        client_status: 500,
-        explained_by: &["function-concurrency-zero"],
-    },
-    Signature {
-        phrase: "does not have permission to assume the provided role",
-        meaning: "the integration's credentials role does not trust apigateway.amazonaws.com",
-        client_status: 500,
-        explained_by: &["integration-role-invalid"],
-    },
+pub static MALFORMED_PROXY_RESPONSE: Signature = Signature {
+    phrase: "Malformed Lambda proxy response",
+    meaning: "the function returned a response API Gateway cannot use (body not a string, unknown key, bad statusCode)",
+    client_status: 502,
+};
+
+pub static INVALID_PERMISSIONS: Signature = Signature {
+    phrase: "Invalid permissions on Lambda function",
+    meaning: "the function's resource policy does not let API Gateway invoke it for this route or authorizer",
+    client_status: 500,
+};
+
+pub static CUSTOMER_FUNCTION_ERROR: Signature = Signature {
+    phrase: "customer function error",
+    meaning: "the function raised an error or timed out before the integration timeout",
+    client_status: 502,
+};
+
+pub static INTEGRATION_TIMEOUT: Signature = Signature {
+    phrase: "Execution failed due to a timeout error",
+    meaning: "the integration timed out (29 s by default) while the function ran",
+    client_status: 504,
+};
+
+pub static RATE_EXCEEDED: Signature = Signature {
+    phrase: "Rate Exceeded",
+    meaning: "Lambda throttled the invocation (429): concurrency exhausted or reserved concurrency too low",
+    client_status: 500,
+};
+
+pub static CANNOT_ASSUME_ROLE: Signature = Signature {
+    phrase: "does not have permission to assume the provided role",
+    meaning: "the integration's credentials role does not trust apigateway.amazonaws.com",
+    client_status: 500,
+};
+
+/// Lines of `API-Gateway-Execution-Logs_{apiId}/{stage}`, in the order they are searched.
+pub static EXECUTION_LOG: [&Signature; 6] = [
+    &MALFORMED_PROXY_RESPONSE,
+    &INVALID_PERMISSIONS,
+    &CUSTOMER_FUNCTION_ERROR,
+    &INTEGRATION_TIMEOUT,
+    &RATE_EXCEEDED,
+    &CANNOT_ASSUME_ROLE,
 ];
 
-/// Lines of `/aws/lambda/{function}`.
-pub const FUNCTION_LOG: [Signature; 6] = [
-    Signature {
-        phrase: "Runtime.MalformedHandlerName",
-        meaning: "the handler setting cannot name a module and function for this runtime (no `.`, or `..`)",
-        client_status: 502,
-        explained_by: &["handler-invalid"],
-    },
-    Signature {
-        phrase: "Runtime.ImportModuleError",
-        meaning: "the handler's module cannot be imported (missing from the package, or a dependency missing)",
-        client_status: 502,
-        explained_by: &["handler-not-in-package"],
-    },
-    Signature {
-        phrase: "Runtime.HandlerNotFound",
-        meaning: "the handler function is not defined or not exported by its module",
-        client_status: 502,
-        explained_by: &["handler-not-in-package"],
-    },
-    Signature {
-        phrase: "Runtime.InvalidEntrypoint",
-        meaning: "the entry point (bootstrap, executable) is missing or not executable",
-        client_status: 502,
-        explained_by: &["handler-not-in-package", "package-file-permissions"],
-    },
-    Signature {
-        phrase: "Permission denied",
-        meaning: "a file of the package is not readable or not executable (needs 644, folders and executables 755)",
-        client_status: 502,
-        explained_by: &["package-file-permissions"],
-    },
-    Signature {
-        phrase: "Task timed out",
-        meaning: "the function hit its own timeout",
-        client_status: 502,
-        explained_by: &["lambda-timeout-exceeds-integration"],
-    },
+pub static MALFORMED_HANDLER_NAME: Signature = Signature {
+    phrase: "Runtime.MalformedHandlerName",
+    meaning:
+        "the handler setting cannot name a module and function for this runtime (no `.`, or `..`)",
+    client_status: 502,
+};
+
+pub static IMPORT_MODULE_ERROR: Signature = Signature {
+    phrase: "Runtime.ImportModuleError",
+    meaning: "the handler's module cannot be imported (missing from the package, or a dependency missing)",
+    client_status: 502,
+};
+
+pub static HANDLER_NOT_FOUND: Signature = Signature {
+    phrase: "Runtime.HandlerNotFound",
+    meaning: "the handler function is not defined or not exported by its module",
+    client_status: 502,
+};
+
+pub static INVALID_ENTRYPOINT: Signature = Signature {
+    phrase: "Runtime.InvalidEntrypoint",
+    meaning: "the entry point (bootstrap, executable) is missing or not executable",
+    client_status: 502,
+};
+
+pub static PERMISSION_DENIED: Signature = Signature {
+    phrase: "Permission denied",
+    meaning: "a file of the package is not readable or not executable (needs 644, folders and executables 755)",
+    client_status: 502,
+};
+
+pub static TASK_TIMED_OUT: Signature = Signature {
+    phrase: "Task timed out",
+    meaning: "the function hit its own timeout",
+    client_status: 502,
+};
+
+/// Lines of `/aws/lambda/{function}`, in the order they are searched.
+pub static FUNCTION_LOG: [&Signature; 6] = [
+    &MALFORMED_HANDLER_NAME,
+    &IMPORT_MODULE_ERROR,
+    &HANDLER_NOT_FOUND,
+    &INVALID_ENTRYPOINT,
+    &PERMISSION_DENIED,
+    &TASK_TIMED_OUT,
 ];
 
 /// The signature with this phrase, in either list.
@@ -119,6 +120,7 @@ pub fn find(phrase: &str) -> Option<&'static Signature> {
     EXECUTION_LOG
         .iter()
         .chain(FUNCTION_LOG.iter())
+        .copied()
         .find(|s| s.phrase == phrase)
 }
 
@@ -139,7 +141,11 @@ mod tests {
 
     #[test]
     fn patterns_are_quoted_phrases_and_unique() {
-        let all: Vec<&Signature> = EXECUTION_LOG.iter().chain(FUNCTION_LOG.iter()).collect();
+        let all: Vec<&Signature> = EXECUTION_LOG
+            .iter()
+            .chain(FUNCTION_LOG.iter())
+            .copied()
+            .collect();
         for s in &all {
             assert_eq!(s.filter_pattern(), format!("\"{}\"", s.phrase));
             assert!(!s.phrase.contains('"'));

@@ -7,7 +7,7 @@
 //!     .api(api("a1b2c3", "pets").route("GET", "/pets/{id}", "pets-get:live").stage("prod"))
 //!     .target(target("pets-get:live", "a1b2c3"))
 //!     .inventory();
-//! assert!(run(&MyCheck, &inv).is_empty());
+//! assert!(run_check(&my_check::CHECK, &inv).is_empty());
 //! ```
 
 use std::collections::BTreeMap;
@@ -15,12 +15,14 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use crate::checks::{Check, CheckSettings, Context};
+use crate::checks::{Check, Context};
+use crate::config::CheckSettings;
 use crate::inventory::{
     ApiResource, Authorizer, CollectionError, FunctionConfig, Integration, Inventory, LambdaTarget,
     Lookup, Method, ResourcePolicy, RestApi, ScopeInventory, Stage,
 };
 use crate::report::Finding;
+use crate::routes::ScopeRoutes;
 
 pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
@@ -289,7 +291,7 @@ pub fn target_with(
     let (function_name, qualifier) = name_and_qualifier(&arn);
     LambdaTarget {
         policy: Lookup::Found(api_policy(&arn, &[api_id])),
-        arn,
+        arn: arn.parse().expect("testkit builds valid function ARNs"),
         function_name,
         qualifier,
         configuration: Lookup::Found(config),
@@ -309,7 +311,7 @@ pub fn missing_target(reference: &str) -> LambdaTarget {
 /// A target whose GetFunction call failed with AccessDenied.
 pub fn failed_target(reference: &str) -> LambdaTarget {
     let mut t = target(reference, "none");
-    t.configuration = Lookup::Failed(access_denied("lambda:GetFunction", &t.arn));
+    t.configuration = Lookup::Failed(access_denied("lambda:GetFunction", &t.arn.to_string()));
     t
 }
 
@@ -345,7 +347,7 @@ impl ScopeBuilder {
 
     /// Adds (or replaces) a target, keyed by its ARN as collection keys it.
     pub fn target(mut self, target: LambdaTarget) -> Self {
-        self.0.targets.insert(target.arn.clone(), target);
+        self.0.targets.insert(target.arn.to_string(), target);
         self
     }
 
@@ -375,23 +377,34 @@ pub fn inventory(scopes: Vec<ScopeInventory>) -> Inventory {
     Inventory::new(collected_at(), scopes)
 }
 
+/// Settings of `check` with these values, the others at their declared defaults.
+pub fn settings_of(check: &Check, values: &[(&str, crate::config::SettingValue)]) -> CheckSettings {
+    let mut settings = CheckSettings::default();
+    for (key, value) in values {
+        settings.set(check.id.as_str(), key, *value);
+    }
+    settings
+}
+
 /// Runs a check on [`today`] with the default settings.
-pub fn run(check: &dyn Check, inventory: &Inventory) -> Vec<Finding> {
-    run_with(check, inventory, &CheckSettings::default())
+pub fn run_check(check: &'static Check, inventory: &Inventory) -> Vec<Finding> {
+    run_check_with(check, inventory, &CheckSettings::default())
 }
 
 /// Runs a check on [`today`] with the given settings.
-pub fn run_with(
-    check: &dyn Check,
+pub fn run_check_with(
+    check: &'static Check,
     inventory: &Inventory,
     settings: &CheckSettings,
 ) -> Vec<Finding> {
-    let ctx = Context {
+    let routes = ScopeRoutes::of_all(&inventory.scopes);
+    (check.run)(&Context {
+        check,
         inventory,
+        routes: &routes,
         settings,
         today: today(),
-    };
-    check.run(&ctx)
+    })
 }
 
 /// The only finding, failing the test with the whole list otherwise.

@@ -383,7 +383,7 @@ impl Stack<'_> {
 #[test]
 fn ecs_task_writes_a_config_that_loads() {
     let template = yaml("deploy/ecs-auditor.yaml");
-    let known = apigw_auditor::checks::ids();
+    let known = apigw_auditor::checks::specs();
     // The defaults alone, then with the optional parameters set: an alarm topic, and more
     // config (the organization's accounts) appended.
     for optional in [false, true] {

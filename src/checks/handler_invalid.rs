@@ -3,13 +3,15 @@
 
 use serde_json::json;
 
-use crate::checks::support::{run_per_target, sh, update_configuration, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{run_per_target, sh, update_configuration, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "handler-invalid",
+pub static CHECK: Check = Check {
+    id: CheckId::new("handler-invalid"),
     title: "Handler string is invalid for the runtime",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -38,18 +40,14 @@ pub static DOC: CheckDoc = CheckDoc {
     limits: "Only the form of the string is checked: whether the module and function exist \
              in the package is `handler-not-in-package`. Runtimes of unknown families and \
              custom (`provided*`) runtimes are not judged.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::MALFORMED_HANDLER_NAME],
+    run,
 };
 
-pub struct HandlerInvalid;
-
-impl Check for HandlerInvalid {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_target(&CHECK, ctx, |t| &t.configuration, judge)
 }
 
 /// A rule the handler breaks and what the runtime says when it does.
@@ -187,7 +185,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
             "{name} is a container-image function with handler `{handler}` set, which Lambda \
              does not use for images (cfn-lint E3685): the image's CMD decides what runs."
         );
-        let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+        let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
         // Not a broken API by itself: the entry point comes from the image.
         finding.severity = Severity::Low;
         finding.client_status = None;
@@ -196,7 +194,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
             "rule": "container image functions cannot use Handler, Runtime or Layers",
             "runtime_error": null,
         });
-        finding.remediation = reached.arn.as_ref().map(|arn| {
+        finding.remediation = Some(reached.arn()).map(|arn| {
             let command = json!({ "Command": [handler] }).to_string();
             update_configuration(
                 reached.scope,
@@ -219,12 +217,12 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
          with {} and clients get 502 Internal server error.",
         problem.rule, problem.error
     );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.evidence = json!({
         "runtime": runtime, "handler": handler, "rule": problem.rule,
         "runtime_error": problem.error,
     });
-    finding.remediation = reached.arn.as_ref().map(|arn| {
+    finding.remediation = Some(reached.arn()).map(|arn| {
         update_configuration(
             reached.scope,
             arn,
@@ -297,8 +295,7 @@ mod tests {
 
     #[test]
     fn python_handler_without_dot_fails() {
-        let findings = run(
-            &HandlerInvalid,
+        let findings = run_check(&CHECK,
             &inventory(|c| c.handler = Some("app".into())),
         );
         let f = only(&findings);
@@ -321,23 +318,23 @@ mod tests {
 
     #[test]
     fn healthy_handlers_and_custom_runtimes_are_quiet() {
-        assert!(run(&HandlerInvalid, &inventory(|_| {})).is_empty());
+        assert!(run_check(&CHECK, &inventory(|_| {})).is_empty());
         let custom = inventory(|c| {
             c.runtime = Some("provided.al2023".into());
             c.handler = None;
         });
-        assert!(run(&HandlerInvalid, &custom).is_empty());
+        assert!(run_check(&CHECK, &custom).is_empty());
         let image = inventory(|c| {
             c.package_type = Some("Image".into());
             c.runtime = None;
             c.handler = None;
         });
-        assert!(run(&HandlerInvalid, &image).is_empty());
+        assert!(run_check(&CHECK, &image).is_empty());
     }
 
     #[test]
     fn missing_handler_on_zip_fails() {
-        let findings = run(&HandlerInvalid, &inventory(|c| c.handler = None));
+        let findings = run_check(&CHECK, &inventory(|c| c.handler = None));
         assert!(only(&findings).evidence["rule"]
             .as_str()
             .unwrap_or_default()
@@ -346,8 +343,7 @@ mod tests {
 
     #[test]
     fn handler_on_image_function_is_low() {
-        let findings = run(
-            &HandlerInvalid,
+        let findings = run_check(&CHECK,
             &inventory(|c| {
                 c.package_type = Some("Image".into());
                 c.runtime = None;
@@ -372,6 +368,6 @@ mod tests {
             )
             .target(failed_target("pets"))
             .inventory();
-        assert_eq!(only(&run(&HandlerInvalid, &inv)).status, Status::Error);
+        assert_eq!(only(&run_check(&CHECK, &inv)).status, Status::Error);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use futures::stream::{self, StreamExt};
 
-use crate::arn::{self, FunctionArn};
+use crate::arn::FunctionArn;
 use crate::aws::clients::RegionalClients;
 use crate::aws::CallGate;
 use crate::collect::logs::{execution_log_group, function_log_group, scan_log_group, ScanBounds};
@@ -34,7 +34,7 @@ fn readable_functions(scope: &ScopeInventory) -> Vec<FunctionArn> {
         .targets
         .values()
         .filter(|t| matches!(t.configuration, Lookup::Found(_)))
-        .filter_map(|t| arn::parse_function_arn(&t.arn).ok())
+        .map(|t| t.arn.clone())
         .filter(|f| f.account == scope.account)
         .collect()
 }
@@ -46,7 +46,7 @@ struct LogJob {
     api_id: Option<String>,
     stage: Option<String>,
     function_name: Option<String>,
-    signatures: &'static [Signature],
+    signatures: &'static [&'static Signature],
 }
 
 fn log_jobs(scope: &ScopeInventory, functions: &[FunctionArn]) -> Vec<LogJob> {

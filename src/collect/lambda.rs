@@ -30,7 +30,7 @@ impl LambdaCollector<'_> {
             _ => self.policy(arn).await,
         };
         LambdaTarget {
-            arn: arn.to_string(),
+            arn: arn.clone(),
             function_name: arn.name.clone(),
             qualifier: arn.qualifier.clone(),
             configuration,

@@ -39,7 +39,7 @@ pub async fn scan_log_group(
     client: &aws_sdk_cloudwatchlogs::Client,
     gate: &CallGate,
     log_group: &str,
-    wanted: &[Signature],
+    wanted: &[&Signature],
     window: &Window,
     bounds: ScanBounds,
 ) -> Result<Lookup<Vec<SignatureHits>>, CallFailure> {

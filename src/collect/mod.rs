@@ -17,6 +17,7 @@ pub mod logs;
 mod lookup_errors;
 pub mod metrics;
 pub mod packages;
+pub mod plan;
 pub mod region;
 pub mod scopes;
 

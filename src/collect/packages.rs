@@ -190,12 +190,12 @@ fn package_jobs(scope: &ScopeInventory) -> Vec<PackageJob> {
         let job = jobs.entry(sha.clone()).or_insert_with(|| PackageJob {
             sha: sha.clone(),
             url: None,
-            target_arn: target.arn.clone(),
+            target_arn: target.arn.to_string(),
             expectations: Vec::new(),
         });
         if job.url.is_none() && url.is_some() {
             job.url = url;
-            job.target_arn = target.arn.clone();
+            job.target_arn = target.arn.to_string();
         }
         if let (Some(runtime), Some(handler)) = (&config.runtime, &config.handler) {
             if let Some(expectation) = handler_path::expect(runtime, handler) {

@@ -20,10 +20,11 @@ use crate::collect::iam::{IamCache, IamCollector};
 use crate::collect::lambda::LambdaCollector;
 use crate::collect::lookup_errors;
 use crate::collect::packages::collect_packages;
+use crate::collect::plan::Plan;
 use crate::config::{Config, IntegrationsSource};
 use crate::inventory::evidence::Window;
 use crate::inventory::{CollectionError, IamRole, LambdaTarget, Lookup, ScopeInventory};
-use crate::{invoke_permission, probe, routes};
+use crate::{checks, invoke_permission, probe};
 
 /// Why a live collection, or one scope of it, could not run at all.
 #[derive(Debug, Clone, Error)]
@@ -131,8 +132,21 @@ pub(crate) async fn collect_region(
         own: &clients,
         peers: &peers,
     };
-    let wanted = distinct_targets(&scope);
-    scope.targets = collect_targets(&lambdas, &gate, &scope, wanted, settings.concurrency).await;
+    // The probe runs functions: only when asked for, and not when its check is disabled.
+    let probe = config.probe.enabled
+        && !config
+            .checks
+            .disabled
+            .contains(checks::proxy_response_malformed::CHECK.id.as_str());
+    let plan = Plan::of(&scope, config, probe);
+    scope.targets = collect_targets(
+        &lambdas,
+        &gate,
+        &scope,
+        &plan.functions,
+        settings.concurrency,
+    )
+    .await;
     // Right after GetFunction, while the presigned code URLs are fresh.
     collect_packages(
         &clients,
@@ -142,8 +156,8 @@ pub(crate) async fn collect_region(
         settings.concurrency,
     )
     .await;
-    scope.roles = collect_roles(base, run, &gate, &scope, settings.max_attempts).await;
-    explain_qualifier_mismatches(&lambdas, &gate, &mut scope).await;
+    scope.roles = collect_roles(base, run, &gate, &scope, &plan.roles, settings.max_attempts).await;
+    explain_qualifier_mismatches(&lambdas, &gate, &mut scope, &plan).await;
     explain_missing_qualifiers(&lambdas, &gate, &mut scope).await;
     if config.evidence.enabled {
         let evidence = collect_evidence(
@@ -157,9 +171,10 @@ pub(crate) async fn collect_region(
         .await;
         scope.evidence = Some(evidence);
     }
-    // The probe runs functions: only when asked for, and not when its check is disabled.
-    if config.probe.enabled && !config.checks.disabled.contains(probe::CHECK_ID) {
-        scope.probes = Some(probe::run::probe_scope(&clients, &gate, &scope, &config.probe).await);
+    if probe {
+        let probes =
+            probe::run::probe_scope(&clients, &gate, &scope, plan.probes, &config.probe).await;
+        scope.probes = Some(probes);
     }
 
     scope.errors.extend(lookup_errors::lookup_errors(&scope));
@@ -222,14 +237,6 @@ pub(crate) async fn identify(
     Ok((account, partition))
 }
 
-/// Every distinct function ARN that some route resolves to, deduplicated across routes/stages.
-fn distinct_targets(scope: &ScopeInventory) -> BTreeSet<FunctionArn> {
-    routes::scope_route_targets(scope)
-        .into_iter()
-        .filter_map(|route| route.resolved.ok())
-        .collect()
-}
-
 /// The Lambda client that can read a function: in its region (the Lambda API is regional), with
 /// the scope's credentials for its own account, through the configured role for another audited
 /// account, none for any other account.
@@ -255,15 +262,12 @@ async fn collect_targets(
     clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
-    wanted: BTreeSet<FunctionArn>,
+    wanted: &BTreeSet<FunctionArn>,
     concurrency: usize,
 ) -> BTreeMap<String, LambdaTarget> {
     let jobs: Vec<(FunctionArn, Option<aws_sdk_lambda::Client>)> = wanted
-        .into_iter()
-        .map(|arn| {
-            let client = clients.for_function(&arn);
-            (arn, client)
-        })
+        .iter()
+        .map(|arn| (arn.clone(), clients.for_function(arn)))
         .collect();
     stream::iter(jobs)
         .map(|(arn, client)| async move {
@@ -280,7 +284,7 @@ async fn collect_targets(
                 }
                 None => cross_account_target(scope, &arn),
             };
-            (target.arn.clone(), target)
+            (target.arn.to_string(), target)
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
@@ -300,7 +304,7 @@ fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarg
         ),
     };
     LambdaTarget {
-        arn: arn.to_string(),
+        arn: arn.clone(),
         function_name: arn.name.clone(),
         qualifier: arn.qualifier.clone(),
         configuration: Lookup::Failed(error.clone()),
@@ -322,13 +326,9 @@ async fn collect_roles(
     run: &RunShared,
     gate: &CallGate,
     scope: &ScopeInventory,
+    wanted: &BTreeSet<String>,
     max_attempts: u32,
 ) -> BTreeMap<String, Lookup<IamRole>> {
-    let wanted: BTreeSet<&str> = routes::scope_route_targets(scope)
-        .into_iter()
-        .filter_map(|route| route.credentials)
-        .filter(|credentials| !crate::arn::is_pass_through(credentials))
-        .collect();
     let mut roles = BTreeMap::new();
     if wanted.is_empty() {
         return roles;
@@ -379,8 +379,9 @@ async fn explain_qualifier_mismatches(
     clients: &LambdaClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
+    plan: &Plan,
 ) {
-    let needed: Vec<FunctionArn> = invoke_permission::targets_needing_unqualified_policy(scope);
+    let needed = invoke_permission::targets_needing_unqualified_policy(scope, &plan.invocations);
     for arn in needed {
         let Some(client) = clients.for_function(&arn) else {
             continue;
@@ -410,7 +411,7 @@ async fn explain_missing_qualifiers(
         .targets
         .values()
         .filter(|t| t.qualifier.is_some() && matches!(t.configuration, Lookup::Missing))
-        .filter_map(|t| crate::arn::parse_function_arn(&t.arn).ok())
+        .map(|t| t.arn.clone())
         .filter(|arn| !scope.targets.contains_key(&arn.unqualified().to_string()))
         .collect();
     let mut checked: HashMap<String, Option<bool>> = HashMap::new();

@@ -4,12 +4,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::Lookup;
+use crate::arn::FunctionArn;
 
 /// One function, version or alias that API Gateway invokes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LambdaTarget {
     /// The exact ARN invoked: `arn:aws:lambda:r:a:function:name[:qualifier]`.
-    pub arn: String,
+    pub arn: FunctionArn,
     pub function_name: String,
     pub qualifier: Option<String>,
     pub configuration: Lookup<FunctionConfig>,

@@ -19,6 +19,3 @@ pub mod validate;
 pub use crate::inventory::{
     ProbeOutcome, ProbeResult, ProbeRule as Rule, ProbeViolation as Violation,
 };
-
-/// The check whose input the probe collects: disabling it also turns the probe off.
-pub const CHECK_ID: &str = "proxy-response-malformed";

@@ -2,8 +2,9 @@
 //! commands that rebuild and redeploy it.
 
 use crate::arn::FunctionArn;
-use crate::checks::support::{function_args, sh, ReachedTarget};
-use crate::checks::{error_finding, CheckDoc};
+use crate::checks::shared::error_finding;
+use crate::checks::shared::{function_args, sh, ReachedTarget};
+use crate::checks::Check;
 use crate::inventory::{FunctionConfig, Lookup, PackageListing};
 use crate::report::Finding;
 
@@ -11,7 +12,7 @@ use crate::report::Finding;
 /// function, inspection turned off, a snapshot without listings), `Err` with an `error` finding
 /// when the package could not be read.
 pub fn package_listing<'s>(
-    doc: &CheckDoc,
+    doc: &Check,
     reached: &ReachedTarget<'s>,
     config: &FunctionConfig,
 ) -> Result<Option<&'s PackageListing>, Box<Finding>> {
@@ -36,13 +37,7 @@ pub fn package_listing<'s>(
 /// Deploys `zip` to the target: `update-function-code`, and for an alias publishing a version
 /// and moving the alias to it (only `$LATEST` takes new code).
 pub fn deploy_command(reached: &ReachedTarget<'_>, zip: &str) -> String {
-    let Some(arn) = &reached.arn else {
-        return format!(
-            "aws lambda update-function-code --zip-file fileb://{}",
-            sh(zip)
-        );
-    };
-    deploy_to(reached, arn, zip)
+    deploy_to(reached, reached.arn(), zip)
 }
 
 fn deploy_to(reached: &ReachedTarget<'_>, arn: &FunctionArn, zip: &str) -> String {

@@ -5,21 +5,12 @@
 
 use serde_json::{json, Value};
 
-use crate::checks::support::{reached_targets, sh};
+use crate::checks::shared::sh;
 use crate::inventory::evidence::{SignatureHits, Window};
 use crate::inventory::ScopeInventory;
 use crate::log_signatures;
 use crate::report::ApiRef;
-
-/// The checks whose findings are symptoms read from CloudWatch rather than causes: root-cause
-/// linking never offers one of them as the cause of another.
-pub const EVIDENCE_CHECKS: [&str; 5] = [
-    "api-5xx-rate",
-    "lambda-error-rate",
-    "execution-log-errors",
-    "function-log-errors",
-    "execution-logging-disabled",
-];
+use crate::routes::{Invoker, ScopeRoutes};
 
 /// `{start, end, period_seconds}`, as every evidence finding reports its window.
 pub fn window_json(window: &Window) -> Value {
@@ -109,16 +100,16 @@ pub fn scope_function_arn(scope: &ScopeInventory, name: &str) -> String {
 }
 
 /// The routes (any qualifier) that invoke the function `name` of this scope, sorted.
-pub fn function_routes(scope: &ScopeInventory, name: &str) -> Vec<String> {
-    let mut routes: Vec<String> = reached_targets(scope)
-        .into_iter()
-        .filter(|reached| match &reached.arn {
-            Some(arn) => {
-                arn.name == name && arn.account == scope.account && arn.region == scope.region
-            }
-            None => reached.target.function_name == name,
+pub fn function_routes(routes: &ScopeRoutes<'_>, name: &str) -> Vec<String> {
+    let scope = routes.scope;
+    let mut routes: Vec<String> = routes
+        .reached
+        .iter()
+        .filter(|reached| {
+            let arn = reached.arn();
+            arn.name == name && arn.account == scope.account && arn.region == scope.region
         })
-        .flat_map(|reached| reached.routes)
+        .flat_map(|reached| reached.routes.iter().cloned())
         .collect();
     routes.sort();
     routes.dedup();
@@ -154,26 +145,25 @@ fn client_status(signature: &str, outlives_integration: bool) -> Option<u16> {
 
 /// True when `function_name` (some alias or version of it) may run longer than the integration
 /// timeout of a route that invokes it.
-pub fn outlives_integration(scope: &ScopeInventory, function_name: &str) -> bool {
-    crate::routes::scope_route_targets(scope)
-        .iter()
-        .any(|route| {
-            let crate::routes::Invoker::Method { integration, .. } = &route.invoker else {
-                return false;
-            };
-            let Ok(function) = &route.resolved else {
-                return false;
-            };
-            let timeout_s = scope
-                .targets
-                .get(&function.to_string())
-                .and_then(|t| t.configuration.found())
-                .and_then(|c| c.timeout_seconds);
-            function.name == function_name
-                && timeout_s.is_some_and(|s| {
-                    i64::from(s) * 1000 > i64::from(integration.timeout_ms.unwrap_or(29_000))
-                })
-        })
+pub fn outlives_integration(routes: &ScopeRoutes<'_>, function_name: &str) -> bool {
+    let scope = routes.scope;
+    routes.targets.iter().any(|route| {
+        let Invoker::Method { integration, .. } = &route.invoker else {
+            return false;
+        };
+        let Ok(function) = &route.resolved else {
+            return false;
+        };
+        let timeout_s = scope
+            .targets
+            .get(&function.to_string())
+            .and_then(|t| t.configuration.found())
+            .and_then(|c| c.timeout_seconds);
+        function.name == function_name
+            && timeout_s.is_some_and(|s| {
+                i64::from(s) * 1000 > i64::from(integration.timeout_ms.unwrap_or(29_000))
+            })
+    })
 }
 
 impl<'a> SignatureTable<'a> {

@@ -1,6 +1,9 @@
-//! Evaluation: runs every enabled check over an inventory, applies the config's severity
-//! overrides and suppressions, and assembles the report. Pure: no I/O, no clock (the caller
-//! passes the times).
+//! Evaluation: computes each scope's route targets once, runs every enabled check over them,
+//! links symptoms to their probable causes (`causes.rs`), applies the config's severity overrides
+//! and suppressions, and assembles the report. Pure: no I/O, no clock (the caller passes the
+//! times).
+
+mod causes;
 
 use std::collections::BTreeSet;
 
@@ -14,7 +17,7 @@ use crate::report::{
     Finding, Report, RunInfo, ScopeRef, SeverityCounts, Source, Summary, SuppressedFinding,
     ToolInfo, REPORT_SCHEMA,
 };
-use crate::routes;
+use crate::routes::ScopeRoutes;
 
 /// When and how the run happened, supplied by the caller so evaluation stays deterministic.
 pub struct RunFacts {
@@ -28,15 +31,19 @@ pub struct RunFacts {
 
 /// Runs the enabled checks and builds the report.
 pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report {
-    let ctx = Context {
-        inventory,
-        settings: &config.checks.settings,
-        today: run.today,
-    };
-    let mut findings: Vec<Finding> = checks::registry()
-        .into_iter()
-        .filter(|check| !config.checks.disabled.contains(check.doc().id))
-        .flat_map(|check| check.run(&ctx))
+    let routes = ScopeRoutes::of_all(&inventory.scopes);
+    let mut findings: Vec<Finding> = checks::REGISTRY
+        .iter()
+        .filter(|check| !config.checks.disabled.contains(check.id.as_str()))
+        .flat_map(|&check| {
+            (check.run)(&Context {
+                check,
+                inventory,
+                routes: &routes,
+                settings: &config.checks.settings,
+                today: run.today,
+            })
+        })
         .collect();
     for finding in &mut findings {
         if let Some(severity) = config.checks.severity.get(&finding.check) {
@@ -44,7 +51,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
         }
     }
     // Before suppressions, so a suppressed cause is still named by the symptom it explains.
-    crate::causes::link_probable_causes(&mut findings, inventory);
+    causes::link_probable_causes(&mut findings, &routes);
 
     let mut notices = Vec::new();
     for suppression in config
@@ -98,7 +105,7 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
             .flat_map(|s| &s.apis)
             .map(|api| api.stages.found().map_or(0, Vec::len))
             .sum(),
-        routes: count_routes(inventory),
+        routes: count_routes(&routes),
         functions: inventory.scopes.iter().map(|s| s.targets.len()).sum(),
         findings: counts,
         errors: errors.len(),
@@ -142,15 +149,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
 }
 
 /// Distinct (API, method, path) Lambda routes and authorizers that some stage serves.
-fn count_routes(inventory: &Inventory) -> usize {
+fn count_routes(routes: &[ScopeRoutes<'_>]) -> usize {
     let mut seen = BTreeSet::new();
-    for scope in &inventory.scopes {
-        for route in routes::scope_route_targets(scope) {
+    for scope in routes {
+        for route in &scope.targets {
             seen.insert((
-                scope.account.clone(),
-                scope.region.clone(),
-                route.api.id.clone(),
-                checks::describe_invoker(&route),
+                &scope.scope.account,
+                &scope.scope.region,
+                &route.api.id,
+                route.describe(),
             ));
         }
     }

@@ -4,23 +4,24 @@
 //! `lambda:InvokeFunction` on the exact target; for a function in another account, the
 //! function's policy must also allow the role.
 
+mod fix;
+
 use serde::Serialize;
 use serde_json::json;
 
 use crate::arn::is_pass_through;
 use crate::arn::FunctionArn;
-use crate::checks::{
-    describe_invoker, role_fix, route_finding, support, target_of, Check, CheckDoc, Context,
-    ResourceKind,
-};
+use crate::checks::shared::{self, route_finding, target_of};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{IamRole, Lookup, ScopeInventory};
 use crate::policy::identity::{evaluate_role, invoke_request, NamedPolicy, RoleDecision};
 use crate::policy::{self, trust, Decision};
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 use crate::routes::RouteTarget;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "integration-role-invalid",
+pub static CHECK: Check = Check {
+    id: CheckId::new("integration-role-invalid"),
     title: "The integration's credentials role cannot invoke the Lambda function",
     severity: Severity::High,
     resource: ResourceKind::Route,
@@ -53,18 +54,14 @@ evaluated. Whether API Gateway sends aws:SourceArn/aws:SourceAccount when it ass
 not documented; they are assumed present. Conditions on other keys (aws:SourceVpc, tags, dates) \
 are judged as absent. A role in another account is read only through that account's configured \
 role ([[scope.accounts]]); otherwise the finding has status `error`.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INVALID_PERMISSIONS, &log_signatures::CANNOT_ASSUME_ROLE],
+    run,
 };
 
-pub struct IntegrationRoleInvalid;
-
-impl Check for IntegrationRoleInvalid {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        support::run_per_route(&DOC, ctx, judge_route, role_fix::finish)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    shared::run_per_route(&CHECK, ctx, judge_route, fix::finish)
 }
 
 /// Why the role cannot invoke: the `evidence.reason` values.
@@ -88,10 +85,10 @@ fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Findin
         // integration-target-missing reports it; there is nothing to invoke.
         return None;
     }
-    let source_arn = route.source_arn(scope, function);
+    let source_arn = route.source_arn.clone().unwrap_or_default();
     let fail = |reason: Reason, evidence: serde_json::Value| {
         let mut finding = route_finding(
-            &DOC,
+            &CHECK,
             scope,
             route,
             Status::Fail,
@@ -118,14 +115,14 @@ fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Findin
         Some(Lookup::Missing) => return Some(fail(Reason::RoleMissing, json!({}))),
         Some(Lookup::Failed(error)) => {
             let mut finding = route_finding(
-                &DOC,
+                &CHECK,
                 scope,
                 route,
                 Status::Error,
                 Some(function.to_string()),
                 format!(
                     "could not evaluate the credentials role {credentials} of {}: {} failed with {}: {}",
-                    describe_invoker(route),
+                    route.describe(),
                     error.operation,
                     error.code,
                     error.message
@@ -141,7 +138,7 @@ fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Findin
     if crate::arn::account_of(&role.arn) != function.account {
         if let Some(error) = target.and_then(|t| t.policy.failed()) {
             let mut finding = route_finding(
-                &DOC,
+                &CHECK,
                 scope,
                 route,
                 Status::Error,
@@ -149,7 +146,7 @@ fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Findin
                 format!(
                     "could not evaluate whether role {credentials} may invoke {} for {}: {}",
                     function.short(),
-                    describe_invoker(route),
+                    route.describe(),
                     error.message
                 ),
             );
@@ -236,7 +233,7 @@ fn judge_role(
 mod tests {
     use serde_json::{json, Value};
 
-    use super::IntegrationRoleInvalid;
+    use super::CHECK;
     use crate::inventory::{IamRole, Lookup, RolePolicy};
     use crate::report::{Finding, Severity, Status};
     use crate::testkit::*;
@@ -284,7 +281,7 @@ mod tests {
         if let Some(role) = role {
             scope.roles.insert(credentials.into(), role);
         }
-        run(&IntegrationRoleInvalid, &inventory(vec![scope]))
+        run_check(&CHECK, &inventory(vec![scope]))
     }
 
     fn reason(findings: &[Finding]) -> String {
@@ -406,7 +403,7 @@ mod tests {
             )
             .target(target("pets-get", API))
             .inventory();
-        assert!(crate::testkit::run(&IntegrationRoleInvalid, &inventory).is_empty());
+        assert!(crate::testkit::run_check(&CHECK, &inventory).is_empty());
     }
 
     #[test]
@@ -441,6 +438,6 @@ mod tests {
         scope
             .roles
             .insert(ROLE.into(), Lookup::Found(healthy_role()));
-        assert!(run(&IntegrationRoleInvalid, &inventory(vec![scope])).is_empty());
+        assert!(run_check(&CHECK, &inventory(vec![scope])).is_empty());
     }
 }

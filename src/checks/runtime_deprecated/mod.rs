@@ -1,16 +1,20 @@
 //! `runtime-deprecated`: the function runs on a runtime past its deprecation date (medium), or
 //! one that will be deprecated within the configured warning window (low).
 
+pub mod dates;
+
 use serde_json::json;
 
-use crate::checks::runtime_dates::{deprecation_date, successor};
-use crate::checks::support::{run_per_target, sh, update_configuration, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use dates::{deprecation_date, successor};
+use crate::checks::shared::{run_per_target, sh, update_configuration, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::FunctionConfig;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "runtime-deprecated",
+pub static CHECK: Check = Check {
+    id: CheckId::new("runtime-deprecated"),
     title: "Function runtime is deprecated",
     severity: Severity::Medium,
     resource: ResourceKind::Function,
@@ -32,25 +36,33 @@ pub static DOC: CheckDoc = CheckDoc {
     limits: "Runtimes missing from the table (new ones, or misspelt) are not judged; image \
              functions have no managed runtime and are skipped. Dates change when AWS extends \
              a runtime: the table is updated with each release.",
+    role: Role::Cause,
+    settings: &[WARNING_DAYS],
+    explains: &[],
+    run,
 };
 
-pub struct RuntimeDeprecated;
+// Ten years is already far longer than any runtime's support window.
+const WARNING_DAYS: SettingSpec = SettingSpec {
+    key: "warning-days",
+    doc: "Report a runtime as `low` this many days before its deprecation date (it is `medium` \
+          once past it)",
+    kind: SettingKind::Integer {
+        default: 90,
+        min: 0,
+        max: 3650,
+    },
+};
 
-impl Check for RuntimeDeprecated {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let today = ctx.today;
-        let warning_days = ctx.settings.runtime_warning_days;
-        run_per_target(
-            &DOC,
-            ctx,
-            |t| &t.configuration,
-            |reached, config| judge(reached, config, today, warning_days),
-        )
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let today = ctx.today;
+    let warning_days = ctx.integer(&WARNING_DAYS);
+    run_per_target(
+        &CHECK,
+        ctx,
+        |t| &t.configuration,
+        |reached, config| judge(reached, config, today, warning_days),
+    )
 }
 
 fn judge(
@@ -83,7 +95,7 @@ fn judge(
         reached.short(),
         newest.map(|n| format!(" to {n}")).unwrap_or_default()
     );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.severity = severity;
     finding.evidence = json!({
         "runtime": runtime,
@@ -92,7 +104,7 @@ fn judge(
         "warning_days": warning_days,
         "successor": newest,
     });
-    finding.remediation = reached.arn.as_ref().zip(newest).map(|(arn, newest)| {
+    finding.remediation = Some(reached.arn()).zip(newest).map(|(arn, newest)| {
         update_configuration(reached.scope, arn, &format!("--runtime {}", sh(newest)))
     });
     Some(finding)
@@ -101,7 +113,7 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::CheckSettings;
+    use crate::config::SettingValue;
     use crate::testkit::*;
 
     fn inventory(runtime: Option<&str>) -> crate::inventory::Inventory {
@@ -119,7 +131,7 @@ mod tests {
     #[test]
     fn past_deprecation_is_medium() {
         // python3.9: deprecated 2025-12-15, 341 days before 2026-11-21.
-        let findings = run(&RuntimeDeprecated, &inventory(Some("python3.9")));
+        let findings = run_check(&CHECK, &inventory(Some("python3.9")));
         let f = only(&findings);
         assert_eq!(f.severity, Severity::Medium);
         assert_eq!(f.client_status, None);
@@ -142,7 +154,7 @@ mod tests {
 
     #[test]
     fn recently_deprecated_runtime_is_medium() {
-        let findings = run(&RuntimeDeprecated, &inventory(Some("dotnet8")));
+        let findings = run_check(&CHECK, &inventory(Some("dotnet8")));
         assert_eq!(only(&findings).severity, Severity::Medium);
         assert!(only(&findings)
             .remediation
@@ -154,12 +166,9 @@ mod tests {
     #[test]
     fn upcoming_deprecation_within_the_window_is_low() {
         // nodejs22.x: 2027-04-30 is 160 days away.
-        let settings = CheckSettings {
-            runtime_warning_days: 160,
-            ..CheckSettings::default()
-        };
-        let findings = run_with(
-            &RuntimeDeprecated,
+        let settings = settings_of(&CHECK, &[("warning-days", SettingValue::Integer(160))]);
+        let findings = run_check_with(
+            &CHECK,
             &inventory(Some("nodejs22.x")),
             &settings,
         );
@@ -167,12 +176,9 @@ mod tests {
         assert_eq!(f.severity, Severity::Low);
         assert_eq!(f.evidence["days_until_deprecation"], 160);
         // One day less of warning and it is not reported yet.
-        let settings = CheckSettings {
-            runtime_warning_days: 159,
-            ..CheckSettings::default()
-        };
-        assert!(run_with(
-            &RuntimeDeprecated,
+        let settings = settings_of(&CHECK, &[("warning-days", SettingValue::Integer(159))]);
+        assert!(run_check_with(
+            &CHECK,
             &inventory(Some("nodejs22.x")),
             &settings
         )
@@ -181,9 +187,9 @@ mod tests {
 
     #[test]
     fn current_unknown_and_missing_runtimes_are_quiet() {
-        assert!(run(&RuntimeDeprecated, &inventory(Some("python3.12"))).is_empty());
-        assert!(run(&RuntimeDeprecated, &inventory(Some("cobol1.0"))).is_empty());
-        assert!(run(&RuntimeDeprecated, &inventory(None)).is_empty());
+        assert!(run_check(&CHECK, &inventory(Some("python3.12"))).is_empty());
+        assert!(run_check(&CHECK, &inventory(Some("cobol1.0"))).is_empty());
+        assert!(run_check(&CHECK, &inventory(None)).is_empty());
     }
 
     #[test]
@@ -196,6 +202,6 @@ mod tests {
             )
             .target(failed_target("pets"))
             .inventory();
-        assert_eq!(only(&run(&RuntimeDeprecated, &inv)).status, Status::Error);
+        assert_eq!(only(&run_check(&CHECK, &inv)).status, Status::Error);
     }
 }

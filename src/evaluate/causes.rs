@@ -1,21 +1,22 @@
-//! Root-cause linking: a stage that answers 5XX (`api-5xx-rate`) or whose execution log shows
-//! failed integrations (`execution-log-errors`) is a symptom; the configuration findings of the
-//! same audit that break calls on that stage are its probable causes — for an execution log, only
-//! those of the checks that explain its lines (`log_signatures::Signature::explained_by`). Each
-//! symptom gets `evidence.probable_causes`: the fingerprints of those findings, worst first.
+//! Root-cause linking: the findings of the checks declared as symptoms (`Role::Symptom`: a stage
+//! that answers 5XX, an execution log that shows failed integrations) get the configuration
+//! findings of the same audit that break calls on that stage as probable causes — for a log
+//! symptom, only those of the checks that declare they explain its lines (`Check::explains`).
+//! Each symptom gets `evidence.probable_causes`: the fingerprints of those findings, worst first.
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::checks::evidence_support::EVIDENCE_CHECKS;
-use crate::inventory::Inventory;
+use crate::checks::{self, Role};
 use crate::report::{Finding, Status};
-use crate::{log_signatures, routes};
+use crate::routes::ScopeRoutes;
 
-/// The checks whose findings are symptoms that get `probable_causes`.
-const SYMPTOMS: [&str; 2] = ["api-5xx-rate", "execution-log-errors"];
+/// The role the finding's check declares; findings of checks this build does not know are causes.
+fn role(finding: &Finding) -> Role {
+    checks::find(&finding.check).map_or(Role::Cause, |c| c.role)
+}
 
 /// Sets `evidence.probable_causes` on every failing symptom finding. A cause is another failing
 /// finding that breaks calls (it has a `client_status`), is not itself CloudWatch evidence, is
@@ -23,12 +24,12 @@ const SYMPTOMS: [&str; 2] = ["api-5xx-rate", "execution-log-errors"];
 /// for a finding about a function rather than an API, names a function (exact target, or the
 /// unqualified function) that a route of that API and stage invokes. Findings about another
 /// API are never causes, even when they share a function: they concern that API's link.
-pub fn link_probable_causes(findings: &mut [Finding], inventory: &Inventory) {
+pub fn link_probable_causes(findings: &mut [Finding], routes: &[ScopeRoutes<'_>]) {
     let links: Vec<(usize, Vec<String>)> = findings
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.status == Status::Fail && SYMPTOMS.contains(&f.check.as_str()))
-        .map(|(i, symptom)| (i, causes_of(symptom, findings, inventory)))
+        .filter(|(_, f)| f.status == Status::Fail && role(f) == Role::Symptom)
+        .map(|(i, symptom)| (i, causes_of(symptom, findings, routes)))
         .collect();
     for (i, causes) in links {
         let Some(finding) = findings.get_mut(i) else {
@@ -43,18 +44,18 @@ pub fn link_probable_causes(findings: &mut [Finding], inventory: &Inventory) {
     }
 }
 
-fn causes_of(symptom: &Finding, findings: &[Finding], inventory: &Inventory) -> Vec<String> {
+fn causes_of(symptom: &Finding, findings: &[Finding], routes: &[ScopeRoutes<'_>]) -> Vec<String> {
     let Some(api_id) = symptom.api.as_ref().map(|a| a.id.as_str()) else {
         return Vec::new();
     };
-    let functions = stage_functions(symptom, api_id, inventory);
+    let functions = stage_functions(symptom, api_id, routes);
     let explaining = explaining_checks(symptom);
     let mut causes: Vec<&Finding> = findings
         .iter()
         .filter(|f| {
             f.status == Status::Fail
                 && f.client_status.is_some()
-                && !EVIDENCE_CHECKS.contains(&f.check.as_str())
+                && role(f) == Role::Cause
                 && f.fingerprint != symptom.fingerprint
                 && f.account == symptom.account
                 && f.region == symptom.region
@@ -80,34 +81,35 @@ fn causes_of(symptom: &Finding, findings: &[Finding], inventory: &Inventory) -> 
     fingerprints
 }
 
-/// For an execution-log symptom, the checks that explain its lines (`Invalid permissions on
-/// Lambda function` is explained by a permission finding, not by a malformed response); `None`
-/// — no restriction — for a 5XX rate, which any breaking finding may explain, or when a line is
-/// not a known signature.
+/// For a log symptom (its evidence lists the `signatures` it saw), the checks that explain its
+/// lines (`Invalid permissions on Lambda function` is explained by a permission finding, not by
+/// a malformed response); `None` — no restriction — for a 5XX rate, which any breaking finding
+/// may explain.
 fn explaining_checks(symptom: &Finding) -> Option<BTreeSet<&'static str>> {
-    if symptom.check != "execution-log-errors" {
-        return None;
-    }
     let mut checks = BTreeSet::new();
     for row in symptom.evidence["signatures"].as_array()? {
-        let signature = log_signatures::find(row["signature"].as_str()?)?;
-        checks.extend(signature.explained_by.iter().copied());
+        // A line that is no known signature could have any cause.
+        let signature = crate::log_signatures::find(row["signature"].as_str()?)?;
+        checks.extend(checks::explaining(signature.phrase).map(|c| c.id.as_str()));
     }
     Some(checks)
 }
 
 /// The functions the routes of the symptom's API and stages invoke: each target ARN as
 /// resolved, and its unqualified form (function-level findings name the function itself).
-fn stage_functions(symptom: &Finding, api_id: &str, inventory: &Inventory) -> BTreeSet<String> {
+fn stage_functions(
+    symptom: &Finding,
+    api_id: &str,
+    routes: &[ScopeRoutes<'_>],
+) -> BTreeSet<String> {
     let mut functions = BTreeSet::new();
-    let scope = inventory
-        .scopes
+    let scope = routes
         .iter()
-        .find(|s| s.account == symptom.account && s.region == symptom.region);
+        .find(|s| s.scope.account == symptom.account && s.scope.region == symptom.region);
     let Some(scope) = scope else {
         return functions;
     };
-    for route in routes::scope_route_targets(scope) {
+    for route in &scope.targets {
         if route.api.id != api_id || !symptom.stages.contains(&route.stage.name) {
             continue;
         }
@@ -127,7 +129,12 @@ mod tests {
 
     /// `pets` routes `GET /pets/{id}` to `pets-get:${stageVariables.alias}`: `live` on prod,
     /// `dev` on dev.
-    fn inventory() -> Inventory {
+    fn link(findings: &mut [Finding]) {
+        let inventory = inventory();
+        link_probable_causes(findings, &ScopeRoutes::of_all(&inventory.scopes));
+    }
+
+    fn inventory() -> crate::inventory::Inventory {
         scope()
             .api(
                 api("a1b2c3", "pets")
@@ -207,7 +214,7 @@ mod tests {
                 "prod",
             ),
         ];
-        link_probable_causes(&mut findings, &inventory());
+        link(&mut findings);
         let mut high = [
             findings[1].fingerprint.clone(),
             findings[2].fingerprint.clone(),
@@ -239,7 +246,7 @@ mod tests {
                 "pets-get",
             ),
         ];
-        link_probable_causes(&mut findings, &inventory());
+        link(&mut findings);
         // Throttling is explained by the zero concurrency, not by the missing permission...
         assert_eq!(causes(&findings, 1), json!([findings[3].fingerprint]));
         // ...while a 5XX rate may come from either.
@@ -260,7 +267,7 @@ mod tests {
                 "pets-get:dev",
             ),
         ];
-        link_probable_causes(&mut findings, &inventory());
+        link(&mut findings);
         assert_eq!(causes(&findings, 0), json!([]));
     }
 
@@ -293,7 +300,7 @@ mod tests {
             error,
             other_region,
         ];
-        link_probable_causes(&mut findings, &inventory());
+        link(&mut findings);
         assert_eq!(causes(&findings, 0), json!([]));
         assert_eq!(causes(&findings, 3), json!([]));
     }
@@ -309,7 +316,7 @@ mod tests {
                 "prod",
             ),
         ];
-        link_probable_causes(&mut findings, &inventory());
+        link(&mut findings);
         assert!(findings[0].evidence.get("probable_causes").is_none());
     }
 }

@@ -3,18 +3,22 @@
 //! every call answers 502. With the deeper look, also a handler file that evidently does not
 //! define the handler function.
 
+pub mod fix;
+
 use serde_json::json;
 
-use crate::checks::handler_package_fix::missing_file;
-use crate::checks::package_support::{deploy_command, package_listing, some_of, LISTED};
-use crate::checks::support::{run_per_target, ReachedTarget};
-use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use fix::missing_file;
+use crate::checks::shared::packages::{deploy_command, package_listing, some_of, LISTED};
+use crate::checks::shared::{run_per_target, ReachedTarget};
+use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry, PackageListing};
 use crate::package::handler_path::{self, Expectation, Language};
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "handler-not-in-package",
+pub static CHECK: Check = Check {
+    id: CheckId::new("handler-not-in-package"),
     title: "Handler file is not in the deployment package",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -57,24 +61,20 @@ pub static DOC: CheckDoc = CheckDoc {
              dynamically (`module.exports = f()`, `export *`, `from x import *`) is never \
              reported. Node.js ES module resolution beyond the file itself (`exports` maps of \
              package.json) is not followed.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::IMPORT_MODULE_ERROR, &log_signatures::HANDLER_NOT_FOUND, &log_signatures::INVALID_ENTRYPOINT],
+    run,
 };
 
-pub struct HandlerNotInPackage;
-
-impl Check for HandlerNotInPackage {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_target(&CHECK, ctx, |t| &t.configuration, judge)
 }
 
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
     let (runtime, handler) = (config.runtime.as_deref()?, config.handler.as_deref()?);
     let expectation = handler_path::expect(runtime, handler)?;
-    let listing = match package_listing(&DOC, reached, config) {
+    let listing = match package_listing(&CHECK, reached, config) {
         Ok(listing) => listing?,
         Err(error) => return Some(*error),
     };
@@ -91,7 +91,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
                 searched.push(layer.clone());
             }
             Some(Lookup::Failed(error)) => {
-                return Some(error_finding(&DOC, reached.scope, error, &reached.short()));
+                return Some(error_finding(&CHECK, reached.scope, error, &reached.short()));
             }
             // Not read (a snapshot without layers) or gone: a deleted layer version still
             // serves the functions that use it, so its absence decides nothing.
@@ -99,11 +99,11 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
                 let message = format!(
                     "could not evaluate {} for {}: {} is not in the package and layer {layer} \
                      could not be read",
-                    DOC.id,
+                    CHECK.id,
                     reached.short(),
                     expectation.describe()
                 );
-                let mut finding = base_finding(&DOC, reached.scope, Status::Error, message);
+                let mut finding = base_finding(&CHECK, reached.scope, Status::Error, message);
                 finding.evidence = json!({ "layer": layer });
                 return Some(finding);
             }
@@ -116,7 +116,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
             reached.short(),
             expectation.describe()
         );
-        let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+        let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
         finding.severity = Severity::Info;
         finding.evidence = json!({
             "level": "file",
@@ -128,7 +128,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         return Some(finding);
     }
     Some(missing_file(
-        &DOC,
+        &CHECK,
         reached,
         runtime,
         handler,
@@ -157,7 +157,7 @@ fn deeper_look(
         reached.short(),
         entry.path
     );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.severity = Severity::Medium;
     finding.evidence = json!({
         "level": "function",
@@ -211,7 +211,7 @@ mod tests {
 
     fn findings(builder: ScopeBuilder) -> Vec<Finding> {
         let inv: Inventory = builder.inventory();
-        run(&HandlerNotInPackage, &inv)
+        run_check(&CHECK, &inv)
     }
 
     #[test]

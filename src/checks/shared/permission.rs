@@ -5,9 +5,8 @@
 use serde_json::json;
 
 use crate::arn;
-use crate::checks::{
-    describe_invoker, route_finding, stages_phrase, support, target_of, CheckDoc, Context,
-};
+use crate::checks::shared::{self, route_finding, stages_phrase, target_of};
+use crate::checks::{Check, Context};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::invoke_permission::{self, Judgement};
 use crate::report::{Finding, Status};
@@ -15,8 +14,8 @@ use crate::routes::RouteTarget;
 
 /// Findings of one permission check: methods when `authorizers` is false, Lambda authorizers
 /// when true.
-pub fn permission_findings(doc: &CheckDoc, ctx: &Context<'_>, authorizers: bool) -> Vec<Finding> {
-    support::run_per_route(
+pub fn permission_findings(doc: &Check, ctx: &Context<'_>, authorizers: bool) -> Vec<Finding> {
+    shared::run_per_route(
         doc,
         ctx,
         |scope, route| judge_route(doc, scope, route, authorizers),
@@ -25,7 +24,7 @@ pub fn permission_findings(doc: &CheckDoc, ctx: &Context<'_>, authorizers: bool)
 }
 
 fn judge_route(
-    doc: &CheckDoc,
+    doc: &Check,
     scope: &ScopeInventory,
     route: &RouteTarget<'_>,
     authorizers: bool,
@@ -40,14 +39,14 @@ fn judge_route(
     if matches!(target.configuration, Lookup::Missing) {
         return None;
     }
-    let source_arn = route.source_arn(scope, function);
+    let source_arn = route.source_arn.clone().unwrap_or_default();
     match invoke_permission::judge(scope, target, &source_arn) {
         Judgement::Allowed => None,
         Judgement::Unknown(error) => {
             let message = format!(
                 "could not evaluate whether API Gateway may invoke {} for {}: {} failed with {}: {}",
                 function.short(),
-                describe_invoker(route),
+                route.describe(),
                 error.operation,
                 error.code,
                 error.message
@@ -57,7 +56,7 @@ fn judge_route(
                 scope,
                 route,
                 Status::Error,
-                Some(target.arn.clone()),
+                Some(target.arn.to_string()),
                 message,
             );
             finding.evidence = json!({"operation": error.operation, "code": error.code, "source_arns": [source_arn]});
@@ -73,7 +72,7 @@ fn judge_route(
                 scope,
                 route,
                 Status::Fail,
-                Some(target.arn.clone()),
+                Some(target.arn.to_string()),
                 String::new(),
             );
             finding.evidence = json!({
@@ -150,11 +149,11 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
     if reason == "explicit-deny" {
         if let Some(statements) = finding.evidence["statements"].as_array() {
             for statement in statements.iter().filter_map(|s| s["statement"].as_str()) {
-                commands.push(support::remove_permission(scope, &function, statement));
+                commands.push(shared::remove_permission(scope, &function, statement));
             }
         }
     } else {
-        commands.push(support::add_permission(
+        commands.push(shared::add_permission(
             scope, &function, &api_id, &shown_arn,
         ));
     }

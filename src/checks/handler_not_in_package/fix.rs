@@ -4,9 +4,10 @@
 
 use serde_json::json;
 
-use crate::checks::package_support::{deploy_command, LISTED};
-use crate::checks::support::{sh, update_configuration, ReachedTarget};
-use crate::checks::{base_finding, CheckDoc};
+use crate::checks::shared::packages::{deploy_command, LISTED};
+use crate::checks::shared::{sh, update_configuration, ReachedTarget};
+use crate::checks::shared::{base_finding, };
+use crate::checks::Check;
 use crate::inventory::PackageListing;
 use crate::package::handler_path::{self, Expectation, Language};
 use crate::report::{Finding, Status};
@@ -28,7 +29,7 @@ fn load_error(expectation: &Expectation) -> &'static str {
 
 /// The finding for a handler file in neither the package nor its layers.
 pub fn missing_file(
-    doc: &CheckDoc,
+    doc: &Check,
     reached: &ReachedTarget<'_>,
     runtime: &str,
     handler: &str,
@@ -97,10 +98,10 @@ pub fn missing_file(
         }
         (None, Some(path)) => {
             let fixed = fixed_handler(handler, expectation, path);
-            match (&reached.arn, fixed) {
-                (Some(arn), Some(fixed)) => update_configuration(
+            match fixed {
+                Some(fixed) => update_configuration(
                     reached.scope,
-                    arn,
+                    reached.arn(),
                     &format!("--handler {}", sh(&fixed)),
                 ),
                 _ => format!(

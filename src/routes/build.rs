@@ -1,63 +1,11 @@
-//! Route targets: for every deployed stage of every REST API, each `AWS_PROXY` Lambda method
-//! and each Lambda authorizer a method uses, resolved with that stage's variables to the exact
-//! Lambda ARN API Gateway will invoke and the source ARN it will present (CHECKS.md, "The unit
-//! of audit"). Collection uses this to know which functions to read; checks use it to judge.
+//! Building the route targets of a REST API: for every stage, each `AWS_PROXY` Lambda method of
+//! the deployment the stage serves and each Lambda authorizer a method uses, resolved with that
+//! stage's variables to the exact Lambda ARN API Gateway will invoke and the source ARN it will
+//! present (docs/aws-facts.md §1).
 
+use super::model::{Invoker, RouteTarget};
 use crate::arn::{self, ArnError, FunctionArn};
-use crate::inventory::{Authorizer, Integration, Method, RestApi, ScopeInventory, Stage};
-
-/// What invokes the function: a method of a resource, or an authorizer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Invoker<'a> {
-    Method {
-        path: &'a str,
-        method: &'a Method,
-        integration: &'a Integration,
-    },
-    Authorizer(&'a Authorizer),
-}
-
-/// One (API, stage, method-or-authorizer) whose backend is a Lambda function.
-#[derive(Debug, Clone)]
-pub struct RouteTarget<'a> {
-    pub api: &'a RestApi,
-    pub stage: &'a Stage,
-    pub invoker: Invoker<'a>,
-    /// The integration (or authorizer) URI as configured, before substitution.
-    pub uri: &'a str,
-    /// The role API Gateway assumes to invoke, if any.
-    pub credentials: Option<&'a str>,
-    /// The function the URI resolves to with this stage's variables.
-    pub resolved: Result<FunctionArn, ArnError>,
-}
-
-impl<'a> RouteTarget<'a> {
-    /// The source ARN API Gateway presents to Lambda for this route on this stage.
-    pub fn source_arn(&self, scope: &ScopeInventory, function: &FunctionArn) -> String {
-        match &self.invoker {
-            Invoker::Method { path, method, .. } => arn::method_source_arn(
-                &function.partition,
-                &function.region,
-                &scope.account,
-                &self.api.id,
-                &self.stage.name,
-                &method.http_method,
-                path,
-            ),
-            Invoker::Authorizer(authorizer) => arn::authorizer_source_arn(
-                &function.partition,
-                &function.region,
-                &scope.account,
-                &self.api.id,
-                &authorizer.id,
-            ),
-        }
-    }
-
-    pub fn is_authorizer(&self) -> bool {
-        matches!(self.invoker, Invoker::Authorizer(_))
-    }
-}
+use crate::inventory::{Authorizer, Integration, RestApi, ScopeInventory, Stage};
 
 /// True for an integration API Gateway sends to Lambda as a proxy integration.
 pub fn is_lambda_proxy(integration: &Integration) -> bool {
@@ -92,7 +40,10 @@ pub fn resolve_uri(
 /// (the checks report those as `error`); an API with no stage serves no traffic and yields none.
 /// Each stage's routes are those of the deployment it serves when it was read
 /// (`RestApi::served_resources`), so the checks judge what clients get.
-pub fn api_route_targets<'a>(scope: &ScopeInventory, api: &'a RestApi) -> Vec<RouteTarget<'a>> {
+pub(super) fn api_route_targets<'a>(
+    scope: &ScopeInventory,
+    api: &'a RestApi,
+) -> Vec<RouteTarget<'a>> {
     let (Some(_), Some(stages)) = (api.resources.found(), api.stages.found()) else {
         return Vec::new();
     };
@@ -120,6 +71,7 @@ pub fn api_route_targets<'a>(scope: &ScopeInventory, api: &'a RestApi) -> Vec<Ro
                     uri,
                     credentials: integration.credentials.as_deref(),
                     resolved: resolve_uri(scope, uri, stage),
+                    source_arn: None,
                 });
             }
         }
@@ -140,17 +92,39 @@ pub fn api_route_targets<'a>(scope: &ScopeInventory, api: &'a RestApi) -> Vec<Ro
                 uri,
                 credentials: authorizer.credentials.as_deref(),
                 resolved: resolve_uri(scope, uri, stage),
+                source_arn: None,
             });
         }
+    }
+    for target in &mut targets {
+        target.source_arn = target
+            .resolved
+            .as_ref()
+            .ok()
+            .map(|function| source_arn(scope, target, function));
     }
     targets
 }
 
-/// Every route target of every API in the scope.
-pub fn scope_route_targets(scope: &ScopeInventory) -> Vec<RouteTarget<'_>> {
-    scope
-        .apis
-        .iter()
-        .flat_map(|api| api_route_targets(scope, api))
-        .collect()
+/// The source ARN API Gateway presents to Lambda for a route on a stage: the function's region,
+/// the API's account (docs/aws-facts.md §1).
+fn source_arn(scope: &ScopeInventory, route: &RouteTarget<'_>, function: &FunctionArn) -> String {
+    match &route.invoker {
+        Invoker::Method { path, method, .. } => arn::method_source_arn(
+            &function.partition,
+            &function.region,
+            &scope.account,
+            &route.api.id,
+            &route.stage.name,
+            &method.http_method,
+            path,
+        ),
+        Invoker::Authorizer(authorizer) => arn::authorizer_source_arn(
+            &function.partition,
+            &function.region,
+            &scope.account,
+            &route.api.id,
+            &authorizer.id,
+        ),
+    }
 }

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::arn;
-use crate::checks::{stages_phrase, support};
+use crate::checks::shared::{stages_phrase, self};
 use crate::inventory::ScopeInventory;
 use crate::report::{Finding, Status};
 
@@ -26,7 +26,7 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
     else {
         return;
     };
-    let subject = support::finding_subject(finding);
+    let subject = shared::finding_subject(finding);
     let on = stages_phrase(&finding.stages);
     let short = function.short();
     let name = role.rsplit('/').next().unwrap_or(&role).to_string();
@@ -38,9 +38,9 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
     let trust_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}).to_string();
     let put_policy = format!(
         "aws iam put-role-policy --role-name {} --policy-name apigateway-invoke-{} --policy-document {}",
-        support::sh(&name),
-        support::sh(&function.name),
-        support::sh(&invoke_policy)
+        shared::sh(&name),
+        shared::sh(&function.name),
+        shared::sh(&invoke_policy)
     );
     let (what, remediation) = match reason.as_str() {
         "pass-through" => (
@@ -51,16 +51,16 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
             format!("its credentials role {role} does not exist"),
             Some(format!(
                 "aws iam create-role --role-name {} --assume-role-policy-document {} && {put_policy}",
-                support::sh(&name),
-                support::sh(&trust_policy)
+                shared::sh(&name),
+                shared::sh(&trust_policy)
             )),
         ),
         "not-trusted" => (
             format!("its credentials role {role} does not trust apigateway.amazonaws.com to assume it"),
             Some(format!(
                 "# merge with the role's current trust statements (aws iam get-role --role-name {name})\naws iam update-assume-role-policy --role-name {} --policy-document {}",
-                support::sh(&name),
-                support::sh(&trust_policy)
+                shared::sh(&name),
+                shared::sh(&trust_policy)
             )),
         ),
         "no-invoke-permission" => (
@@ -73,7 +73,7 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
                 format!("the permissions boundary {boundary} of its credentials role {role} does not allow lambda:InvokeFunction on {short}"),
                 Some(format!(
                     "# add lambda:InvokeFunction on {function} to the boundary's document, then:\naws iam create-policy-version --policy-arn {} --set-as-default --policy-document file://boundary.json",
-                    support::sh(&boundary)
+                    shared::sh(&boundary)
                 )),
             )
         }
@@ -88,10 +88,10 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
             Some(format!(
                 "# run in account {} (the function's owner)\naws lambda add-permission {}{} --statement-id {} --action lambda:InvokeFunction --principal {}",
                 function.account,
-                support::function_args(scope, &function),
-                support::qualifier_arg(&function),
-                support::sh(&format!("apigw-role-{name}")),
-                support::sh(&role)
+                shared::function_args(scope, &function),
+                shared::qualifier_arg(&function),
+                shared::sh(&format!("apigw-role-{name}")),
+                shared::sh(&role)
             )),
         ),
     };
