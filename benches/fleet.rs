@@ -111,7 +111,7 @@ fn main() {
     );
     let report: Value = serde_json::from_slice(&out).expect("a JSON report");
 
-    // The lower bound of DESIGN.md: 1 page of APIs per 500, ceil(R/500) pages of resources per
+    // The lower bound of docs/architecture.md: 1 page of APIs per 500, ceil(R/500) pages of resources per
     // API, one GetStages and GetAuthorizers per API, one GetFunction and GetPolicy per distinct
     // target, one identity call.
     // The root, then /res-N and /res-N/{id} per route.

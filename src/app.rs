@@ -1,5 +1,5 @@
 //! The commands behind the CLI: load and override the config, run the pipeline, write the
-//! output, and map the outcome to the exit codes of DESIGN.md (0 clean, 1 findings at or above
+//! output, and map the outcome to the exit codes of docs/architecture.md (0 clean, 1 findings at or above
 //! `--fail-on`, 2 the run failed).
 
 use std::io::{IsTerminal, Write};
@@ -119,7 +119,7 @@ async fn audit_command(args: AuditArgs) -> anyhow::Result<ExitCode> {
         stderr: &mut stderr,
         stderr_is_terminal,
     };
-    sinks::publish(&mut run, &config, None, streams).await;
+    sinks::publish(&mut run.report, &run.inventory, &config, None, streams).await;
     let report = &run.report;
     if let Some(path) = &config.output.file {
         let text = publish::render(report, config.output.format, false)?;

@@ -1,6 +1,6 @@
 //! Parsing of Lambda function references, API Gateway integration URIs and stage-variable
 //! substitution, and the execute-api source ARNs exactly as API Gateway builds them
-//! (aws-facts §1, §2).
+//! (docs/aws-facts.md §1, §2).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -270,6 +270,19 @@ pub fn authorizer_source_arn(
     format!(
         "arn:{partition}:execute-api:{function_region}:{api_account}:{api_id}/authorizers/{authorizer_id}"
     )
+}
+
+/// The partition of any ARN (`arn:{partition}:...`), or `aws` for a malformed one.
+pub fn partition_of(arn: &str) -> &str {
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+}
+
+/// The region of any ARN (`arn:p:service:{region}:...`), if it names one.
+pub fn region_of(arn: &str) -> Option<&str> {
+    arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 
 /// The account id in a role ARN (`arn:aws:iam::123456789012:role/x`), or "" for a malformed one.

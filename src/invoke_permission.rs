@@ -1,7 +1,7 @@
 //! Whether API Gateway may invoke a Lambda target for one route: the request API Gateway makes
 //! (principal `apigateway.amazonaws.com`, action `lambda:InvokeFunction`, the exact invoked ARN,
 //! `aws:SourceArn` and `aws:SourceAccount`), judged with the policy evaluator against the policy
-//! of exactly that qualifier (aws-facts §2–§3), and, when denied, why.
+//! of exactly that qualifier (docs/aws-facts.md §2–§3), and, when denied, why.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,8 @@ use crate::policy::{self, Decision, Effect, Evaluation, Request, StatementOutcom
 
 pub use crate::policy::APIGATEWAY_SERVICE as APIGATEWAY_PRINCIPAL;
 
-/// Why API Gateway may not invoke the target: the `evidence.reason` values of CHECKS.md.
+/// Why API Gateway may not invoke the target: the
+/// `evidence.reason` values of `invoke-permission-missing` (docs/checks.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DenyReason {
@@ -50,7 +51,7 @@ pub struct StatementNote {
 /// let the route in, and the statements that would.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AllowedOn {
-    pub arn: String,
+    pub arn: FunctionArn,
     pub statements: Vec<StatementNote>,
 }
 
@@ -213,11 +214,11 @@ fn other_form_allowing(
     scope: &ScopeInventory,
     target: &LambdaTarget,
     source_arn: &str,
-) -> Option<(String, Vec<StatementNote>)> {
+) -> Option<(FunctionArn, Vec<StatementNote>)> {
     let this = &target.arn;
-    let mut others: Vec<(String, &ResourcePolicy)> = Vec::new();
+    let mut others: Vec<(FunctionArn, &ResourcePolicy)> = Vec::new();
     if let Some(Lookup::Found(policy)) = &target.unqualified_policy {
-        others.push((this.unqualified().to_string(), policy));
+        others.push((this.unqualified(), policy));
     }
     for other in scope.targets.values() {
         if other.arn == target.arn {
@@ -225,14 +226,14 @@ fn other_form_allowing(
         }
         if other.arn.unqualified() == this.unqualified() {
             if let Lookup::Found(policy) = &other.policy {
-                others.push((other.arn.to_string(), policy));
+                others.push((other.arn.clone(), policy));
             }
         }
     }
     others.into_iter().find_map(|(other_arn, policy)| {
         let evaluation = policy::evaluate_resource_policy(
             &policy.document,
-            &request(&other_arn, source_arn, &scope.account),
+            &request(&other_arn.to_string(), source_arn, &scope.account),
         );
         (evaluation.decision == Decision::Allow).then(|| {
             let allowing = evaluation.deciding_statements().map(note).collect();

@@ -1,5 +1,5 @@
 //! The audit report: findings, collection errors and the run summary. Its serde form is the
-//! public JSON format `apigw-auditor.report.v1` described in CHECKS.md.
+//! public JSON format `apigw-auditor.report.v1` described in docs/report-format.md.
 
 use std::collections::BTreeMap;
 use std::fmt;

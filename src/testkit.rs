@@ -465,7 +465,7 @@ pub fn function_metrics(
     let arn = function_arn(reference);
     let (function_name, qualifier) = name_and_qualifier(&arn);
     FunctionMetrics {
-        target: arn,
+        target: arn.parse().expect("testkit builds valid function ARNs"),
         function_name,
         qualifier,
         sums: sums(&[

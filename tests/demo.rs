@@ -399,10 +399,10 @@ fn evidence_is_what_collection_would_read() {
         .filter(|f| f.account == scope.account)
         .collect();
     let targets: Vec<String> = functions.iter().map(ToString::to_string).collect();
-    let measured: Vec<&str> = evidence
+    let measured: Vec<String> = evidence
         .function_metrics
         .iter()
-        .map(|m| m.target.as_str())
+        .map(|m| m.target.to_string())
         .collect();
     assert_eq!(measured, targets);
 
@@ -799,7 +799,7 @@ fn probes_are_what_the_probe_selects() {
             (
                 p.api_id.clone(),
                 p.method.clone(),
-                p.target.clone(),
+                p.target.to_string(),
                 p.stages.clone(),
                 p.probed_path.clone(),
             )

@@ -1,5 +1,5 @@
 //! End-to-end tests of the whole pipeline against the emulator, through the real SDK: the JSON
-//! report honours the CHECKS.md contract, the AWS calls stay at the lower bound, a denied
+//! report honours the contract of docs/report-format.md, the AWS calls stay at the lower bound, a denied
 //! `lambda:GetPolicy` and sustained throttling (injected with microburst) leave a complete report,
 //! a snapshot audits the same as the live account, and the built binary exits with the
 //! documented codes for findings, a bad config and an unreachable endpoint.
@@ -284,7 +284,7 @@ fn binary_with_env(account: &str, args: &[&str], env: &[(&str, &str)]) -> Output
         .expect("the binary runs")
 }
 
-/// Checks a report against the JSON contract of CHECKS.md: every field, with its type.
+/// Checks a report against the JSON contract of docs/report-format.md: every field, with its type.
 fn assert_report_contract(report: &Value) {
     assert_eq!(report["schema"], "apigw-auditor.report.v1");
     assert_eq!(report["tool"]["name"], "apigw-auditor");

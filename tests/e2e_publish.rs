@@ -82,7 +82,14 @@ async fn run(
         stderr: &mut stderr,
         stderr_is_terminal: false,
     };
-    publish(&mut run, config, Some(publish_sdk), streams).await;
+    publish(
+        &mut run.report,
+        &run.inventory,
+        config,
+        Some(publish_sdk),
+        streams,
+    )
+    .await;
     (
         run,
         String::from_utf8(stdout).unwrap(),

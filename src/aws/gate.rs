@@ -54,12 +54,12 @@ impl CallGate {
             sts: limiter(limits.sts),
             cloudwatch_get_metric_data: limiter(limits.cloudwatch_get_metric_data),
             logs_filter_log_events: limiter(limits.logs_filter_log_events),
-            // GetDashboard, PutDashboard and DeleteDashboards: 10 TPS together (aws-facts §6).
+            // GetDashboard, PutDashboard and DeleteDashboards: 10 TPS together (docs/aws-facts.md §6).
             dashboards: limiter(RateLimit {
                 per_second: 10.0,
                 burst: 10,
             }),
-            // PutMetricData: 500 TPS (aws-facts §6); a run needs a few calls.
+            // PutMetricData: 500 TPS (docs/aws-facts.md §6); a run needs a few calls.
             put_metric_data: limiter(RateLimit {
                 per_second: 100.0,
                 burst: 20,
@@ -131,7 +131,7 @@ impl CallGate {
             | Operation::IamGetPolicyVersion => self.iam.until_ready().await,
             Operation::LambdaGetFunction => self.lambda_get_function.until_ready().await,
             Operation::LambdaGetPolicy => self.lambda_get_policy.until_ready().await,
-            // 15 requests/s, the quota of every Lambda control-plane call not listed (aws-facts §7).
+            // 15 requests/s, the quota of every Lambda control-plane call not listed (docs/aws-facts.md §7).
             Operation::LambdaGetLayerVersionByArn => self.lambda_other.until_ready().await,
             Operation::CloudWatchGetMetricData => {
                 self.cloudwatch_get_metric_data.until_ready().await

@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
              requests (100 by default) and 5XXError/Count is above \
              `api_5xx_threshold_percent` (5 % by default). One finding per (API, stage).",
     why: "This is what clients actually got: `{\"message\": \"Internal server error\"}` (500: \
-          API Gateway could not invoke the function, aws-facts §4), 502 (the function failed or \
+          API Gateway could not invoke the function, docs/aws-facts.md §4), 502 (the function failed or \
           returned a malformed proxy response) or 504 (the integration timed out). The metric \
           does not tell these apart, so the finding's `client_status` is 500 standing for any \
           5XX. `evidence.probable_causes` lists the fingerprints of the other findings of this \
@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn rate_must_be_above_the_threshold_with_at_least_the_minimum() {
-        // CHECKS.md: above the threshold, with at least the minimum requests.
+        // The declaration (docs/checks.md): above the threshold, with at least the minimum requests.
         assert_eq!(run_check(&CHECK, &inventory(100.0, 6.0)).len(), 1);
         assert!(run_check(&CHECK, &inventory(100.0, 5.0)).is_empty());
         // A high rate over too few requests is noise.

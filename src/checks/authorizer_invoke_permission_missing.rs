@@ -19,7 +19,7 @@ stage, verb or path), with the same IAM semantics and evidence.reason values as 
 invoke-permission-missing.",
     why: "Every call to a method guarded by the authorizer fails before the integration runs: API \
 Gateway answers 500 with x-amzn-errortype AuthorizerConfigurationException, and the execution log \
-shows `Invalid permissions on Lambda function` then `Authorizer error` (aws-facts §1, §4).",
+shows `Invalid permissions on Lambda function` then `Authorizer error` (docs/aws-facts.md §1, §4).",
     fix: "Run the `aws lambda add-permission` command in the remediation (source ARN \
 .../authorizers/{id}). SAM writes `{api}/authorizers/*`, Serverless `{api}/*/*`; a permission for \
 a method path does not cover the authorizer.",

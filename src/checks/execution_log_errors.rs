@@ -1,4 +1,4 @@
-//! `execution-log-errors`: the known failure lines (aws-facts §4) that a stage's execution log
+//! `execution-log-errors`: the known failure lines (docs/aws-facts.md §4) that a stage's execution log
 //! holds for the evidence window, counted per signature. They say which kind of 5XX clients got.
 
 use crate::checks::shared::evidence::{api_named, SignatureTable};
@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
              finding per (API, stage) with a line found, listing each signature with its \
              count, up to three sample lines and what it means.",
     why: "Each signature is one way the API → Lambda link fails, and fixes the status clients \
-          got (aws-facts §4): a malformed proxy response or a function error is 502, a \
+          got (docs/aws-facts.md §4): a malformed proxy response or a function error is 502, a \
           missing invoke permission, a Lambda throttle (429) or a role API Gateway cannot \
           assume is 500, an integration timeout is 504. The finding's `client_status` is that \
           of the most frequent signature. `evidence.probable_causes` lists the findings of \

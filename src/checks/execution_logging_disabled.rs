@@ -19,7 +19,7 @@ pub static CHECK: Check = Check {
              the logging level to `ERROR` or `INFO`. One finding per (API, stage).",
     why: "Clients are not affected. But execution logs are where API Gateway says why it \
           answered 5XX: `Malformed Lambda proxy response`, `Invalid permissions on Lambda \
-          function`, `Rate Exceeded`, `Execution failed due to a timeout error` (aws-facts \
+          function`, `Rate Exceeded`, `Execution failed due to a timeout error` (docs/aws-facts.md \
           §4). Without them a 500 or 502 is an `{\"message\": \"Internal server error\"}` and \
           nothing else, and `execution-log-errors` cannot count the failures.",
     fix: "Turn on execution logging at level ERROR for the whole stage (the remediation \

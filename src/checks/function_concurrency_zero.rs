@@ -5,12 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::arn;
-
-use crate::checks::shared::{function_args, run_per_target, ReachedTarget};
-use crate::checks::shared::{base_finding};
+use crate::arn::FunctionArn;
+use crate::checks::shared::{base_finding, error_finding, function_args};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
-use crate::inventory::FunctionConfig;
+use crate::inventory::Lookup;
 use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 
@@ -27,7 +25,7 @@ pub static CHECK: Check = Check {
           all its versions and aliases together; 0 means none, so Lambda throttles every \
           invocation with 429 TooManyRequestsException. API Gateway turns a Lambda 429 into \
           500 Internal server error and logs `Lambda invocation failed with status: 429` then \
-          `Rate Exceeded.` (aws-facts §4, §8). Setting it to 0 is the documented way to stop a \
+          `Rate Exceeded.` (docs/aws-facts.md §4, §8). Setting it to 0 is the documented way to stop a \
           function in an emergency, and easy to forget.",
     fix: "Remove the reservation so the function shares the account's unreserved pool: `aws \
           lambda delete-function-concurrency --function-name F`, or reserve a positive \
@@ -43,73 +41,54 @@ pub static CHECK: Check = Check {
     run,
 };
 
+/// Reserved concurrency is one setting of the function, shared by all its versions and aliases:
+/// one finding per unqualified function, listing the routes of every alias and version. A target
+/// that could not be read is an `error` of its own.
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    per_function(run_per_target(&CHECK, ctx, |t| &t.configuration, judge))
-}
-
-/// Reserved concurrency is one setting of the function, shared by all its versions and
-/// aliases: fold the per-target findings into one per unqualified function, with every route.
-fn per_function(findings: Vec<Finding>) -> Vec<Finding> {
-    let mut by_function: BTreeMap<String, Finding> = BTreeMap::new();
-    for mut finding in findings {
-        if finding.status == Status::Fail {
-            if let Some(arn) = finding
-                .function
-                .as_deref()
-                .and_then(|f| arn::parse_function_arn(f).ok())
-            {
-                finding.function = Some(arn.unqualified().to_string());
-                finding.message = format!(
-                    "{} has reserved concurrency 0, so Lambda throttles every call and clients get 500 \
-                     Internal server error.",
-                    arn.name
-                );
+    let mut findings = Vec::new();
+    for routes in ctx.routes {
+        let scope = routes.scope;
+        // Unqualified function → the routes of its throttled targets.
+        let mut zero: BTreeMap<FunctionArn, Vec<String>> = BTreeMap::new();
+        for reached in &routes.reached {
+            match &reached.target.configuration {
+                Lookup::Found(config) if config.reserved_concurrency == Some(0) => zero
+                    .entry(reached.arn().unqualified())
+                    .or_default()
+                    .extend(reached.routes.iter().cloned()),
+                Lookup::Failed(error) => {
+                    let mut finding = error_finding(&CHECK, scope, error, &reached.short());
+                    finding.function = Some(reached.arn().to_string());
+                    finding.evidence["routes"] = json!(reached.routes);
+                    finding.fingerprint = finding.compute_fingerprint();
+                    findings.push(finding);
+                }
+                _ => {}
             }
         }
-        finding.fingerprint = finding.compute_fingerprint();
-        match by_function.get_mut(&finding.fingerprint) {
-            Some(existing) => {
-                let mut routes: Vec<serde_json::Value> = existing.evidence["routes"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                routes.extend(
-                    finding.evidence["routes"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default(),
-                );
-                routes.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-                routes.dedup();
-                existing.evidence["routes"] = serde_json::Value::Array(routes);
-            }
-            None => {
-                by_function.insert(finding.fingerprint.clone(), finding);
-            }
+        for (function, mut function_routes) in zero {
+            function_routes.sort();
+            function_routes.dedup();
+            let message = format!(
+                "{} has reserved concurrency 0, so Lambda throttles every call and clients get 500 \
+                 Internal server error.",
+                function.name
+            );
+            let mut finding = Finding {
+                function: Some(function.to_string()),
+                evidence: json!({ "reserved_concurrency": 0, "routes": function_routes }),
+                // Concurrency belongs to the function, never to a qualifier.
+                remediation: Some(format!(
+                    "aws lambda delete-function-concurrency {}",
+                    function_args(scope, &function)
+                )),
+                ..base_finding(&CHECK, scope, Status::Fail, message)
+            };
+            finding.fingerprint = finding.compute_fingerprint();
+            findings.push(finding);
         }
     }
-    by_function.into_values().collect()
-}
-
-fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
-    if config.reserved_concurrency != Some(0) {
-        return None;
-    }
-    let message = format!(
-        "{} has reserved concurrency 0, so Lambda throttles every call and clients get 500 \
-         Internal server error.",
-        reached.short()
-    );
-    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
-    finding.evidence = json!({ "reserved_concurrency": 0 });
-    // Concurrency belongs to the function, never to a qualifier.
-    finding.remediation = Some(reached.arn()).map(|arn| {
-        format!(
-            "aws lambda delete-function-concurrency {}",
-            function_args(reached.scope, arn)
-        )
-    });
-    Some(finding)
+    findings
 }
 
 #[cfg(test)]

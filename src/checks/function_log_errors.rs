@@ -1,4 +1,4 @@
-//! `function-log-errors`: the known start-up and run-time failure lines (aws-facts §4, §5) in
+//! `function-log-errors`: the known start-up and run-time failure lines (docs/aws-facts.md §4, §5) in
 //! an integrated function's own log group over the evidence window, counted per signature.
 
 use serde_json::json;
@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
           not be imported, the handler is not defined, the entry point is missing or not \
           executable, a package file is not readable (`[Errno 13] Permission denied`, \
           `EACCES`), or the function hit its own timeout. Lambda returns a function error \
-          and API Gateway answers 502 Bad Gateway (aws-facts §4, §8).",
+          and API Gateway answers 502 Bad Gateway (docs/aws-facts.md §4, §8).",
     fix: "By the most frequent signature: ImportModuleError and HandlerNotFound — make the \
           handler setting match a module and function in the package (see `handler-invalid`, \
           `handler-not-in-package`) and bundle the dependencies; InvalidEntrypoint — ship an \

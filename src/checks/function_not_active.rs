@@ -20,7 +20,7 @@ pub static CHECK: Check = Check {
              reads `State` and `LastUpdateStatus` from GetFunction. High when State is \
              `Failed` or `Pending` or LastUpdateStatus is `Failed`; medium when State is \
              `Inactive`.",
-    why: "Lambda refuses to run a function that is not Active (aws-facts §8, \
+    why: "Lambda refuses to run a function that is not Active (docs/aws-facts.md §8, \
           `functions-states.md`): a `Pending` function answers Invoke with \
           ResourceConflictException, a `Failed` one never finished provisioning, and an \
           `Inactive` one (idle for weeks) fails its next invoke while it is brought back, with \

@@ -13,7 +13,7 @@ use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::ResourcePolicy;
 use crate::report::{Finding, Severity, Status};
 
-/// Lambda's limit on a function policy, in bytes (aws-facts §2).
+/// Lambda's limit on a function policy, in bytes (docs/aws-facts.md §2).
 const POLICY_LIMIT_BYTES: usize = 20_480;
 
 pub static CHECK: Check = Check {
@@ -28,7 +28,7 @@ pub static CHECK: Check = Check {
     why: "Tools that add one permission per method and stage (SAM, CDK, console clicks) grow \
           the policy by a few hundred bytes per route. Past 20 KB, `add-permission` fails with \
           `PolicyLengthExceededException: The final policy size (N) is bigger than the limit \
-          (20480)` (aws-facts §2; SAM #337, CDK #5774): the next deployment that adds a route \
+          (20480)` (docs/aws-facts.md §2; SAM #337, CDK #5774): the next deployment that adds a route \
           cannot grant API Gateway access, and that new route answers 500.",
     fix: "Replace the per-route statements of each API with one wildcard statement (`aws \
           lambda add-permission ... --source-arn arn:aws:execute-api:REGION:ACCOUNT:API/*/*/*`, \

@@ -1,4 +1,4 @@
-//! `handler-invalid`: the handler string cannot work for the function's runtime (aws-facts §5),
+//! `handler-invalid`: the handler string cannot work for the function's runtime (docs/aws-facts.md §5),
 //! so the runtime fails before the code runs and every call answers 502.
 
 use serde_json::json;
@@ -24,7 +24,7 @@ pub static CHECK: Check = Check {
              assembly name for .NET, and a non-empty handler for every managed runtime of a \
              Zip function. `provided*` runtimes accept any handler (the `bootstrap` decides). \
              A handler set on a container-image function is reported at low severity.",
-    why: "The runtime parses the handler before loading any code (aws-facts §5): the Python \
+    why: "The runtime parses the handler before loading any code (docs/aws-facts.md §5): the Python \
           and Node.js runtime clients raise `Runtime.MalformedHandlerName` for a handler \
           without `.` (Node also for `..`), Ruby raises `ArgumentError: Invalid handler`, Java \
           cannot find the class. The function never runs, Lambda returns a function error, \

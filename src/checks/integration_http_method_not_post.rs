@@ -3,12 +3,11 @@
 
 use serde_json::json;
 
-use crate::checks::shared::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
-use crate::checks::shared::{route_finding, stages_phrase};
+use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
+use crate::checks::shared::{redeploy, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
-use crate::inventory::ScopeInventory;
-use crate::report::{Finding, Severity, Status};
-use crate::routes::Invoker;
+use crate::report::{Finding, Severity};
+use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
 
 pub static CHECK: Check = Check {
     id: CheckId::new("integration-http-method-not-post"),
@@ -21,7 +20,7 @@ pub static CHECK: Check = Check {
     why: "API Gateway calls Lambda's Invoke API, which only accepts POST. PutIntegration accepts \
           an AWS_PROXY Lambda integration with integration HTTP method GET (or any other \
           verb), but every call then answers 500 {\"message\": \"Internal server error\"} \
-          (aws-facts §1, Integration URI facts; validated against AWS). It usually comes from \
+          (docs/aws-facts.md §1, Integration URI facts; validated against AWS). It usually comes from \
           copying the method's verb into the integration (`--integration-http-method GET` for \
           a GET method); the console and SAM always use POST.",
     fix: "Set the integration HTTP method to POST: `aws apigateway update-integration \
@@ -40,67 +39,74 @@ pub static CHECK: Check = Check {
     run,
 };
 
-fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    run_per_route(
-        &CHECK,
-        ctx,
-        |scope, route| {
-            let Invoker::Method {
-                path, integration, ..
-            } = &route.invoker
-            else {
-                return None;
-            };
-            // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
-            let verb = integration.http_method.as_deref()?;
-            if verb.eq_ignore_ascii_case("POST") {
-                return None;
-            }
-            let function = route.resolved.as_ref().ok().map(|f| f.to_string());
-            let mut finding =
-                route_finding(&CHECK, scope, route, Status::Fail, function, String::new());
-            finding.evidence = json!({
-                "integration_http_method": verb,
-                "uri": route.uri,
-                "resource_id": resource_id(route.api, path),
-            });
-            Some(finding)
-        },
-        finish,
-    )
+/// An integration that calls Lambda with another verb than POST.
+struct Problem {
+    /// The integration HTTP method as configured.
+    verb: String,
+    uri: String,
+    resource_id: Option<String>,
 }
 
-fn finish(scope: &ScopeInventory, finding: &mut Finding) {
-    let verb = finding.evidence["integration_http_method"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    finding.message = format!(
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_route(&CHECK, ctx, judge, render)
+}
+
+fn judge(_: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem>> {
+    let Invoker::Method {
+        path, integration, ..
+    } = &route.invoker
+    else {
+        return None;
+    };
+    // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
+    let verb = integration.http_method.as_deref()?;
+    if verb.eq_ignore_ascii_case("POST") {
+        return None;
+    }
+    Some(Verdict::fail(
+        route.resolved.as_ref().ok().cloned(),
+        Problem {
+            verb: verb.to_string(),
+            uri: route.uri.to_string(),
+            resource_id: resource_id(route.api, path).map(str::to_string),
+        },
+    ))
+}
+
+fn render(group: &Group<'_, Problem>) -> Rendered {
+    let problem = group.first();
+    let verb = &problem.verb;
+    let message = format!(
         "{} on {} calls Lambda with integration HTTP method {verb} instead of POST: every call \
          returns 500 Internal server error.",
-        finding_subject(finding),
-        stages_phrase(&finding.stages),
+        group.subject(),
+        group.on(),
     );
-    let (Some(api), Some(route)) = (find_api(scope, finding), finding.route.as_ref()) else {
-        return;
+    let evidence = json!({
+        "integration_http_method": verb,
+        "uri": problem.uri,
+        "resource_id": problem.resource_id,
+    });
+    let (api, region) = (group.route.api, &group.routes.scope.region);
+    let Invoker::Method { method, .. } = &group.route.invoker else {
+        return Rendered::new(message, evidence, None);
     };
-    let resource = finding.evidence["resource_id"]
-        .as_str()
-        .unwrap_or("RESOURCE_ID");
-    finding.remediation = Some(format!(
+    let remediation = format!(
         "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
          --patch-operations op=replace,path=/httpMethod,value=POST --region {} && {}",
         sh(&api.id),
-        sh(resource),
-        sh(&route.method),
-        sh(&scope.region),
-        redeploy(&api.id, &finding.stages, &scope.region)
-    ));
+        sh(problem.resource_id.as_deref().unwrap_or("RESOURCE_ID")),
+        sh(&method.http_method),
+        sh(region),
+        redeploy(&api.id, &group.stages, region)
+    );
+    Rendered::new(message, evidence, Some(remediation))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
     use crate::testkit::*;
 
     fn inventory_with(verb: Option<&str>) -> crate::inventory::Inventory {

@@ -5,16 +5,13 @@
 use serde_json::json;
 
 use crate::arn::{self, FunctionArn};
-use crate::checks::shared::{
-    find_api, finding_subject, redeploy, resource_id, route_error, run_per_route, sh,
-    short_function,
-};
-use crate::checks::shared::{route_finding, stages_phrase, target_of};
+use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
+use crate::checks::shared::{redeploy, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::log_signatures;
-use crate::report::{Finding, Severity, Status};
-use crate::routes::Invoker;
+use crate::report::{Finding, Severity};
+use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
 
 pub static CHECK: Check = Check {
     id: CheckId::new("integration-target-missing"),
@@ -26,7 +23,7 @@ pub static CHECK: Check = Check {
              method uses), resolves the integration URI with the stage's variables and looks \
              the resulting function ARN up in Lambda: the unqualified function, the alias or \
              the version it names must exist.",
-    why: "API Gateway invokes exactly the ARN in the integration URI (aws-facts §1, §2). When \
+    why: "API Gateway invokes exactly the ARN in the integration URI (docs/aws-facts.md §1, §2). When \
           the function was deleted or renamed, or the alias or version in the URI was never \
           created, Lambda rejects the Invoke call and API Gateway answers every request of the \
           route with 500 {\"message\": \"Internal server error\"}. PutIntegration does not check \
@@ -49,45 +46,51 @@ pub static CHECK: Check = Check {
     run,
 };
 
+/// What one route on one stage was judged to be.
+enum Problem {
+    Missing {
+        /// `function`, `alias`, `version`, or `function or qualifier`.
+        missing: &'static str,
+        uri: String,
+        resource_id: Option<String>,
+        stage_variables_used: Vec<String>,
+    },
+    Unread(LookupFailed),
+}
+
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    run_per_route(
-        &CHECK,
-        ctx,
-        |scope, route| {
-            let target = target_of(scope, route)?;
-            match &target.configuration {
-                Lookup::Found(_) => None,
-                Lookup::Failed(error) => Some(route_error(&CHECK, scope, route, target, error)),
-                Lookup::Missing => {
-                    let missing = match route.resolved.as_ref() {
-                        Ok(function) => missing_part(scope, function),
-                        Err(_) => "function",
-                    };
-                    let resource = match &route.invoker {
-                        Invoker::Method { path, .. } => resource_id(route.api, path),
-                        Invoker::Authorizer(_) => None,
-                    };
-                    let mut finding = route_finding(
-                        &CHECK,
-                        scope,
-                        route,
-                        Status::Fail,
-                        Some(target.arn.to_string()),
-                        String::new(),
-                    );
-                    finding.evidence = json!({
-                        "missing": missing,
-                        "uri": route.uri,
-                        "resource_id": resource,
-                        "stage_variables_used": arn::stage_variable_names(route.uri)
-                            .unwrap_or_default(),
-                    });
-                    Some(finding)
-                }
-            }
-        },
-        finish,
-    )
+    run_per_route(&CHECK, ctx, judge, render)
+}
+
+fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem>> {
+    let target = routes.target_of(route)?;
+    let named = Some(target.arn.clone());
+    match &target.configuration {
+        Lookup::Found(_) => None,
+        Lookup::Failed(error) => Some(Verdict::error(
+            named,
+            Problem::Unread(LookupFailed::new(&CHECK, target, error)),
+        )),
+        Lookup::Missing => {
+            let missing = match route.resolved.as_ref() {
+                Ok(function) => missing_part(routes.scope, function),
+                Err(_) => "function",
+            };
+            let resource_id = match &route.invoker {
+                Invoker::Method { path, .. } => resource_id(route.api, path).map(str::to_string),
+                Invoker::Authorizer(_) => None,
+            };
+            Some(Verdict::fail(
+                named,
+                Problem::Missing {
+                    missing,
+                    uri: route.uri.to_string(),
+                    resource_id,
+                    stage_variables_used: arn::stage_variable_names(route.uri).unwrap_or_default(),
+                },
+            ))
+        }
+    }
 }
 
 /// Which part is missing: the alias or version when the unqualified function was found.
@@ -116,25 +119,46 @@ fn missing_part(scope: &ScopeInventory, function: &FunctionArn) -> &'static str 
     }
 }
 
-fn finish(scope: &ScopeInventory, finding: &mut Finding) {
-    if finding.status != Status::Fail {
-        return;
-    }
-    let missing = finding.evidence["missing"].as_str().unwrap_or("function");
-    finding.message = format!(
+fn render(group: &Group<'_, Problem>) -> Rendered {
+    let (missing, uri, resource_id, variables) = match group.first() {
+        Problem::Unread(failed) => return failed.rendered(),
+        Problem::Missing {
+            missing,
+            uri,
+            resource_id,
+            stage_variables_used,
+        } => (*missing, uri, resource_id, stage_variables_used),
+    };
+    let evidence = json!({
+        "missing": missing,
+        "uri": uri,
+        "resource_id": resource_id,
+        "stage_variables_used": variables,
+    });
+    let Some(function) = &group.function else {
+        return Rendered::new(String::new(), evidence, None);
+    };
+    let message = format!(
         "{} on {} invokes {}, whose {} does not exist: clients get 500 Internal server error.",
-        finding_subject(finding),
-        stages_phrase(&finding.stages),
-        short_function(finding),
+        group.subject(),
+        group.on(),
+        function.short(),
         missing
     );
-    finding.remediation = remediation(scope, finding, missing);
+    let fix = remediation(group, function, missing, resource_id.as_deref(), variables);
+    Rendered::new(message, evidence, Some(fix))
 }
 
-fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Option<String> {
-    let function = arn::parse_function_arn(finding.function.as_deref()?).ok()?;
-    let api = find_api(scope, finding)?;
-    let region = &scope.region;
+fn remediation(
+    group: &Group<'_, Problem>,
+    function: &FunctionArn,
+    missing: &str,
+    resource_id: Option<&str>,
+    variables: &[String],
+) -> String {
+    let api = group.route.api;
+    let region = &group.routes.scope.region;
+    let stages = &group.stages;
     let create_alias = (missing == "alias").then(|| {
         let alias = function.qualifier.as_deref().unwrap_or_default();
         let target = format!(
@@ -148,16 +172,11 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
             sh(alias)
         )
     });
-    let variables: Vec<&str> = finding.evidence["stage_variables_used"]
-        .as_array()
-        .map(|names| names.iter().filter_map(|n| n.as_str()).collect())
-        .unwrap_or_default();
     if !variables.is_empty() {
         // The URI is fine; the stage's variable names something that does not exist: point it
         // at something that does (no redeployment: variables belong to the stage), or, for an
         // alias of an existing function, create the alias it names.
-        let commands: Vec<String> = finding
-            .stages
+        let commands: Vec<String> = stages
             .iter()
             .flat_map(|stage| {
                 variables.iter().map(move |name| {
@@ -173,16 +192,16 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
                 })
             })
             .collect();
-        return Some(match create_alias {
+        return match create_alias {
             Some(create) => format!(
                 "# either set the stage variable to an existing alias or function:\n{}\n# or create the alias it names:\n{create}",
                 commands.join(" && ")
             ),
             None => commands.join(" && "),
-        });
+        };
     }
     if let Some(create) = create_alias {
-        return Some(create);
+        return create;
     }
     let name = match missing {
         "version" => format!("{}:EXISTING_VERSION", function.name),
@@ -194,36 +213,32 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
         r = function.region,
         a = function.account,
     );
-    let update =
-        match (&finding.route, &finding.authorizer) {
-            (Some(route), _) => format!(
+    let update = match &group.route.invoker {
+        Invoker::Method { method, .. } => format!(
             "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
              --patch-operations op=replace,path=/uri,value={} --region {}",
             sh(&api.id),
-            sh(finding.evidence["resource_id"].as_str().unwrap_or("RESOURCE_ID")),
-            sh(&route.method),
+            sh(resource_id.unwrap_or("RESOURCE_ID")),
+            sh(&method.http_method),
             sh(&uri),
             sh(region)
         ),
-            (None, Some(authorizer)) => format!(
-                "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
+        Invoker::Authorizer(authorizer) => format!(
+            "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
              --patch-operations op=replace,path=/authorizerUri,value={} --region {}",
-                sh(&api.id),
-                sh(&authorizer.id),
-                sh(&uri),
-                sh(region)
-            ),
-            (None, None) => return None,
-        };
-    Some(format!(
-        "{update} && {}",
-        redeploy(&api.id, &finding.stages, region)
-    ))
+            sh(&api.id),
+            sh(&authorizer.id),
+            sh(&uri),
+            sh(region)
+        ),
+    };
+    format!("{update} && {}", redeploy(&api.id, stages, region))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
     use crate::testkit::*;
 
     fn two_stage_api(reference: &str) -> crate::inventory::RestApi {

@@ -25,7 +25,7 @@ statements that decided or came closest.",
     why: "Lambda rejects the Invoke call and API Gateway answers 500 Internal server error; the \
 execution log shows `Execution failed due to configuration error: Invalid permissions on Lambda \
 function`. A policy on the unqualified function does not cover an alias and vice versa: API \
-Gateway invokes exactly the ARN in the URI (aws-facts §1–§3).",
+Gateway invokes exactly the ARN in the URI (docs/aws-facts.md §1–§3).",
     fix: "Run the `aws lambda add-permission` command in the remediation: it names the exact \
 qualifier and the narrowest source ARN covering the affected stages. Tools: SAM, CDK, Serverless \
 and Terraform write these permissions for you when the function is part of the same stack; a \

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::arn::{self, FunctionArn};
+use crate::arn::FunctionArn;
 use crate::checks::shared::evidence::{
     filter_log_events, one_decimal, outlives_integration, percent, rate_percent, thousands, whole,
     window_json, window_phrase,
@@ -30,7 +30,7 @@ pub static CHECK: Check = Check {
              default) and Errors/Invocations is above `lambda_error_threshold_percent` \
              (5 % by default), or when it was throttled at all.",
     why: "A function error (an unhandled exception, a crash, `Task timed out`) makes API \
-          Gateway answer 502 Bad Gateway (aws-facts §4). A throttled call (429: reserved or \
+          Gateway answer 502 Bad Gateway (docs/aws-facts.md §4). A throttled call (429: reserved or \
           account concurrency exhausted) becomes 500 Internal server error (§8), and \
           throttled requests count as neither Invocations nor Errors, so any throttle counts. \
           A finding with throttles and no error rate reports `client_status` 500.",
@@ -90,10 +90,10 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             let routes = scope_routes
                 .reached
                 .iter()
-                .find(|r| r.target.arn.to_string() == metrics.target)
+                .find(|r| r.target.arn == metrics.target)
                 .map(|r| r.routes.clone())
                 .unwrap_or_default();
-            finding.function = Some(metrics.target.clone());
+            finding.function = Some(metrics.target.to_string());
             if let Some(evidence) = finding.evidence.as_object_mut() {
                 evidence.insert("routes".into(), json!(routes));
             }
@@ -138,7 +138,7 @@ fn judge(
         if throttles == 1 { "" } else { "s" }
     );
     // A function that outlives its integration timeout has its timeouts answered 504 by API
-    // Gateway before Lambda counts them as errors (aws-facts §8).
+    // Gateway before Lambda counts them as errors (docs/aws-facts.md §8).
     let answers = if outlives_integration(routes, &metrics.function_name) {
         "API Gateway answers 502 for each error, 504 for calls that outlive the integration timeout"
     } else {
@@ -171,9 +171,13 @@ fn judge(
         "min_invocations": min_invocations,
         "window": window_json(window),
     });
-    finding.remediation = arn::parse_function_arn(&metrics.target)
-        .ok()
-        .map(|arn| remediation(scope, &arn, window, failing, throttles > 0));
+    finding.remediation = Some(remediation(
+        scope,
+        &metrics.target,
+        window,
+        failing,
+        throttles > 0,
+    ));
     Some(finding)
 }
 

@@ -3,18 +3,15 @@
 
 use serde_json::json;
 
-use crate::arn;
-use crate::checks::shared::{
-    finding_subject, resource_id, route_error, run_per_route, short_function, update_configuration,
-};
-use crate::checks::shared::{route_finding, stages_phrase, target_of};
+use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
+use crate::checks::shared::{resource_id, update_configuration};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
-use crate::inventory::{Lookup, ScopeInventory};
+use crate::inventory::Lookup;
 use crate::log_signatures;
-use crate::report::{Finding, Severity, Status};
-use crate::routes::Invoker;
+use crate::report::{Finding, Severity};
+use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
 
-/// API Gateway's integration timeout when none is set (aws-facts §8).
+/// API Gateway's integration timeout when none is set (docs/aws-facts.md §8).
 const DEFAULT_INTEGRATION_TIMEOUT_MS: i64 = 29_000;
 
 pub static CHECK: Check = Check {
@@ -29,7 +26,7 @@ pub static CHECK: Check = Check {
     why: "API Gateway stops waiting when the integration timeout expires and answers 504 \
           {\"message\": \"Endpoint request timed out\"} (about 29 s by default), while the \
           function keeps running, and keeps being billed, up to its own timeout; API Gateway \
-          does not retry (aws-facts §8). A function timeout at or below the integration \
+          does not retry (docs/aws-facts.md §8). A function timeout at or below the integration \
           timeout lets Lambda stop the call first, which the client sees as a 502 with a \
           `Task timed out` line in the function's log, so the cause is visible.",
     fix: "Lower the function's timeout to the integration timeout or less: `aws lambda \
@@ -48,92 +45,100 @@ pub static CHECK: Check = Check {
     run,
 };
 
-fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    run_per_route(
-        &CHECK,
-        ctx,
-        |scope, route| {
-            let Invoker::Method {
-                path, integration, ..
-            } = &route.invoker
-            else {
-                return None;
-            };
-            let target = target_of(scope, route)?;
-            let config = match &target.configuration {
-                Lookup::Found(config) => config,
-                Lookup::Missing => return None,
-                Lookup::Failed(error) => {
-                    return Some(route_error(&CHECK, scope, route, target, error));
-                }
-            };
-            let function_s = config.timeout_seconds?;
-            let integration_ms = integration
-                .timeout_ms
-                .map(i64::from)
-                .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
-            if i64::from(function_s) * 1000 <= integration_ms {
-                return None;
-            }
-            let mut finding = route_finding(
-                &CHECK,
-                scope,
-                route,
-                Status::Fail,
-                Some(target.arn.to_string()),
-                String::new(),
-            );
-            finding.evidence = json!({
-                "function_timeout_seconds": function_s,
-                "integration_timeout_ms": integration_ms,
-                "integration_timeout_is_default": integration.timeout_ms.is_none(),
-                "resource_id": resource_id(route.api, path),
-            });
-            Some(finding)
-        },
-        finish,
-    )
+/// What one route on one stage was judged to be.
+enum Problem {
+    Outlives {
+        function_s: i32,
+        integration_ms: i64,
+        integration_is_default: bool,
+        resource_id: Option<String>,
+    },
+    Unread(LookupFailed),
 }
 
-fn finish(scope: &ScopeInventory, finding: &mut Finding) {
-    if finding.status != Status::Fail {
-        return;
-    }
-    let function_s = finding.evidence["function_timeout_seconds"]
-        .as_i64()
-        .unwrap_or_default();
-    let integration_ms = finding.evidence["integration_timeout_ms"]
-        .as_i64()
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_route(&CHECK, ctx, judge, render)
+}
+
+fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem>> {
+    let Invoker::Method {
+        path, integration, ..
+    } = &route.invoker
+    else {
+        return None;
+    };
+    let target = routes.target_of(route)?;
+    let named = Some(target.arn.clone());
+    let config = match &target.configuration {
+        Lookup::Found(config) => config,
+        Lookup::Missing => return None,
+        Lookup::Failed(error) => {
+            let failed = LookupFailed::new(&CHECK, target, error);
+            return Some(Verdict::error(named, Problem::Unread(failed)));
+        }
+    };
+    let function_s = config.timeout_seconds?;
+    let integration_ms = integration
+        .timeout_ms
+        .map(i64::from)
         .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
-    finding.message = format!(
+    if i64::from(function_s) * 1000 <= integration_ms {
+        return None;
+    }
+    Some(Verdict::fail(
+        named,
+        Problem::Outlives {
+            function_s,
+            integration_ms,
+            integration_is_default: integration.timeout_ms.is_none(),
+            resource_id: resource_id(route.api, path).map(str::to_string),
+        },
+    ))
+}
+
+fn render(group: &Group<'_, Problem>) -> Rendered {
+    let (function_s, integration_ms, is_default, resource_id) = match group.first() {
+        Problem::Unread(failed) => return failed.rendered(),
+        Problem::Outlives {
+            function_s,
+            integration_ms,
+            integration_is_default,
+            resource_id,
+        } => (*function_s, *integration_ms, *integration_is_default, resource_id),
+    };
+    let evidence = json!({
+        "function_timeout_seconds": function_s,
+        "integration_timeout_ms": integration_ms,
+        "integration_timeout_is_default": is_default,
+        "resource_id": resource_id,
+    });
+    let Some(function) = &group.function else {
+        return Rendered::new(String::new(), evidence, None);
+    };
+    let message = format!(
         "{} runs up to {function_s} s but {} on {} waits only {} ms: calls slower than that \
          get 504 Endpoint request timed out while the function keeps running.",
-        short_function(finding),
-        finding_subject(finding),
-        stages_phrase(&finding.stages),
+        function.short(),
+        group.subject(),
+        group.on(),
         integration_ms
     );
-    let Some(function) = finding
-        .function
-        .as_deref()
-        .and_then(|f| arn::parse_function_arn(f).ok())
-    else {
-        return;
-    };
     // Lambda timeouts are whole seconds, at least 1.
     let seconds = (integration_ms / 1000).max(1);
     // Raising the integration timeout instead needs a quota increase and works only on
     // Regional and private APIs, so the fix offered is the one that always works.
-    finding.remediation = Some(update_configuration(
-        scope,
-        &function,
+    let remediation = update_configuration(
+        group.routes.scope,
+        function,
         &format!("--timeout {seconds}"),
-    ));
+    );
+    Rendered::new(message, evidence, Some(remediation))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
     use crate::testkit::*;
 
     /// GET /slow on dev and prod invokes `slow:live` (timeout `function_s`); GET /fast invokes

@@ -29,7 +29,7 @@ pub static CHECK: Check = Check {
              zip made on Windows carries no Unix mode at all for it.",
     why: "Lambda extracts the package with the modes the zip records and runs the code as a \
           user that owns none of the files, so only the \"other\" permission bits count \
-          (aws-facts §5, Knowledge Center `lambda-deployment-package-errors`). A file without \
+          (docs/aws-facts.md §5, Knowledge Center `lambda-deployment-package-errors`). A file without \
           read permission fails with `[Errno 13] Permission denied: '/var/task/app.py'` or \
           `EACCES: permission denied, open '/var/task/index.js'`; a bootstrap or Go binary \
           without the execute bit fails with `fork/exec /var/task/bootstrap: permission \

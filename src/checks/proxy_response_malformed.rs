@@ -1,11 +1,10 @@
 //! `proxy-response-malformed`: what the opt-in probe saw when it invoked a route's function with
-//! a real proxy event: a response API Gateway rejects (aws-facts §4 table), or a function error.
+//! a real proxy event: a response API Gateway rejects (docs/aws-facts.md §4 table), or a function error.
 //! The verdicts were made at collection (the payload is never kept); this turns them into
 //! findings. With the probe off there are no results and no findings.
 
 use serde_json::{json, Value};
 
-use crate::arn::parse_function_arn;
 use crate::checks::shared::{function_args, qualifier_arg, sh};
 use crate::checks::shared::{base_finding, error_finding};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
@@ -23,7 +22,7 @@ pub static CHECK: Check = Check {
     checks: "Only with the probe on (`audit --probe` or `[probe] enabled`): invokes the Lambda \
              target of each selected route (GET methods by default, `ANY` as GET; `[probe] \
              methods` and `routes` choose) once, with a REST proxy event (payload 1.0) for the \
-             route and its first stage, and judges the answer as API Gateway does (aws-facts \
+             route and its first stage, and judges the answer as API Gateway does (docs/aws-facts.md \
              §4): a payload that is not a JSON object, a top-level key other than `statusCode`, \
              `headers`, `multiValueHeaders`, `body`, `isBase64Encoded`, a `statusCode` that is \
              neither an integer nor a string of digits, a `body` that is not a string, \
@@ -34,7 +33,7 @@ pub static CHECK: Check = Check {
     why: "API Gateway cannot turn such a response into an HTTP answer: it logs `Malformed \
           Lambda proxy response` (or `Lambda execution failed with status 200 due to customer \
           function error`) and the client gets 502 Bad Gateway with `{\"message\": \"Internal \
-          server error\"}` (aws-facts §4). No configuration shows this; only calling the \
+          server error\"}` (docs/aws-facts.md §4). No configuration shows this; only calling the \
           function does. A body flagged `isBase64Encoded` that is not base64 is reported at \
           medium severity without a status: API Gateway passes it through undecoded unless the \
           client's Accept header matches a binary media type of the API.",
@@ -71,9 +70,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
-    let short = parse_function_arn(&result.target)
-        .map(|arn| arn.short())
-        .unwrap_or_else(|_| result.target.clone());
+    let short = result.target.short();
     let probed = format!(
         "{} {} on {}",
         result.method,
@@ -124,7 +121,7 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
         method: result.method.clone(),
         path: result.resource.clone(),
     });
-    finding.function = Some(result.target.clone());
+    finding.function = Some(result.target.to_string());
     Some(finding)
 }
 
@@ -188,7 +185,7 @@ fn api_ref(scope: &ScopeInventory, api_id: &str) -> ApiRef {
 /// `aws lambda invoke` with the probe's request (the parts a handler usually reads), to check a
 /// fix, and what to change.
 fn remediation(scope: &ScopeInventory, result: &ProbeResult, advice: &str) -> Option<String> {
-    let arn = parse_function_arn(&result.target).ok()?;
+    let arn = &result.target;
     let event = json!({
         "resource": result.resource,
         "path": result.probed_path,
@@ -197,8 +194,8 @@ fn remediation(scope: &ScopeInventory, result: &ProbeResult, advice: &str) -> Op
     });
     Some(format!(
         "aws lambda invoke {}{} --cli-binary-format raw-in-base64-out --payload {} response.json  # {advice}",
-        function_args(scope, &arn),
-        qualifier_arg(&arn),
+        function_args(scope, arn),
+        qualifier_arg(arn),
         sh(&event.to_string()),
     ))
 }
@@ -247,7 +244,7 @@ mod tests {
             resource: "/pets/{id}".into(),
             probed_method: "GET".into(),
             probed_path: "/pets/1".into(),
-            target: function_arn("pets-get:live"),
+            target: function_arn("pets-get:live").parse().unwrap(),
             outcome,
         }
     }

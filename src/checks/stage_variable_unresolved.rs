@@ -2,16 +2,15 @@
 //! `${stageVariables.x}` and the stage has no variable `x`, or the substituted value does not
 //! make a valid function ARN. API Gateway cannot build the Invoke call and answers 500.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Map};
 
 use crate::arn::{self, ArnError};
-use crate::checks::shared::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
-use crate::checks::shared::{route_finding, stages_phrase};
+use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
+use crate::checks::shared::{redeploy, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
-use crate::inventory::{RestApi, ScopeInventory, Stage};
 use crate::log_signatures;
-use crate::report::{Finding, Severity, Status};
-use crate::routes;
+use crate::report::{Finding, Severity};
+use crate::routes::{Invoker, RouteTarget};
 
 pub static CHECK: Check = Check {
     id: CheckId::new("stage-variable-unresolved"),
@@ -27,7 +26,7 @@ pub static CHECK: Check = Check {
     why: "API Gateway substitutes stage variables at call time, so an undefined variable or a \
           value that makes no valid ARN is only found when a client calls: every call on that \
           stage answers 500 {\"message\": \"Internal server error\"} (Knowledge Center \
-          `api-gateway-lambda-stage-variable-500`; aws-facts §2, Stage variables). A new stage \
+          `api-gateway-lambda-stage-variable-500`; docs/aws-facts.md §2, Stage variables). A new stage \
           created without copying the variables of the others is the usual cause.",
     fix: "Define the variable on the stage: `aws apigateway update-stage --rest-api-id A \
           --stage-name S --patch-operations op=replace,path=/variables/NAME,value=VALUE` (no \
@@ -50,85 +49,82 @@ struct Problem {
     /// The variables to set: the undefined one, or every one the reference uses.
     variables: Vec<String>,
     detail: String,
+    uri: String,
+    /// The names of the variables the stage does define (never their values).
+    stage_variables: Vec<String>,
 }
 
-/// Why `uri` does not resolve on `stage`, if it is a stage-variable problem.
-fn diagnose(scope: &ScopeInventory, uri: &str, stage: &Stage) -> Option<Problem> {
+/// Why the route's URI does not resolve on its stage, if it is a stage-variable problem.
+fn diagnose(route: &RouteTarget<'_>) -> Option<Problem> {
+    let uri = route.uri;
     let used = arn::stage_variable_names(uri).unwrap_or_default();
-    match routes::resolve_uri(scope, uri, stage) {
-        Err(ArnError::UndefinedStageVariable(name)) => Some(Problem {
-            reason: "undefined",
-            detail: format!("stage variable `{name}` is not defined"),
-            variables: vec![name],
-        }),
-        Err(ArnError::UnterminatedStageVariable(_)) => Some(Problem {
-            reason: "unterminated",
-            detail: "the URI has a `${stageVariables.` reference without its closing `}`".into(),
-            variables: used,
-        }),
+    let (reason, detail, variables) = match route.resolved.as_ref().err()? {
+        ArnError::UndefinedStageVariable(name) => (
+            "undefined",
+            format!("stage variable `{name}` is not defined"),
+            vec![name.clone()],
+        ),
+        ArnError::UnterminatedStageVariable(_) => (
+            "unterminated",
+            "the URI has a `${stageVariables.` reference without its closing `}`".into(),
+            used,
+        ),
         // An invalid reference without variables was accepted by PutIntegration as written;
         // that is not this check's business.
-        Err(ArnError::InvalidFunction(_)) if !used.is_empty() => Some(Problem {
-            reason: "invalid-value",
-            detail: format!(
+        ArnError::InvalidFunction(_) if !used.is_empty() => (
+            "invalid-value",
+            format!(
                 "the value of {} does not make a valid Lambda function name or ARN",
                 used.iter()
                     .map(|n| format!("`{n}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            variables: used,
-        }),
-        _ => None,
-    }
+            used,
+        ),
+        _ => return None,
+    };
+    Some(Problem {
+        reason,
+        variables,
+        detail,
+        uri: uri.to_string(),
+        stage_variables: route.stage.variables.keys().cloned().collect(),
+    })
 }
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     run_per_route(
         &CHECK,
         ctx,
-        |scope, route| {
-            if route.resolved.is_ok() || diagnose(scope, route.uri, route.stage).is_none() {
-                return None;
-            }
-            let mut finding =
-                route_finding(&CHECK, scope, route, Status::Fail, None, String::new());
-            finding.evidence = json!({ "uri": route.uri });
-            Some(finding)
-        },
-        finish,
+        |_, route| diagnose(route).map(|problem| Verdict::fail(None, problem)),
+        render,
     )
 }
 
-/// Describes every affected stage now that they are all known.
-fn finish(scope: &ScopeInventory, finding: &mut Finding) {
-    let Some(api) = find_api(scope, finding) else {
-        return;
-    };
-    let uri = finding.evidence["uri"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let stages = api.stages.found().map(Vec::as_slice).unwrap_or(&[]);
+/// Describes every affected stage, in stage order.
+fn render(group: &Group<'_, Problem>) -> Rendered {
+    let scope = group.routes.scope;
+    let api = group.route.api;
     let mut per_stage = Map::new();
     let mut commands = Vec::new();
-    let mut first: Option<Problem> = None;
     // Each distinct problem with the stages it affects, in stage order.
-    let mut details: Vec<(String, Vec<&str>)> = Vec::new();
-    let affected = finding
-        .stages
-        .iter()
-        .filter_map(|name| stages.iter().find(|s| &s.name == name));
-    for stage in affected {
-        let Some(problem) = diagnose(scope, &uri, stage) else {
-            continue;
-        };
+    let mut details: Vec<(&str, Vec<&str>)> = Vec::new();
+    let by_stage = |name: &String| {
+        group
+            .problems
+            .iter()
+            .find(|(stage, _)| *stage == name.as_str())
+            .map(|(stage, problem)| (*stage, problem))
+    };
+    let affected: Vec<(&str, &Problem)> = group.stages.iter().filter_map(by_stage).collect();
+    for (stage, problem) in &affected {
         per_stage.insert(
-            stage.name.clone(),
+            stage.to_string(),
             json!({
                 "reason": problem.reason,
                 "variables": problem.variables,
-                "stage_variables": stage.variables.keys().collect::<Vec<_>>(),
+                "stage_variables": problem.stage_variables,
             }),
         );
         for name in &problem.variables {
@@ -136,72 +132,69 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
                 "aws apigateway update-stage --rest-api-id {} --stage-name {} \
                  --patch-operations op=replace,path=/variables/{},value={} --region {}",
                 sh(&api.id),
-                sh(&stage.name),
+                sh(stage),
                 sh(name),
-                placeholder(&uri, name),
+                placeholder(&problem.uri, name),
                 sh(&scope.region)
             ));
         }
         match details.iter_mut().find(|(d, _)| *d == problem.detail) {
-            Some((_, on)) => on.push(&stage.name),
-            None => details.push((problem.detail.clone(), vec![&stage.name])),
+            Some((_, on)) => on.push(stage),
+            None => details.push((&problem.detail, vec![stage])),
         }
-        first.get_or_insert(problem);
     }
-    let Some(problem) = first else {
-        return;
-    };
+    let first = affected.first().map_or_else(|| group.first(), |(_, p)| *p);
     let because: Vec<String> = details
         .iter()
         .map(|(detail, on)| format!("{detail} on {}", on.join(", ")))
         .collect();
-    finding.message = format!(
+    let message = format!(
         "{} on {} cannot invoke Lambda because {}: clients get 500 Internal server error.",
-        finding_subject(finding),
-        stages_phrase(&finding.stages),
+        group.subject(),
+        group.on(),
         because.join("; ")
     );
-    let first_stage = per_stage.values().next().cloned().unwrap_or(Value::Null);
-    finding.evidence = json!({
-        "reason": problem.reason,
-        "variable": problem.variables.first(),
-        "uri": uri,
-        "stage_variables": first_stage["stage_variables"],
+    let evidence = json!({
+        "reason": first.reason,
+        "variable": first.variables.first(),
+        "uri": first.uri,
+        "stage_variables": first.stage_variables,
         "per_stage": per_stage,
     });
-    finding.remediation = if problem.reason == "unterminated" {
+    let remediation = if first.reason == "unterminated" {
         // A broken reference is fixed in the URI, not on the stage.
-        fix_uri(scope, api, finding)
+        fix_uri(group)
     } else {
-        Some(commands.join(" && "))
+        commands.join(" && ")
     };
+    Rendered::new(message, evidence, Some(remediation))
 }
 
 /// Rewrites the URI (FIXED_URI: the same URI with its `${stageVariables.x}` closed) and
 /// redeploys the affected stages.
-fn fix_uri(scope: &ScopeInventory, api: &RestApi, finding: &Finding) -> Option<String> {
-    let region = sh(&scope.region);
-    let update = match (&finding.route, &finding.authorizer) {
-        (Some(route), _) => format!(
+fn fix_uri(group: &Group<'_, Problem>) -> String {
+    let api = group.route.api;
+    let region = sh(&group.routes.scope.region);
+    let update = match &group.route.invoker {
+        Invoker::Method { path, method, .. } => format!(
             "aws apigateway update-integration --rest-api-id {} --resource-id {} \
              --http-method {} --patch-operations op=replace,path=/uri,value=FIXED_URI \
              --region {region}",
             sh(&api.id),
-            sh(resource_id(api, &route.path).unwrap_or("RESOURCE_ID")),
-            sh(&route.method),
+            sh(resource_id(api, path).unwrap_or("RESOURCE_ID")),
+            sh(&method.http_method),
         ),
-        (None, Some(authorizer)) => format!(
+        Invoker::Authorizer(authorizer) => format!(
             "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
              --patch-operations op=replace,path=/authorizerUri,value=FIXED_URI --region {region}",
             sh(&api.id),
             sh(&authorizer.id),
         ),
-        (None, None) => return None,
     };
-    Some(format!(
+    format!(
         "{update} && {}",
-        redeploy(&api.id, &finding.stages, &scope.region)
-    ))
+        redeploy(&api.id, &group.stages, &group.routes.scope.region)
+    )
 }
 
 /// What the variable must hold, guessed from where it sits in a full function ARN.
@@ -224,6 +217,7 @@ fn placeholder(uri: &str, name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Status;
     use crate::testkit::*;
 
     fn inventory(beta_alias: &str) -> crate::inventory::Inventory {

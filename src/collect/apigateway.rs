@@ -1,5 +1,5 @@
 //! Collection of REST APIs: `GetRestApis`, then per API `GetResources?embed=methods`,
-//! `GetStages` and `GetAuthorizers`, every page followed (aws-facts §7).
+//! `GetStages` and `GetAuthorizers`, every page followed (docs/aws-facts.md §7).
 
 use std::future::Future;
 

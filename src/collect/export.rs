@@ -1,6 +1,6 @@
 //! Reading what a stage serves from API Gateway's export of its deployment (`GetExport`,
 //! `exportType=oas30`, `extensions=integrations`): "Exports a deployed version of a RestApi"
-//! (API Gateway API reference, GetExport; aws-facts §1 "Test invocation"), with each method's
+//! (API Gateway API reference, GetExport; docs/aws-facts.md §1 "Test invocation"), with each method's
 //! `x-amazon-apigateway-integration`. Pure parsing, unit-tested on export documents shaped like
 //! AWS's; the Swagger 2.0 form has the same `paths` and is read the same way.
 

@@ -1,6 +1,6 @@
 //! Collection of Lambda targets: `GetFunction` (configuration, reserved concurrency; the
 //! environment is dropped at once, the presigned code URL kept only until the package is read)
-//! and `GetPolicy` on exactly the qualifier API Gateway invokes (aws-facts §2).
+//! and `GetPolicy` on exactly the qualifier API Gateway invokes (docs/aws-facts.md §2).
 
 use aws_sdk_lambda::Client;
 

@@ -1,6 +1,6 @@
 //! Collection of CloudWatch metrics with `GetMetricData`: `AWS/ApiGateway` `5XXError` (Sum) and
 //! `Count` (SampleCount) per (`ApiName`, `Stage`) of every deployed stage, and `AWS/Lambda`
-//! `Errors`, `Invocations` and `Throttles` (Sum) per integrated target (aws-facts §6). Queries
+//! `Errors`, `Invocations` and `Throttles` (Sum) per integrated target (docs/aws-facts.md §6). Queries
 //! are batched up to 500 per call, fewer only when the window holds so many periods that 500
 //! series would pass the 100,800 data points one call returns.
 
@@ -115,7 +115,7 @@ impl MetricPlan {
                 });
             }
             plan.functions.push(FunctionMetrics {
-                target: function.to_string(),
+                target: function.clone(),
                 function_name: function.name.clone(),
                 qualifier: function.qualifier.clone(),
                 sums: Lookup::Found(MetricSums::default()),

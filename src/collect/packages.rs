@@ -18,7 +18,7 @@ use crate::package::handler_path::{self, Expectation};
 use crate::package::{inspect, Inspection, Limits};
 
 /// A presigned URL older than this is refreshed with one more `GetFunction` before use: they
-/// are valid for 10 minutes (aws-facts §5), and a read must have time to finish.
+/// are valid for 10 minutes (docs/aws-facts.md §5), and a read must have time to finish.
 const LOCATION_MAX_AGE: Duration = Duration::from_secs(8 * 60);
 
 /// One distinct function package to read.
@@ -26,7 +26,7 @@ struct PackageJob {
     sha: String,
     url: Option<String>,
     /// A target whose `GetFunction` can refresh an expired URL.
-    target_arn: String,
+    target_arn: arn::FunctionArn,
     expectations: Vec<Expectation>,
 }
 
@@ -57,7 +57,8 @@ pub async fn collect_packages(
         Err(e) => {
             let message = format!("cannot start an HTTP client: {}", e.without_url());
             for job in package_jobs(scope) {
-                let error = package_error(scope, &job.target_arn, "HttpClient", &message);
+                let error =
+                    package_error(scope, &job.target_arn.to_string(), "HttpClient", &message);
                 scope.packages.insert(job.sha, Lookup::Failed(error));
             }
             clear_locations(scope);
@@ -66,7 +67,7 @@ pub async fn collect_packages(
     };
 
     let jobs = package_jobs(scope);
-    let results: Vec<(String, Inspection, String)> = stream::iter(jobs)
+    let results: Vec<(String, Inspection, arn::FunctionArn)> = stream::iter(jobs)
         .map(|job| {
             let (http, limits) = (&http, &limits);
             let scope = &*scope;
@@ -94,7 +95,7 @@ pub async fn collect_packages(
         .collect()
         .await;
     for (sha, inspection, target_arn) in results {
-        let lookup = record(scope, inspection, &target_arn);
+        let lookup = record(scope, inspection, &target_arn.to_string());
         scope.packages.insert(sha, lookup);
     }
 
@@ -190,12 +191,12 @@ fn package_jobs(scope: &ScopeInventory) -> Vec<PackageJob> {
         let job = jobs.entry(sha.clone()).or_insert_with(|| PackageJob {
             sha: sha.clone(),
             url: None,
-            target_arn: target.arn.to_string(),
+            target_arn: target.arn.clone(),
             expectations: Vec::new(),
         });
         if job.url.is_none() && url.is_some() {
             job.url = url;
-            job.target_arn = target.arn.to_string();
+            job.target_arn = target.arn.clone();
         }
         if let (Some(runtime), Some(handler)) = (&config.runtime, &config.handler) {
             if let Some(expectation) = handler_path::expect(runtime, handler) {
@@ -252,7 +253,7 @@ async fn read_layer(
         requests: 0,
     };
     // arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
-    let region = layer_arn.split(':').nth(3).unwrap_or(&scope.region);
+    let region = arn::region_of(layer_arn).unwrap_or(&scope.region);
     gate.admit(Operation::LambdaGetLayerVersionByArn).await;
     let result = clients
         .lambda(region)
@@ -299,9 +300,8 @@ async fn fresh_location(
     clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
-    target_arn: &str,
+    parsed: &arn::FunctionArn,
 ) -> Option<String> {
-    let parsed = arn::parse_function_arn(target_arn).ok()?;
     if parsed.account != scope.account {
         return None;
     }

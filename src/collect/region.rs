@@ -229,11 +229,7 @@ pub(crate) async fn identify(
         })?;
     let account = identity.account().unwrap_or_default().to_string();
     // arn:{partition}:sts::{account}:...
-    let partition = identity
-        .arn()
-        .and_then(|arn| arn.split(':').nth(1))
-        .unwrap_or("aws")
-        .to_string();
+    let partition = crate::arn::partition_of(identity.arn().unwrap_or_default()).to_string();
     Ok((account, partition))
 }
 

@@ -135,10 +135,7 @@ fn finish_scope(
             ScopeInventory {
                 account: target.account.clone(),
                 region: region.to_string(),
-                partition: role_arn
-                    .as_deref()
-                    .and_then(|arn| arn.split(':').nth(1))
-                    .unwrap_or("aws")
+                partition: crate::arn::partition_of(role_arn.as_deref().unwrap_or_default())
                     .to_string(),
                 // Also a collection error, so `errors` and `summary.errors` count it: nothing
                 // about this scope was audited.

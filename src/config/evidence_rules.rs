@@ -8,7 +8,7 @@ use super::validate::{set, Walker};
 use super::EvidenceSettings;
 
 /// GetMetricData returns at most this many data points per call (its `MaxDatapoints` default and
-/// ceiling, aws-facts §6): a window of more periods than that would not fit even one metric.
+/// ceiling, docs/aws-facts.md §6): a window of more periods than that would not fit even one metric.
 pub(super) const MAX_PERIODS: u64 = 100_800;
 
 /// Where the rule between the window and the period is reported: the period is the key people

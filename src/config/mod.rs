@@ -282,7 +282,7 @@ pub struct RateLimits {
     pub lambda_get_policy: RateLimit,
     pub lambda_other: RateLimit,
     pub sts: RateLimit,
-    /// `cloudwatch:GetMetricData`: 50 requests/s per account and region (aws-facts §6).
+    /// `cloudwatch:GetMetricData`: 50 requests/s per account and region (docs/aws-facts.md §6).
     pub cloudwatch_get_metric_data: RateLimit,
     /// `logs:FilterLogEvents`: 5 requests/s per account and region, a hard limit (CloudWatch
     /// Logs quotas; Knowledge Center "cloudwatch-logs-throttling").

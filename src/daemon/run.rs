@@ -40,7 +40,7 @@ pub async fn run_once(config: &Config, sdk: &SdkConfig) -> RunRecord {
         stderr: &mut stderr,
         stderr_is_terminal,
     };
-    sinks::publish(&mut run, config, Some(sdk), streams).await;
+    sinks::publish(&mut run.report, &run.inventory, config, Some(sdk), streams).await;
     if let Some(path) = &config.output.file {
         // Recorded like a sink, so a full disk shows in the status file and in `health`.
         let written = publish::render(&run.report, config.output.format, false)

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::arn::FunctionArn;
 use crate::inventory::Lookup;
 
 /// Everything read from CloudWatch for one scope.
@@ -46,7 +47,7 @@ pub struct StageMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionMetrics {
     /// The target ARN the routes invoke.
-    pub target: String,
+    pub target: FunctionArn,
     pub function_name: String,
     /// Set for aliases and versions, read with the `Resource` dimension (`name:qualifier`).
     pub qualifier: Option<String>,

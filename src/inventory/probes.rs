@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::CollectionError;
+use crate::arn::FunctionArn;
 
 /// One probe: one route (API, method, resource path) of one or more stages that resolve to the
 /// same target, invoked once.
@@ -21,7 +22,7 @@ pub struct ProbeResult {
     /// The request path the event carried, path parameters filled in: `/pets/1`.
     pub probed_path: String,
     /// The exact ARN invoked, qualified or not.
-    pub target: String,
+    pub target: FunctionArn,
     pub outcome: ProbeOutcome,
 }
 

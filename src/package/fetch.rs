@@ -1,5 +1,5 @@
 //! HTTP range reads of one presigned package URL (`Code.Location` of a function or a layer,
-//! valid for 10 minutes: aws-facts §5), within a byte budget. A server that ignores `Range`
+//! valid for 10 minutes: docs/aws-facts.md §5), within a byte budget. A server that ignores `Range`
 //! answers 200 with the whole body: it is read only while it stays within the budget. The URL
 //! is a credential for its 10 minutes and is never logged or put into an error message.
 

@@ -1,4 +1,4 @@
-//! Where each runtime looks for the handler (aws-facts §5): the files in the package (and, for
+//! Where each runtime looks for the handler (docs/aws-facts.md §5): the files in the package (and, for
 //! some runtimes, in a layer under `/opt`) whose presence decides whether the handler can load.
 
 use crate::inventory::{PackageEntry, PackageListing};
@@ -151,7 +151,7 @@ pub fn find<'l>(
 /// The handler's entry in a layer, under the folders of `/opt` the runtime searches: Python's
 /// `sys.path` holds `/opt/python` and its `lib/python3.x/site-packages`, Node's `NODE_PATH`
 /// `/opt/nodejs/node_modules` and `/opt/nodejs/node<N>/node_modules`, Ruby's load path
-/// `/opt/ruby/lib`, and custom runtimes start `/opt/bootstrap` (aws-facts §5,
+/// `/opt/ruby/lib`, and custom runtimes start `/opt/bootstrap` (docs/aws-facts.md §5,
 /// `packaging-layers.md`).
 pub fn find_in_layer<'l>(
     listing: &'l PackageListing,

@@ -1,7 +1,7 @@
 //! ARN matching for the `ArnEquals`/`ArnLike` condition operators: the six colon-delimited
 //! components are compared one by one, so a `*` never crosses a `:` between components.
 //!
-//! aws-facts §3: ArnEquals and ArnLike behave the same (case-sensitive, wildcards allowed in
+//! docs/aws-facts.md §3: ArnEquals and ArnLike behave the same (case-sensitive, wildcards allowed in
 //! each component). How an ARN whose resource part contains colons is split is NOT FOUND in the
 //! docs; we keep the remainder after the fifth colon as the sixth component, which is how ARNs
 //! are defined (`arn:partition:service:region:account:resource`) and makes

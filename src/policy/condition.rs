@@ -1,7 +1,7 @@
 //! Condition operators: parsing an operator name (`ForAnyValue:StringLikeIfExists`, ...) and
 //! evaluating one (operator, key, values) entry against the request context.
 //!
-//! Rules (aws-facts §3 "Condition operators"): key names are case-insensitive; several policy
+//! Rules (docs/aws-facts.md §3 "Condition operators"): key names are case-insensitive; several policy
 //! values for one key are ORed, and for a negated operator the condition holds only if none
 //! matches; a missing key makes a positive operator false and a negated one true; `...IfExists`
 //! makes a missing key true; `Null: "true"` holds when the key is absent.
@@ -18,7 +18,7 @@ enum Compare {
     StringEquals,
     StringEqualsIgnoreCase,
     StringLike,
-    /// `ArnEquals` and `ArnLike` are the same operator (aws-facts §3).
+    /// `ArnEquals` and `ArnLike` are the same operator (docs/aws-facts.md §3).
     ArnLike,
     Null,
 }

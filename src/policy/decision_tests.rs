@@ -43,7 +43,7 @@ fn decide(doc: &Value, request: &Request) -> Decision {
 
 #[test]
 fn resource_element_and_lambda_qualifiers() {
-    // aws-facts §2 "Qualifiers"
+    // docs/aws-facts.md §2 "Qualifiers"
     #[rustfmt::skip]
     let cases = [
         (FN, FN, true),

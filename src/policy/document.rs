@@ -189,7 +189,7 @@ fn parse_statement(
 
     let resource = match pair(map, "Resource", "NotResource", string_list) {
         Ok(Some(element)) => element,
-        // Lambda always writes Resource (aws-facts §2), so a statement without one is
+        // Lambda always writes Resource (docs/aws-facts.md §2), so a statement without one is
         // hand-made; read it as "the resource this policy is attached to" — every request the
         // policy is asked about — rather than as matching nothing.
         // A role's trust policy has no Resource: the role it is attached to is the resource.

@@ -160,7 +160,7 @@ mod tests {
             ("another action only", vec![allow("lambda:GetFunction", "*")], None, FN, RoleDecision::NoAllow),
             ("no policy at all", vec![], None, FN, RoleDecision::NoAllow),
             ("empty policy", vec![none.clone()], None, FN, RoleDecision::NoAllow),
-            // Lambda's qualifier rules hold for identity policies too (aws-facts §2).
+            // Lambda's qualifier rules hold for identity policies too (docs/aws-facts.md §2).
             ("unqualified ARN does not cover an alias", vec![allow("lambda:InvokeFunction", FN)], None, FN_LIVE, RoleDecision::NoAllow),
             ("name* covers both", vec![allow("lambda:InvokeFunction", &format!("{FN}*"))], None, FN_LIVE, RoleDecision::Allow),
             ("deny in another policy wins", vec![allow("lambda:*", "*"), deny("lambda:InvokeFunction", FN)], None, FN, RoleDecision::ExplicitDeny),

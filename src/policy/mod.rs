@@ -3,7 +3,7 @@
 //! document: a resource policy (a Lambda function's), an identity policy (a role's inline,
 //! managed and boundary policies) and a role's trust policy.
 //!
-//! Semantics follow aws-facts §2 (the Lambda resource policy) and §3 (IAM evaluation rules).
+//! Semantics follow docs/aws-facts.md §2 (the Lambda resource policy) and §3 (IAM evaluation rules).
 //! Each call judges one document; `identity` combines a role's documents (every policy, the
 //! boundary, explicit deny anywhere wins) and `trust` asks whether API Gateway may assume a
 //! role. SCPs, resource control policies and session policies are out of scope.
@@ -56,7 +56,7 @@ pub struct Request {
 
 impl Request {
     /// The request API Gateway makes when it invokes `function_arn` for a method or authorizer
-    /// whose execute-api ARN is `source_arn`, on an API owned by `source_account` (aws-facts §1).
+    /// whose execute-api ARN is `source_arn`, on an API owned by `source_account` (docs/aws-facts.md §1).
     pub fn apigateway_invoke(function_arn: &str, source_arn: &str, source_account: &str) -> Self {
         let context = BTreeMap::from([
             ("aws:SourceArn".to_string(), vec![source_arn.to_string()]),
@@ -175,7 +175,7 @@ fn evaluate(doc: &serde_json::Value, kind: PolicyKind, request: &Request) -> Eva
         .map(|(index, statement)| evaluate_statement(index, statement, request, &mut problems))
         .collect();
 
-    // aws-facts §3 "Decision order": an applicable Deny beats every Allow; nothing applicable
+    // docs/aws-facts.md §3 "Decision order": an applicable Deny beats every Allow; nothing applicable
     // means the default, implicit deny.
     let applicable = |effect| statements.iter().any(|s| s.applies && s.effect == effect);
     let decision = if applicable(Effect::Deny) {
@@ -193,7 +193,7 @@ fn evaluate(doc: &serde_json::Value, kind: PolicyKind, request: &Request) -> Eva
 }
 
 /// Resource-element matching: a case-sensitive glob over the whole ARN where `*` also crosses
-/// `:` and `/`. This is what gives Lambda's qualifier rules (aws-facts §2 "Qualifiers"):
+/// `:` and `/`. This is what gives Lambda's qualifier rules (docs/aws-facts.md §2 "Qualifiers"):
 /// `...function:f` does not match `...function:f:live`, `...function:f:*` matches only qualified
 /// ARNs, and `...function:f*` matches both.
 pub fn resource_matches(pattern: &str, resource: &str) -> bool {
@@ -201,7 +201,7 @@ pub fn resource_matches(pattern: &str, resource: &str) -> bool {
 }
 
 /// `ArnLike`/`ArnEquals` matching of one value against one pattern: each of the six ARN
-/// components separately, so `*` never crosses a `:` (aws-facts §3). Non-ARNs never match.
+/// components separately, so `*` never crosses a `:` (docs/aws-facts.md §3). Non-ARNs never match.
 pub fn arn_like(pattern: &str, value: &str) -> bool {
     arn_match::arn_like(pattern, value)
 }
@@ -215,7 +215,7 @@ fn evaluate_statement(
     let principal_matched = element_matches(&statement.principal, |spec| {
         principal::is_listed(spec, &request.principal)
     });
-    // aws-facts §3 "Action matching": service prefix and action name are case-insensitive.
+    // docs/aws-facts.md §3 "Action matching": service prefix and action name are case-insensitive.
     let action_matched = element_matches(&statement.action, |patterns| {
         patterns
             .iter()

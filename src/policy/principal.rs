@@ -1,7 +1,7 @@
 //! The `Principal` / `NotPrincipal` element: parsing its JSON forms and deciding whether the
 //! request's principal is among those listed.
 //!
-//! Forms (aws-facts §3 "Principal", IAM `reference_policies_elements_principal`): the bare string
+//! Forms (docs/aws-facts.md §3 "Principal", IAM `reference_policies_elements_principal`): the bare string
 //! `"*"`, or an object whose keys are principal types (`AWS`, `Service`, `Federated`,
 //! `CanonicalUser`) and whose values are a string or an array of strings.
 
@@ -71,7 +71,7 @@ pub(crate) fn is_listed(spec: &PrincipalSpec, request: &Principal) -> bool {
 
 fn entry_matches(kind: PrincipalType, value: &str, request: &Principal) -> bool {
     match (kind, request) {
-        // `{"AWS": "*"}` is "everyone" too, services included (aws-facts §3 "Principal").
+        // `{"AWS": "*"}` is "everyone" too, services included (docs/aws-facts.md §3 "Principal").
         (PrincipalType::Aws, _) if value == "*" => true,
         (PrincipalType::Aws, Principal::Aws(caller)) => aws_entry_matches(value, caller),
         // Service principal names are DNS names: compare without case.

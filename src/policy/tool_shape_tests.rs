@@ -1,5 +1,5 @@
-//! The policy shapes real tools write (aws-facts §1 "SourceArn that common tools write"),
-//! evaluated for the source ARNs API Gateway really sends (aws-facts §1 table: stage as
+//! The policy shapes real tools write (docs/aws-facts.md §1 "SourceArn that common tools write"),
+//! evaluated for the source ARNs API Gateway really sends (docs/aws-facts.md §1 table: stage as
 //! deployed or `test-invoke-stage`, `ANY` kept, template path with braces, root = trailing `/`).
 
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ fn arn(suffix: &str) -> String {
 }
 
 /// The statement `lambda add-permission` writes, with the key spelled `AWS:SourceArn`
-/// (aws-facts §2). `source_arn` is relative to `API` unless it is a full ARN.
+/// (docs/aws-facts.md §2). `source_arn` is relative to `API` unless it is a full ARN.
 fn permission(function: &str, source_arn: &str, source_account: Option<&str>) -> Value {
     let mut condition = json!({"ArnLike": {"AWS:SourceArn": arn(source_arn)}});
     if let (Some(account), Some(map)) = (source_account, condition.as_object_mut()) {
@@ -148,7 +148,7 @@ fn terraform() {
 
 #[test]
 fn api_gateway_console_and_lambda_console() {
-    // API Gateway console: any stage, literal verb and path with its braces (aws-facts §1).
+    // API Gateway console: any stage, literal verb and path with its braces (docs/aws-facts.md §1).
     let console = policy(vec![permission(FN, "*/GET/pets/{id}", None)]);
     // The Lambda docs' example verbatim: the root resource, `aws:` in lower case.
     let lambda_doc = json!({"Version": "2012-10-17", "Id": "default", "Statement": [{
@@ -185,7 +185,7 @@ fn any_methods_and_authorizers() {
     let methods_only = policy(vec![permission(FN, "*/*/*", None)]);
     #[rustfmt::skip]
     let cases: &[Case] = &[
-        // API Gateway sends ANY, not the request's verb (aws-facts §1)
+        // API Gateway sends ANY, not the request's verb (docs/aws-facts.md §1)
         ("ANY is not GET", &get_only, FN, "prod/ANY/{proxy+}", ACCOUNT, ImplicitDeny),
         ("GET/* covers the root", &get_only, FN, "prod/GET/", ACCOUNT, Allow),
         ("ANY literal", &any_literal, FN, "prod/ANY/{proxy+}", ACCOUNT, Allow),
@@ -199,7 +199,7 @@ fn any_methods_and_authorizers() {
 
 #[test]
 fn arn_like_and_string_like_differ_on_hand_written_patterns() {
-    // AddPermission's docs say StringLike, real policies say ArnLike (aws-facts §2): a pattern
+    // AddPermission's docs say StringLike, real policies say ArnLike (docs/aws-facts.md §2): a pattern
     // whose `*` spans region and account works with one and not the other.
     let with = |operator: &str| {
         policy(vec![json!({

@@ -1,5 +1,5 @@
 //! A role's trust policy: may API Gateway assume the role (`sts:AssumeRole` by the service
-//! principal `apigateway.amazonaws.com`, aws-facts §2 "Integration credentials")? A role that
+//! principal `apigateway.amazonaws.com`, docs/aws-facts.md §2 "Integration credentials")? A role that
 //! does not trust it makes every call of the integration fail with "API Gateway does not have
 //! permission to assume the provided role" (500).
 
@@ -12,7 +12,7 @@ pub const ASSUME_ROLE_ACTION: &str = "sts:AssumeRole";
 
 /// The request API Gateway makes to assume `role_arn` for an API of `api_account`. Whether API
 /// Gateway sends `aws:SourceAccount` and `aws:SourceArn` with it is not documented (NOT FOUND in
-/// aws-facts); they are included as the other AWS services that assume roles send them
+/// docs/aws-facts.md); they are included as the other AWS services that assume roles send them
 /// (inferred), so a trust policy guarded by them against the confused deputy is not reported.
 pub fn assume_request(role_arn: &str, api_account: &str, source_arn: &str) -> Request {
     Request {

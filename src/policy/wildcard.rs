@@ -4,10 +4,10 @@
 //! IAM has no escape character in these patterns (policy variables such as `${*}` exist only in
 //! version 2012-10-17 documents and never in what Lambda's AddPermission writes), so every `*`
 //! and `?` is a wildcard and everything else, braces included, is literal: the console's literal
-//! `{id}` in a source ARN only matches the literal `{id}` API Gateway sends (aws-facts §1).
+//! `{id}` in a source ARN only matches the literal `{id}` API Gateway sends (docs/aws-facts.md §1).
 
 /// Whether letters must match in case. Actions are case-insensitive; resources, ARNs and
-/// `StringLike` values are case-sensitive (aws-facts §3).
+/// `StringLike` values are case-sensitive (docs/aws-facts.md §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Case {
     Sensitive,

@@ -1,6 +1,6 @@
 //! The active probe (opt-in, `audit --probe` or `[probe] enabled`): for the routes the config
 //! selects, invoke the route's Lambda target with a realistic API Gateway REST proxy event and
-//! judge the response as API Gateway would (aws-facts §4). It runs during collection, because it
+//! judge the response as API Gateway would (docs/aws-facts.md §4). It runs during collection, because it
 //! calls AWS; what it keeps in the inventory is only the verdict, never the payload: at most
 //! 300 characters of the offending part, and of a function error's message.
 //!

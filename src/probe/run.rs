@@ -60,7 +60,7 @@ pub async fn probe_scope(
                 resource: planned.path,
                 probed_method: planned.verb,
                 probed_path,
-                target: planned.target.to_string(),
+                target: planned.target,
                 outcome,
             }
         })

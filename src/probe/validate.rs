@@ -1,5 +1,5 @@
 //! The validator of a Lambda proxy response, as API Gateway (REST) judges it: the rules of the
-//! acceptance table in `reference/aws-facts.md` §4, each with its own id, and the offending part
+//! acceptance table in `docs/aws-facts.md` §4, each with its own id, and the offending part
 //! of the payload cut to 300 characters (the only part of a payload the auditor ever keeps).
 
 use base64::alphabet;
@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::inventory::{ProbeRule as Rule, ProbeViolation as Violation};
 
-/// Lambda's limit on a synchronous response payload (6 MB, aws-facts §4 "Sync response over
+/// Lambda's limit on a synchronous response payload (6 MB, docs/aws-facts.md §4 "Sync response over
 /// 6 MB"), in bytes as Lambda counts them.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 

@@ -34,7 +34,7 @@ use crate::config::Config;
 use crate::inventory::Inventory;
 use crate::report::{Report, Severity};
 
-/// At most this many datums per `PutMetricData` request (aws-facts §6).
+/// At most this many datums per `PutMetricData` request (docs/aws-facts.md §6).
 pub const MAX_DATUMS_PER_REQUEST: usize = 1_000;
 /// Batches are cut at this estimated size: the request limit is 1 MB, and the estimate leaves
 /// room for the request's own fields.

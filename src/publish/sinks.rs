@@ -8,11 +8,11 @@ use std::io::Write;
 use aws_config::SdkConfig;
 use serde_json::json;
 
-use crate::audit::Audit;
 use crate::aws::clients::regional;
 use crate::aws::load_sdk_config;
 use crate::aws::CallGate;
 use crate::config::{Config, FindingEvents, MetricsMode};
+use crate::inventory::Inventory;
 use crate::publish::{cloudwatch, dashboard, emf, metrics, write_atomically};
 use crate::report::{Report, SinkOutcome};
 
@@ -31,9 +31,11 @@ pub fn needs_aws(config: &Config) -> bool {
 }
 
 /// Publishes the run everywhere it is configured to go and records each outcome in
-/// `audit.report.publish`. `sdk` replaces the default credential chain.
+/// `report.publish`. The inventory names every audited stage and function, for the dashboard and
+/// the per-stage metrics. `sdk` replaces the default credential chain.
 pub async fn publish(
-    audit: &mut Audit,
+    report: &mut Report,
+    inventory: &Inventory,
     config: &Config,
     sdk: Option<&SdkConfig>,
     streams: Streams<'_>,
@@ -49,8 +51,7 @@ pub async fn publish(
         };
         // CloudWatch of the first audited region (dashboards are global; metrics and the alarm
         // live in one region).
-        let region = audit
-            .report
+        let region = report
             .scopes
             .first()
             .map(|s| s.region.clone())
@@ -60,7 +61,7 @@ pub async fn publish(
             aws_sdk_cloudwatch::Client::new(&regional(&sdk, &region, config.collect.max_attempts));
         let gate = CallGate::new(&config.collect.rate_limits);
         if let Some(base) = &cw.dashboard {
-            let bodies = dashboard::dashboards(&audit.report, &audit.inventory, cw);
+            let bodies = dashboard::dashboards(&*report, inventory, cw);
             outcomes.push(cloudwatch::put_dashboards(&client, &gate, base, &bodies).await);
         }
         if cw.alarms {
@@ -69,15 +70,14 @@ pub async fn publish(
             }
         }
         if cw.metrics == MetricsMode::Api {
-            let datums =
-                metrics::datums(&audit.report, &audit.inventory, config, failures(&outcomes));
+            let datums = metrics::datums(&*report, inventory, config, failures(&outcomes));
             outcomes.push(
                 cloudwatch::put_metrics(
                     &client,
                     &gate,
                     &cw.namespace,
                     &datums,
-                    audit.report.run.finished_at,
+                    report.run.finished_at,
                 )
                 .await,
             );
@@ -85,11 +85,11 @@ pub async fn publish(
     }
 
     if cw.metrics == MetricsMode::Emf {
-        let datums = metrics::datums(&audit.report, &audit.inventory, config, failures(&outcomes));
+        let datums = metrics::datums(&*report, inventory, config, failures(&outcomes));
         let lines = emf::emf_lines(
             &datums,
             &cw.namespace,
-            audit.report.run.finished_at.timestamp_millis(),
+            report.run.finished_at.timestamp_millis(),
         );
         let written = lines
             .iter()
@@ -115,15 +115,15 @@ pub async fn publish(
         FindingEvents::Auto => !streams.stderr_is_terminal,
     };
     if events {
-        outcomes.push(write_finding_events(&audit.report, streams.stderr));
+        outcomes.push(write_finding_events(&*report, streams.stderr));
     }
 
     for outcome in outcomes.iter().filter(|o| !o.ok) {
         tracing::error!(sink = %outcome.sink, detail = %outcome.detail, "publishing sink failed");
     }
-    audit.report.publish = outcomes;
+    report.publish = outcomes;
     if let Some(path) = &settings.json_file {
-        let written = serde_json::to_vec_pretty(&audit.report)
+        let written = serde_json::to_vec_pretty(&report)
             .map_err(anyhow::Error::from)
             .and_then(|mut bytes| {
                 bytes.push(b'\n');
@@ -140,7 +140,7 @@ pub async fn publish(
         if !outcome.ok {
             tracing::error!(sink = %outcome.sink, detail = %outcome.detail, "publishing sink failed");
         }
-        audit.report.publish.push(outcome);
+        report.publish.push(outcome);
     }
 }
 

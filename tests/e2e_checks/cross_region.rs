@@ -1,6 +1,6 @@
 //! Targets in another region: an API in us-east-1 whose integration URIs name functions in
 //! us-west-2. Collection reads those functions (and their policies) in us-west-2, and the source
-//! ARN API Gateway presents uses the function's region (aws-facts §1): a permission written with
+//! ARN API Gateway presents uses the function's region (docs/aws-facts.md §1): a permission written with
 //! the API's region — the usual mistake — does not match, one with the function's region does.
 
 use aws_config::Region;

@@ -4,7 +4,7 @@
 //! failures in `/aws/lambda/{function}`).
 //!
 //! ministack writes no execution logs and no function logs for these fleets: every scenario
-//! writes the lines API Gateway and the runtimes write (aws-facts §4, §5) with PutLogEvents
+//! writes the lines API Gateway and the runtimes write (docs/aws-facts.md §4, §5) with PutLogEvents
 //! (`support::cloudwatch`). ministack's filter patterns are looser than AWS's: a quoted phrase
 //! matches a line holding all of its words, in any order and any case (AWS: the exact phrase,
 //! case-sensitive). No line here depends on that difference: every line holds a phrase exactly

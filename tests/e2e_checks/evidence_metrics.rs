@@ -182,7 +182,7 @@ async fn api_5xx_rate_names_the_spiking_stage_only() {
 }
 
 /// Two APIs named `pets`, each with a stage prod: API Gateway publishes per API *name*
-/// (aws-facts §6), so both read the one `ApiName=pets, Stage=prod` series. Each gets a finding
+/// (docs/aws-facts.md §6), so both read the one `ApiName=pets, Stage=prod` series. Each gets a finding
 /// that names the other in `shared_name_with` and says so.
 #[tokio::test]
 async fn apis_sharing_a_name_share_their_series_and_say_so() {

@@ -5,7 +5,7 @@
 //! are in `invoke_permission_qualifiers`.
 //!
 //! Not covered here: `evidence.reason = explicit-deny`. `AddPermission` can only write Allow
-//! statements (aws-facts §2), so no real tool — and no e2e fleet — can put a Deny in a function
+//! statements (docs/aws-facts.md §2), so no real tool — and no e2e fleet — can put a Deny in a function
 //! policy; the unit tests of `invoke-permission-missing` cover it.
 
 use apigw_auditor::report::{Finding, Report};

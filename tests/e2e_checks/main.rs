@@ -34,8 +34,8 @@
 //! Helpers several modules share are in `common`; the harness (emulator, accounts, fleet, live
 //! audit) is `tests/support`.
 //!
-//! The checks follow AWS (`reference/aws-facts.md`); where the emulator differs, the test says
-//! which way it works around it. Emulator quirks met here (DESIGN.md, "The local AWS used by
+//! The checks follow AWS (`docs/aws-facts.md`); where the emulator differs, the test says
+//! which way it works around it. Emulator quirks met here (docs/testing.md, "The local AWS the tests use
 //! tests") are named where they matter (search for "ministack"): GetPolicy on an unqualified
 //! function without policy answers an empty statement list (AWS: ResourceNotFoundException);
 //! GetPolicy without a qualifier also returns the aliases' statements (AWS keeps them apart);

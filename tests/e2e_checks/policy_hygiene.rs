@@ -16,7 +16,7 @@ use crate::support::new_fleet;
 
 const NEAR_SIZE_LIMIT: &str = "function-policy-near-size-limit";
 
-/// Lambda's limit on a function policy, in bytes (aws-facts §2).
+/// Lambda's limit on a function policy, in bytes (docs/aws-facts.md §2).
 const POLICY_LIMIT_BYTES: usize = 20_480;
 
 /// The raw text GetPolicy returns for `function` (with `qualifier`), `None` when there is none.

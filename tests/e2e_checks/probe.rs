@@ -1,7 +1,7 @@
 //! The opt-in probe, `proxy-response-malformed`: real Python and Node.js handlers on the emulator
 //! answer a correct response, a dict body, an extra key, a string statusCode of digits, a
 //! non-numeric statusCode, a bare string, an exception, and a sleep past the probe's timeout; the
-//! auditor invokes each GET route once with a proxy event and judges the answers by aws-facts §4.
+//! auditor invokes each GET route once with a proxy event and judges the answers by docs/aws-facts.md §4.
 //! The same account audited with the probe off makes no Invoke call and reports nothing; a POST
 //! route is invoked only when `[probe] methods` lists POST. Through the built binary, only
 //! `--probe` invokes, and `collect --probe` keeps the verdict (not the payload) in the snapshot.

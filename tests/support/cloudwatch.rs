@@ -1,8 +1,8 @@
 //! Seeding CloudWatch for the evidence scenarios, through the real SDK. The emulator emits no
-//! `AWS/ApiGateway` metrics and writes no execution logs (DESIGN.md, "The local AWS used by
+//! `AWS/ApiGateway` metrics and writes no execution logs (docs/testing.md, "The local AWS the tests use
 //! tests"), so tests write the series and log lines themselves, exactly as CloudWatch holds
-//! them for a real account: per-minute statistic sets (aws-facts §6) and the log lines API
-//! Gateway and the Lambda runtimes write (aws-facts §4, §5).
+//! them for a real account: per-minute statistic sets (docs/aws-facts.md §6) and the log lines API
+//! Gateway and the Lambda runtimes write (docs/aws-facts.md §4, §5).
 //!
 //! Every data point and log event lands a few minutes before now, inside the auditor's default
 //! window (the 60 minutes before the current whole minute).
@@ -94,7 +94,7 @@ impl Seeder {
 
     /// `AWS/Lambda` `Invocations`, `Errors` and `Throttles` of one series per minute: every
     /// invocation is a sample of `Invocations` (1) and `Errors` (1 or 0), every throttled request
-    /// a sample of `Throttles` (it counts as neither invocation nor error, aws-facts §6). Without
+    /// a sample of `Throttles` (it counts as neither invocation nor error, docs/aws-facts.md §6). Without
     /// a qualifier, the `FunctionName` series (every version and alias together); with one, the
     /// alias's or version's own series, `FunctionName` + `Resource` = `name:qualifier`. Lambda
     /// publishes both for a qualified call: write both when a scenario needs both.
@@ -126,7 +126,7 @@ impl Seeder {
     }
 
     async fn put_metrics(&self, namespace: &str, data: Vec<MetricDatum>) {
-        // PutMetricData takes at most 1,000 data points per request (aws-facts §6).
+        // PutMetricData takes at most 1,000 data points per request (docs/aws-facts.md §6).
         for chunk in data.chunks(1000) {
             let put = self.cloudwatch.put_metric_data().namespace(namespace);
             let sent = put.set_metric_data(Some(chunk.to_vec())).send().await;
@@ -256,7 +256,7 @@ fn datum(metric: &str, dimensions: &[(&str, &str)], back: i64, stats: StatisticS
 }
 
 // ---------------------------------------------------------------------------------------------
-// Log lines as API Gateway and the Lambda runtimes write them (aws-facts §4, §5)
+// Log lines as API Gateway and the Lambda runtimes write them (docs/aws-facts.md §4, §5)
 // ---------------------------------------------------------------------------------------------
 
 /// An execution-log line: `({request id}) {text}`; `n` varies the request id.

@@ -27,7 +27,7 @@ pub static CHECK: Check = Check {
              invokes, reads the listing of its deployment package (the central directory of \
              the zip, fetched with HTTP range requests from GetFunction's presigned \
              `Code.Location`; each distinct CodeSha256 once) and looks for the file the \
-             runtime loads (aws-facts §5): `module.py` (or `module/__init__.py`, `.pyc`, an \
+             runtime loads (docs/aws-facts.md §5): `module.py` (or `module/__init__.py`, `.pyc`, an \
              extension `.so`) for Python with `.` or `/` in the module path; the extensionless \
              file, `.js`, `.mjs`, `.cjs` or a folder's `index.js` for Node.js; `file.rb` for \
              Ruby; `package/Class.class` for Java; `Assembly.dll` for .NET; `bootstrap` at the \

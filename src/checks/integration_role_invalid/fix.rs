@@ -5,35 +5,47 @@
 
 use serde_json::json;
 
-use crate::arn;
-use crate::checks::shared::{stages_phrase, self};
-use crate::inventory::ScopeInventory;
-use crate::report::{Finding, Status};
+use super::{Problem, Reason};
+use crate::checks::shared::route_groups::{Group, Rendered};
+use crate::checks::shared::{self};
+use crate::report::Severity;
 
-/// Writes the message and the remediation once all affected stages are known.
-pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
-    if finding.status == Status::Error {
-        return;
-    }
-    let role = finding.evidence["role"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let Some(function) = finding
-        .function
-        .as_deref()
-        .and_then(|f| arn::parse_function_arn(f).ok())
-    else {
-        return;
+/// The message, evidence and remediation once all affected stages are known.
+pub(super) fn render(group: &Group<'_, Problem>) -> Rendered {
+    let scope = group.routes.scope;
+    let (reason, role, detail, boundary) = match group.first() {
+        Problem::Error { message, evidence } => {
+            return Rendered::new(message.clone(), evidence.clone(), None);
+        }
+        Problem::Fail {
+            reason,
+            role,
+            detail,
+            boundary,
+            ..
+        } => (*reason, role.clone(), detail, boundary),
     };
-    let subject = shared::finding_subject(finding);
-    let on = stages_phrase(&finding.stages);
+    let mut source_arns: Vec<&str> = Vec::new();
+    for (_, problem) in &group.problems {
+        if let Problem::Fail { source_arn, .. } = problem {
+            if !source_arns.contains(&source_arn.as_str()) {
+                source_arns.push(source_arn);
+            }
+        }
+    }
+    let evidence = json!({
+        "reason": reason,
+        "role": role,
+        "source_arns": source_arns,
+        "detail": detail,
+    });
+    let Some(function) = &group.function else {
+        return Rendered::new(String::new(), evidence, None);
+    };
+    let subject = group.subject();
+    let on = group.on();
     let short = function.short();
     let name = role.rsplit('/').next().unwrap_or(&role).to_string();
-    let reason = finding.evidence["reason"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let invoke_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": function.to_string()}]}).to_string();
     let trust_policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}).to_string();
     let put_policy = format!(
@@ -42,12 +54,12 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
         shared::sh(&function.name),
         shared::sh(&invoke_policy)
     );
-    let (what, remediation) = match reason.as_str() {
-        "pass-through" => (
+    let (what, remediation) = match reason {
+        Reason::PassThrough => (
             "passes each caller's own credentials through (arn:aws:iam::*:user/*): every caller needs lambda:InvokeFunction on the function, or gets 500 \"Invalid permissions on Lambda function\"".to_string(),
             None,
         ),
-        "role-missing" => (
+        Reason::RoleMissing => (
             format!("its credentials role {role} does not exist"),
             Some(format!(
                 "aws iam create-role --role-name {} --assume-role-policy-document {} && {put_policy}",
@@ -55,7 +67,7 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
                 shared::sh(&trust_policy)
             )),
         ),
-        "not-trusted" => (
+        Reason::NotTrusted => (
             format!("its credentials role {role} does not trust apigateway.amazonaws.com to assume it"),
             Some(format!(
                 "# merge with the role's current trust statements (aws iam get-role --role-name {name})\naws iam update-assume-role-policy --role-name {} --policy-document {}",
@@ -63,12 +75,12 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
                 shared::sh(&trust_policy)
             )),
         ),
-        "no-invoke-permission" => (
+        Reason::NoInvokePermission => (
             format!("no policy of its credentials role {role} allows lambda:InvokeFunction on {short}"),
             Some(put_policy),
         ),
-        "boundary-denies" => {
-            let boundary = finding.evidence["detail"]["boundary"].as_str().unwrap_or_default().to_string();
+        Reason::BoundaryDenies => {
+            let boundary = boundary.clone().unwrap_or_default();
             (
                 format!("the permissions boundary {boundary} of its credentials role {role} does not allow lambda:InvokeFunction on {short}"),
                 Some(format!(
@@ -77,28 +89,39 @@ pub(super) fn finish(scope: &ScopeInventory, finding: &mut Finding) {
                 )),
             )
         }
-        "explicit-deny" => (
+        Reason::ExplicitDeny => (
             format!("a Deny statement stops its credentials role {role} from invoking {short}"),
             Some(format!(
                 "# remove or narrow the Deny statements named in evidence.detail (aws iam list-role-policies --role-name {name}; aws iam list-attached-role-policies --role-name {name})"
             )),
         ),
-        _ => (
+        Reason::ResourcePolicyDenies => (
             format!("{short} is in account {} and its policy does not allow the credentials role {role}", function.account),
             Some(format!(
                 "# run in account {} (the function's owner)\naws lambda add-permission {}{} --statement-id {} --action lambda:InvokeFunction --principal {}",
                 function.account,
-                shared::function_args(scope, &function),
-                shared::qualifier_arg(&function),
+                shared::function_args(scope, function),
+                shared::qualifier_arg(function),
                 shared::sh(&format!("apigw-role-{name}")),
                 shared::sh(&role)
             )),
         ),
     };
-    finding.message = if reason == "pass-through" {
-        format!("{subject} on {on} {what} (a note, not a failure)")
-    } else {
-        format!("API Gateway cannot invoke {short} for {subject} on {on}: {what}; clients get 500")
-    };
-    finding.remediation = remediation;
+    if reason == Reason::PassThrough {
+        // A note, not a failure: whether a call succeeds depends on each caller.
+        return Rendered {
+            severity: Some(Severity::Info),
+            client_status: Some(None),
+            ..Rendered::new(
+                format!("{subject} on {on} {what} (a note, not a failure)"),
+                evidence,
+                remediation,
+            )
+        };
+    }
+    Rendered::new(
+        format!("API Gateway cannot invoke {short} for {subject} on {on}: {what}; clients get 500"),
+        evidence,
+        remediation,
+    )
 }

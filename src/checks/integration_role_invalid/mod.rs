@@ -11,14 +11,14 @@ use serde_json::json;
 
 use crate::arn::is_pass_through;
 use crate::arn::FunctionArn;
-use crate::checks::shared::{self, route_finding, target_of};
+use crate::checks::shared::route_groups::{run_per_route, Verdict};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{IamRole, Lookup, ScopeInventory};
 use crate::policy::identity::{evaluate_role, invoke_request, NamedPolicy, RoleDecision};
 use crate::policy::{self, trust, Decision};
 use crate::log_signatures;
-use crate::report::{Finding, Severity, Status};
-use crate::routes::RouteTarget;
+use crate::report::{Finding, Severity};
+use crate::routes::{RouteTarget, ScopeRoutes};
 
 pub static CHECK: Check = Check {
     id: CheckId::new("integration-role-invalid"),
@@ -41,7 +41,7 @@ that decided. Pass-through credentials (arn:aws:iam::*:user/*) are reported once
     why: "API Gateway assumes the role to call Lambda. A role it cannot assume fails every call \
 with 500 and the execution log line `API Gateway does not have permission to assume the provided \
 role`; a role without lambda:InvokeFunction on the target fails with 500 and `Invalid permissions \
-on Lambda function` (aws-facts §2 \"Integration credentials\"). The function's resource policy is \
+on Lambda function` (docs/aws-facts.md §2 \"Integration credentials\"). The function's resource policy is \
 not consulted for a same-account role, so invoke-permission-missing stays silent.",
     fix: "Run the commands in the remediation: `aws iam update-assume-role-policy` to trust \
 apigateway.amazonaws.com (merge with the statements the role already has), `aws iam \
@@ -61,7 +61,7 @@ role ([[scope.accounts]]); otherwise the finding has status `error`.",
 };
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    shared::run_per_route(&CHECK, ctx, judge_route, fix::finish)
+    run_per_route(&CHECK, ctx, judge_route, fix::render)
 }
 
 /// Why the role cannot invoke: the `evidence.reason` values.
@@ -77,86 +77,93 @@ enum Reason {
     PassThrough,
 }
 
-fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Finding> {
+/// What one route on one stage was judged to be.
+enum Problem {
+    Fail {
+        reason: Reason,
+        /// The role ARN, or the pass-through form, as `credentials` names it.
+        role: String,
+        source_arn: String,
+        /// The statements and decisions behind `reason`, for the evidence.
+        detail: serde_json::Value,
+        /// The permissions boundary that denies, for `boundary-denies`.
+        boundary: Option<String>,
+    },
+    /// The role (or the function's policy, for a cross-account role) could not be read.
+    Error {
+        message: String,
+        evidence: serde_json::Value,
+    },
+}
+
+fn judge_route(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem>> {
+    let scope = routes.scope;
     let credentials = route.credentials?;
     let function = route.resolved.as_ref().ok()?;
-    let target = target_of(scope, route);
+    let target = routes.target_of(route);
     if target.is_some_and(|t| matches!(t.configuration, Lookup::Missing)) {
         // integration-target-missing reports it; there is nothing to invoke.
         return None;
     }
-    let source_arn = route.source_arn.clone().unwrap_or_default();
-    let fail = |reason: Reason, evidence: serde_json::Value| {
-        let mut finding = route_finding(
-            &CHECK,
-            scope,
-            route,
-            Status::Fail,
-            Some(function.to_string()),
-            String::new(),
-        );
-        finding.evidence = json!({
-            "reason": reason,
-            "role": credentials,
-            "source_arns": [source_arn],
-            "detail": evidence,
-        });
-        finding
+    let named = Some(function.clone());
+    let fail = |reason: Reason, detail: serde_json::Value, boundary: Option<String>| {
+        Verdict::fail(
+            named.clone(),
+            Problem::Fail {
+                reason,
+                role: credentials.to_string(),
+                source_arn: route.source_arn.clone().unwrap_or_default(),
+                detail,
+                boundary,
+            },
+        )
+    };
+    let error = |message: String, error: &crate::inventory::CollectionError| {
+        Verdict::error(
+            named.clone(),
+            Problem::Error {
+                message,
+                evidence: json!({"operation": error.operation, "code": error.code, "role": credentials}),
+            },
+        )
     };
     if is_pass_through(credentials) {
-        let mut finding = fail(Reason::PassThrough, json!({}));
-        finding.severity = Severity::Info;
-        finding.client_status = None;
-        return Some(finding);
+        return Some(fail(Reason::PassThrough, json!({}), None));
     }
     let role = match scope.roles.get(credentials) {
         // Not read (a snapshot from before roles were collected): nothing to judge.
         None => return None,
-        Some(Lookup::Missing) => return Some(fail(Reason::RoleMissing, json!({}))),
-        Some(Lookup::Failed(error)) => {
-            let mut finding = route_finding(
-                &CHECK,
-                scope,
-                route,
-                Status::Error,
-                Some(function.to_string()),
-                format!(
-                    "could not evaluate the credentials role {credentials} of {}: {} failed with {}: {}",
-                    route.describe(),
-                    error.operation,
-                    error.code,
-                    error.message
-                ),
+        Some(Lookup::Missing) => return Some(fail(Reason::RoleMissing, json!({}), None)),
+        Some(Lookup::Failed(failure)) => {
+            let message = format!(
+                "could not evaluate the credentials role {credentials} of {}: {} failed with {}: {}",
+                route.describe(),
+                failure.operation,
+                failure.code,
+                failure.message
             );
-            finding.evidence =
-                json!({"operation": error.operation, "code": error.code, "role": credentials});
-            return Some(finding);
+            return Some(error(message, failure));
         }
         Some(Lookup::Found(role)) => role,
     };
     // A function in another account: its policy decides too, and it could not be read.
     if crate::arn::account_of(&role.arn) != function.account {
-        if let Some(error) = target.and_then(|t| t.policy.failed()) {
-            let mut finding = route_finding(
-                &CHECK,
-                scope,
-                route,
-                Status::Error,
-                Some(function.to_string()),
-                format!(
-                    "could not evaluate whether role {credentials} may invoke {} for {}: {}",
-                    function.short(),
-                    route.describe(),
-                    error.message
-                ),
+        if let Some(failure) = target.and_then(|t| t.policy.failed()) {
+            let message = format!(
+                "could not evaluate whether role {credentials} may invoke {} for {}: {}",
+                function.short(),
+                route.describe(),
+                failure.message
             );
-            finding.evidence =
-                json!({"operation": error.operation, "code": error.code, "role": credentials});
-            return Some(finding);
+            return Some(error(message, failure));
         }
     }
+    let source_arn = route.source_arn.clone().unwrap_or_default();
     let (reason, detail) = judge_role(scope, role, function, &source_arn, target)?;
-    Some(fail(reason, detail))
+    let boundary = (reason == Reason::BoundaryDenies)
+        .then(|| role.boundary.as_ref().map(|b| b.name.clone()))
+        .flatten();
+    Some(fail(reason, detail, boundary))
 }
 
 /// `None` when the role can invoke the function, else why and the statements that decided.
@@ -219,7 +226,7 @@ fn judge_role(
             json!({"function_policy": "a Deny statement of the function's policy applies to the role"}),
         ));
     }
-    // Cross-account calls need both sides (IAM cross-account evaluation, aws-facts §2).
+    // Cross-account calls need both sides (IAM cross-account evaluation, docs/aws-facts.md §2).
     if cross_account && resource_decision != Some(Decision::Allow) {
         return Some((
             Reason::ResourcePolicyDenies,

@@ -1,4 +1,4 @@
-//! Lambda runtime deprecation dates, for `runtime-deprecated` (aws-facts §5).
+//! Lambda runtime deprecation dates, for `runtime-deprecated` (docs/aws-facts.md §5).
 //!
 //! Source: cfn-lint `src/cfnlint/data/AdditionalSpecs/LmbdRuntimeLifecycle.json` at commit
 //! 217397c (2026-08-19), which mirrors the "Runtime deprecation" table of the Lambda guide

@@ -21,13 +21,13 @@ pub static CHECK: Check = Check {
     client_status: None,
     checks: "For every function an API route or Lambda authorizer invokes, looks its runtime up \
              in a dated table of Lambda runtime deprecations (from cfn-lint's \
-             LmbdRuntimeLifecycle.json, aws-facts §5). Medium when the deprecation date has \
+             LmbdRuntimeLifecycle.json, docs/aws-facts.md §5). Medium when the deprecation date has \
              passed; low when it falls within `runtime-warning-days` (default 90) of the audit \
              date.",
     why: "A deprecated runtime gets no more security patches or support. Invocations keep \
           working, so clients see nothing today, but Lambda first blocks creating functions on \
           it and then blocks updating them: the next code fix for this API cannot be deployed \
-          until the runtime is upgraded, usually in the middle of an incident (aws-facts §5; \
+          until the runtime is upgraded, usually in the middle of an incident (docs/aws-facts.md §5; \
           Security Hub Lambda.2, cfn-lint E2531/W2531).",
     fix: "Move the function to the newest runtime of its family, after testing the code on it: \
           `aws lambda update-function-configuration --function-name F --runtime python3.14`; \

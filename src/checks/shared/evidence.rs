@@ -134,7 +134,7 @@ pub struct SignatureTable<'a> {
 
 /// The status clients get for a signature. `Task timed out` is a 502 only when the function
 /// times out before the integration does; when it outlives the integration timeout, API Gateway
-/// has already answered 504 (aws-facts §8).
+/// has already answered 504 (docs/aws-facts.md §8).
 fn client_status(signature: &str, outlives_integration: bool) -> Option<u16> {
     match log_signatures::find(signature) {
         Some(s) if s.phrase == "Task timed out" && outlives_integration => Some(504),

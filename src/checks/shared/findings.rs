@@ -1,13 +1,9 @@
-//! Building findings: the base of a finding about a scope, a route on a stage, or a check that
-//! could not be evaluated; and [`FindingSet`], which groups per-stage findings into one per
-//! resource with the list of stages it affects.
-
-use std::collections::BTreeMap;
+//! Building findings: the base of a finding about a scope, the `error` finding of a check that
+//! could not be evaluated (for one resource, or for the APIs whose routes could not be read).
 
 use crate::checks::{Check, ResourceKind};
-use crate::inventory::{CollectionError, LambdaTarget, RestApi, ScopeInventory};
-use crate::report::{ApiRef, AuthorizerRef, Finding, RouteRef, Status};
-use crate::routes::{Invoker, RouteTarget};
+use crate::inventory::{CollectionError, RestApi, ScopeInventory};
+use crate::report::{ApiRef, Finding, Status};
 
 /// The base of a finding about one scope; fill in the rest with struct update syntax.
 pub fn base_finding(
@@ -32,41 +28,6 @@ pub fn base_finding(
         message,
         evidence: serde_json::json!({}),
         remediation: None,
-    }
-}
-
-/// A finding about one route target on one stage, before stages are grouped.
-pub fn route_finding(
-    check: &Check,
-    scope: &ScopeInventory,
-    target: &RouteTarget<'_>,
-    status: Status,
-    function: Option<String>,
-    message: String,
-) -> Finding {
-    let (route, authorizer) = match &target.invoker {
-        Invoker::Method { path, method, .. } => (
-            Some(RouteRef {
-                method: method.http_method.clone(),
-                path: path.to_string(),
-            }),
-            None,
-        ),
-        Invoker::Authorizer(a) => (
-            None,
-            Some(AuthorizerRef {
-                id: a.id.clone(),
-                name: a.name.clone(),
-            }),
-        ),
-    };
-    Finding {
-        api: Some(api_ref(target.api)),
-        stages: vec![target.stage.name.clone()],
-        route,
-        authorizer,
-        function,
-        ..base_finding(check, scope, status, message)
     }
 }
 
@@ -125,68 +86,6 @@ pub fn blocked_api_findings(check: &Check, scope: &ScopeInventory) -> Vec<Findin
         }
     }
     findings
-}
-
-/// The target a resolved route points at, if collection recorded it.
-pub fn target_of<'s>(
-    scope: &'s ScopeInventory,
-    route: &RouteTarget<'_>,
-) -> Option<&'s LambdaTarget> {
-    let arn = route.resolved.as_ref().ok()?;
-    scope.targets.get(&arn.to_string())
-}
-
-/// Groups per-stage findings into one finding per (check, resource identity) with the list of
-/// stages affected, merging the `source_arns` evidence arrays. Fingerprints are filled in and
-/// the order is deterministic.
-#[derive(Default)]
-pub struct FindingSet {
-    by_fingerprint: BTreeMap<String, Finding>,
-}
-
-impl FindingSet {
-    pub fn add(&mut self, mut finding: Finding) {
-        let fingerprint = finding.compute_fingerprint();
-        match self.by_fingerprint.get_mut(&fingerprint) {
-            Some(existing) => {
-                for stage in finding.stages.drain(..) {
-                    if !existing.stages.contains(&stage) {
-                        existing.stages.push(stage);
-                    }
-                }
-                existing.stages.sort();
-                merge_array(&mut existing.evidence, &finding.evidence, "source_arns");
-            }
-            None => {
-                finding.fingerprint = fingerprint.clone();
-                finding.stages.sort();
-                self.by_fingerprint.insert(fingerprint, finding);
-            }
-        }
-    }
-
-    /// The grouped findings; `finish` may rewrite each one now that all its stages are known
-    /// (for example to build a remediation that covers every affected stage).
-    pub fn into_findings(self, mut finish: impl FnMut(&mut Finding)) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = self.by_fingerprint.into_values().collect();
-        for finding in &mut findings {
-            finish(finding);
-        }
-        findings
-    }
-}
-
-fn merge_array(into: &mut serde_json::Value, from: &serde_json::Value, key: &str) {
-    let (Some(serde_json::Value::Array(extra)), Some(serde_json::Value::Array(existing))) =
-        (from.get(key), into.get_mut(key))
-    else {
-        return;
-    };
-    for item in extra {
-        if !existing.contains(item) {
-            existing.push(item.clone());
-        }
-    }
 }
 
 /// "stage prod" or "stages dev, prod".

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod findings;
 pub mod packages;
 pub mod permission;
+pub mod route_groups;
 pub mod run;
 
 pub use crate::routes::ReachedTarget;

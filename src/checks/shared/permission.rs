@@ -4,43 +4,72 @@
 
 use serde_json::json;
 
-use crate::arn;
-use crate::checks::shared::{self, route_finding, stages_phrase, target_of};
+use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
+use crate::checks::shared::{add_permission, remove_permission};
 use crate::checks::{Check, Context};
-use crate::inventory::{Lookup, ScopeInventory};
-use crate::invoke_permission::{self, Judgement};
-use crate::report::{Finding, Status};
-use crate::routes::RouteTarget;
+use crate::inventory::{CollectionError, Lookup};
+use crate::invoke_permission::{self, AllowedOn, DenyReason, Judgement, StatementNote};
+use crate::report::Finding;
+use crate::routes::{RouteTarget, ScopeRoutes};
+
+/// What one route on one stage was judged to be, with the source ARN it presents.
+enum Problem {
+    Denied {
+        reason: DenyReason,
+        statements: Vec<StatementNote>,
+        allowed_on: Option<AllowedOn>,
+        source_arn: String,
+    },
+    /// The policy could not be read.
+    Unknown {
+        error: CollectionError,
+        /// The message of the first stage: it names the function and the invoker.
+        message: String,
+        source_arn: String,
+    },
+}
+
+impl Problem {
+    fn source_arn(&self) -> &str {
+        match self {
+            Problem::Denied { source_arn, .. } | Problem::Unknown { source_arn, .. } => source_arn,
+        }
+    }
+}
 
 /// Findings of one permission check: methods when `authorizers` is false, Lambda authorizers
 /// when true.
-pub fn permission_findings(doc: &Check, ctx: &Context<'_>, authorizers: bool) -> Vec<Finding> {
-    shared::run_per_route(
-        doc,
+pub fn permission_findings(
+    check: &'static Check,
+    ctx: &Context<'_>,
+    authorizers: bool,
+) -> Vec<Finding> {
+    run_per_route(
+        check,
         ctx,
-        |scope, route| judge_route(doc, scope, route, authorizers),
-        finish,
+        |routes, route| judge_route(routes, route, authorizers),
+        render,
     )
 }
 
 fn judge_route(
-    doc: &Check,
-    scope: &ScopeInventory,
+    routes: &ScopeRoutes<'_>,
     route: &RouteTarget<'_>,
     authorizers: bool,
-) -> Option<Finding> {
+) -> Option<Verdict<Problem>> {
     // A route with a credentials role is invoked with the role's identity, not through the
     // resource policy: integration-role-invalid judges it.
     if route.is_authorizer() != authorizers || route.credentials.is_some() {
         return None;
     }
     let function = route.resolved.as_ref().ok()?;
-    let target = target_of(scope, route)?;
+    let target = routes.target_of(route)?;
     if matches!(target.configuration, Lookup::Missing) {
         return None;
     }
     let source_arn = route.source_arn.clone().unwrap_or_default();
-    match invoke_permission::judge(scope, target, &source_arn) {
+    let named = Some(target.arn.clone());
+    match invoke_permission::judge(routes.scope, target, &source_arn) {
         Judgement::Allowed => None,
         Judgement::Unknown(error) => {
             let message = format!(
@@ -51,110 +80,94 @@ fn judge_route(
                 error.code,
                 error.message
             );
-            let mut finding = route_finding(
-                doc,
-                scope,
-                route,
-                Status::Error,
-                Some(target.arn.to_string()),
-                message,
-            );
-            finding.evidence = json!({"operation": error.operation, "code": error.code, "source_arns": [source_arn]});
-            Some(finding)
+            Some(Verdict::error(
+                named,
+                Problem::Unknown {
+                    error,
+                    message,
+                    source_arn,
+                },
+            ))
         }
         Judgement::Denied {
             reason,
             statements,
             allowed_on,
-        } => {
-            let mut finding = route_finding(
-                doc,
-                scope,
-                route,
-                Status::Fail,
-                Some(target.arn.to_string()),
-                String::new(),
-            );
-            finding.evidence = json!({
-                "reason": reason,
-                "source_arns": [source_arn],
-                "statements": statements,
-                "allowed_on": allowed_on.as_ref().map(|a| &a.arn),
-                "allowed_by": allowed_on.as_ref().map(|a| &a.statements),
-                "principal": invoke_permission::APIGATEWAY_PRINCIPAL,
-                "api_account": scope.account,
-            });
-            Some(finding)
-        }
+        } => Some(Verdict::fail(
+            named,
+            Problem::Denied {
+                reason,
+                statements,
+                allowed_on,
+                source_arn,
+            },
+        )),
     }
 }
 
-/// Writes the message and the remediation once all affected stages are known.
-fn finish(scope: &ScopeInventory, finding: &mut Finding) {
-    let Some(function) = finding
-        .function
-        .as_deref()
-        .and_then(|f| arn::parse_function_arn(f).ok())
-    else {
-        return;
-    };
-    let what = match (&finding.route, &finding.authorizer) {
-        (Some(route), _) => format!("{} {}", route.method, route.path),
-        (None, Some(authorizer)) => format!("authorizer {} ({})", authorizer.name, authorizer.id),
-        (None, None) => String::new(),
-    };
-    let api_id = finding
-        .api
-        .as_ref()
-        .map(|a| a.id.clone())
-        .unwrap_or_default();
-    let source_arns: Vec<String> = finding.evidence["source_arns"]
-        .as_array()
-        .map(|arns| {
-            arns.iter()
-                .filter_map(|a| a.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    if finding.status == Status::Error {
-        return;
+/// The message, evidence and remediation once all affected stages are known.
+fn render(group: &Group<'_, Problem>) -> Rendered {
+    let scope = group.routes.scope;
+    let mut source_arns: Vec<String> = Vec::new();
+    for (_, problem) in &group.problems {
+        if !source_arns.iter().any(|a| a == problem.source_arn()) {
+            source_arns.push(problem.source_arn().to_string());
+        }
     }
-    let reason = finding.evidence["reason"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let explanation =
-        serde_json::from_value::<invoke_permission::DenyReason>(finding.evidence["reason"].clone())
-            .map(|r| r.explain())
-            .unwrap_or("no statement allows the call");
+    let (reason, statements, allowed_on) = match group.first() {
+        Problem::Unknown { error, message, .. } => {
+            return Rendered::new(
+                message.clone(),
+                json!({"operation": error.operation, "code": error.code, "source_arns": source_arns}),
+                None,
+            );
+        }
+        Problem::Denied {
+            reason,
+            statements,
+            allowed_on,
+            ..
+        } => (reason, statements, allowed_on),
+    };
+    let evidence = json!({
+        "reason": reason,
+        "source_arns": source_arns,
+        "statements": statements,
+        "allowed_on": allowed_on.as_ref().map(|a| &a.arn),
+        "allowed_by": allowed_on.as_ref().map(|a| &a.statements),
+        "principal": invoke_permission::APIGATEWAY_PRINCIPAL,
+        "api_account": scope.account,
+    });
+    let Some(function) = &group.function else {
+        return Rendered::new(String::new(), evidence, None);
+    };
     let shown_arn = covering_source_arn(&source_arns);
     // Say where the permission is when it is on another form of the function.
-    let explanation = match finding.evidence["allowed_on"]
-        .as_str()
-        .and_then(|a| arn::parse_function_arn(a).ok())
-    {
+    let explanation = match allowed_on.as_ref().map(|a| &a.arn) {
         Some(other) => format!(
             "the permission is on {}, but the integration invokes {}",
             other.short(),
             function.short()
         ),
-        None => explanation.to_string(),
+        None => reason.explain().to_string(),
     };
-    finding.message = format!(
-        "API Gateway cannot invoke {} for {what} on {}: {explanation} (source {shown_arn}); clients get 500",
+    let message = format!(
+        "API Gateway cannot invoke {} for {} on {}: {explanation} (source {shown_arn}); clients get 500",
         function.short(),
-        stages_phrase(&finding.stages),
+        group.route.describe(),
+        group.on(),
     );
     let mut commands = Vec::new();
-    if reason == "explicit-deny" {
-        if let Some(statements) = finding.evidence["statements"].as_array() {
-            for statement in statements.iter().filter_map(|s| s["statement"].as_str()) {
-                commands.push(shared::remove_permission(scope, &function, statement));
-            }
+    if *reason == DenyReason::ExplicitDeny {
+        for statement in statements {
+            commands.push(remove_permission(scope, function, &statement.statement));
         }
     } else {
-        commands.push(shared::add_permission(
-            scope, &function, &api_id, &shown_arn,
+        commands.push(add_permission(
+            scope,
+            function,
+            &group.route.api.id,
+            &shown_arn,
         ));
     }
     if function.account != scope.account {
@@ -166,7 +179,7 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
             ),
         );
     }
-    finding.remediation = Some(commands.join("\n"));
+    Rendered::new(message, evidence, Some(commands.join("\n")))
 }
 
 /// The narrowest single source ARN covering every affected stage: the stage's own ARN for one

@@ -1,5 +1,5 @@
 //! The dashboard body as typed data that serialises to exactly the JSON `PutDashboard` takes
-//! (aws-facts §6, "Dashboard Body Structure"), and the grid layout that places the widgets.
+//! (docs/aws-facts.md §6, "Dashboard Body Structure"), and the grid layout that places the widgets.
 //!
 //! Widgets are only built through the constructors here, so a widget's `type` always matches
 //! its `properties`.

@@ -5,7 +5,7 @@
 //! dashboard), the findings table with each fix, the auditor's own `Findings` and
 //! `CollectionErrors` metrics, one graph per audited stage, one per integrated function, and
 //! the finding events from Logs Insights. CloudWatch takes at most 500 widgets and 2,500 metrics
-//! per dashboard (aws-facts §6), so a large fleet continues on `name-2`, `name-3`, ..., each
+//! per dashboard (docs/aws-facts.md §6), so a large fleet continues on `name-2`, `name-3`, ..., each
 //! with its own header and the stage and function graphs that did not fit before.
 
 mod body;

@@ -1,5 +1,5 @@
 //! Lambda resource-policy statements, and the exact SourceArn shapes that real deployment tools
-//! write for a REST API route (reference/aws-facts.md §1, "SourceArn that common tools write"), so
+//! write for a REST API route (docs/aws-facts.md §1, "SourceArn that common tools write"), so
 //! e2e scenarios look like accounts built with those tools.
 
 use super::{execute_api_arn, fail, Fleet};
