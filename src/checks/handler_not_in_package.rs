@@ -5,12 +5,12 @@
 
 use serde_json::json;
 
-use crate::checks::handler_package_fix::missing_file;
+use crate::checks::handler_package_fix::{loader_fails, missing_file, undecided};
 use crate::checks::package_support::{deploy_command, package_listing, some_of, LISTED};
 use crate::checks::support::{run_per_target, ReachedTarget};
 use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry, PackageListing};
-use crate::package::handler_path::{self, Expectation, Language};
+use crate::package::handler_path::{self, Expectation, Language, Resolution};
 use crate::report::{Finding, Severity, Status};
 
 pub static DOC: CheckDoc = CheckDoc {
@@ -78,15 +78,35 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         Ok(listing) => listing?,
         Err(error) => return Some(*error),
     };
-    if let Some(entry) = handler_path::find(listing, &expectation) {
-        return deeper_look(reached, handler, &expectation, listing, entry);
+    match handler_path::resolve(listing, &expectation) {
+        Resolution::Loads(entry) => {
+            return deeper_look(reached, handler, &expectation, listing, entry)
+        }
+        Resolution::Fails(failure) => {
+            return Some(loader_fails(&DOC, reached, runtime, handler, &failure))
+        }
+        Resolution::Undecided(why) => {
+            return Some(undecided(
+                &DOC,
+                reached,
+                runtime,
+                handler,
+                &expectation,
+                &why,
+            ))
+        }
+        Resolution::Missing => {}
     }
     let mut searched = Vec::new();
+    let mut jars = handler_path::has_jars(listing).then_some("lib/");
     for layer in &config.layers {
         match reached.scope.layers.get(layer) {
             Some(Lookup::Found(layer_listing)) => {
                 if handler_path::find_in_layer(layer_listing, &expectation).is_some() {
                     return None;
+                }
+                if handler_path::layer_has_jars(layer_listing) {
+                    jars = jars.or(Some("/opt/java/lib/ of a layer"));
                 }
                 searched.push(layer.clone());
             }
@@ -109,23 +129,20 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
             }
         }
     }
-    if expectation.language == Language::Java && handler_path::has_jars(listing) {
-        let message = format!(
-            "{}: {} is not at the package root; it may be inside a jar under lib/, which the \
-             listing cannot see.",
-            reached.short(),
+    if let (Language::Java, Some(jar_folder)) = (expectation.language, jars) {
+        let why = format!(
+            "{} is not at the package root; it may be inside a jar in {jar_folder}, which the \
+             class path holds and the listing cannot see",
             expectation.describe()
         );
-        let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
-        finding.severity = Severity::Info;
-        finding.evidence = json!({
-            "level": "file",
-            "runtime": runtime,
-            "handler": handler,
-            "expected": expectation.candidates,
-            "undecided": "classes in lib/*.jar are not listed",
-        });
-        return Some(finding);
+        return Some(undecided(
+            &DOC,
+            reached,
+            runtime,
+            handler,
+            &expectation,
+            &why,
+        ));
     }
     Some(missing_file(
         &DOC,
