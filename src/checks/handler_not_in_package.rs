@@ -233,29 +233,38 @@ mod tests {
 
     #[test]
     fn handlers_present_at_the_root_pass() {
-        let cases = [
+        let cases: &[(&str, &str, &[&str])] = &[
             (
                 "python3.12",
                 "lambda_function.lambda_handler",
-                "lambda_function.py",
+                &["lambda_function.py"],
             ),
-            ("python3.12", "src/app.handler", "src/app.py"),
-            ("nodejs22.x", "index.handler", "index.mjs"),
-            ("ruby3.3", "function.handler", "function.rb"),
+            ("python3.12", "src/app.handler", &["src/app.py"]),
+            ("nodejs22.x", "index.handler", &["index.mjs"]),
+            ("ruby3.3", "function.handler", &["function.rb"]),
             (
                 "java21",
                 "example.Handler::handleRequest",
-                "example/Handler.class",
+                &["example/Handler.class"],
             ),
-            ("dotnet8", "App::App.Function::Handler", "App.dll"),
-            ("provided.al2023", "unused", "bootstrap"),
-            ("go1.x", "main", "main"),
+            // bootstrap.sh also needs the class library's .deps.json and .runtimeconfig.json.
+            (
+                "dotnet8",
+                "App::App.Function::Handler",
+                &["App.dll", "App.deps.json", "App.runtimeconfig.json"],
+            ),
+            // bootstrap.sh: a handler without `:` is an executable assembly, `.dll` optional.
+            ("dotnet8", "App.dll", &["App.dll"]),
+            ("dotnet8", "App", &["App"]),
+            ("provided.al2023", "unused", &["bootstrap"]),
+            ("go1.x", "main", &["main"]),
         ];
-        for (runtime, handler, file) in cases {
-            let package = listing(&[(file, 0o644)]);
+        for (runtime, handler, files) in cases {
+            let entries: Vec<(&str, u32)> = files.iter().map(|f| (*f, 0o644)).collect();
+            let package = listing(&entries);
             assert!(
                 findings(inventory(runtime, handler, &[], package)).is_empty(),
-                "{runtime} {handler} with {file}"
+                "{runtime} {handler} with {files:?}"
             );
         }
     }

@@ -48,7 +48,9 @@ pub(super) fn broken(bootstrap: bool, handler: &str) -> Option<Broken> {
         .zip(&parts)
         .find_map(|(what, part)| part.is_empty().then_some(*what))?;
     Some(Broken::new(
-        format!("the {missing} part of ASSEMBLY::TYPE::METHOD is empty (\"the {missing} is missing\")"),
+        format!(
+            "the {missing} part of ASSEMBLY::TYPE::METHOD is empty (\"the {missing} is missing\")"
+        ),
         "LambdaValidationException",
         HANDLER_INFO,
     ))

@@ -218,13 +218,13 @@ pub(super) fn resolve<'l>(listing: &'l PackageListing, module: &Module) -> Resol
         Ric::V3 => v3(listing, module, &path),
         Ric::V4 => v4(listing, module, &path),
         Ric::Either => match (v3(listing, module, &path), v4(listing, module, &path)) {
-            (Resolution::Loads(entry), Resolution::Fails(failure)) => Resolution::Undecided(
-                format!(
+            (Resolution::Loads(entry), Resolution::Fails(failure)) => {
+                Resolution::Undecided(format!(
                     "nodejs22.x loads {} with runtime interface client v3, but on Lambda \
                      Managed Instances it runs v4, which fails: {} ({})",
                     entry.path, failure.error, failure.reason
-                ),
-            ),
+                ))
+            }
             (v3, _) => v3,
         },
     }

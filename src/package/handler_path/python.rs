@@ -9,7 +9,8 @@
 use super::{file, is_dir, Broken, Failure, Resolution};
 use crate::inventory::{PackageEntry, PackageListing};
 
-const SOURCE: &str = "aws-lambda-python-runtime-interface-client awslambdaric/bootstrap.py _get_handler";
+const SOURCE: &str =
+    "aws-lambda-python-runtime-interface-client awslambdaric/bootstrap.py _get_handler";
 const FINDER: &str = "CPython importlib._bootstrap_external FileFinder.find_spec";
 
 /// The module a Python handler imports.
@@ -149,7 +150,11 @@ pub(super) fn broken(minor: Option<u32>, handler: &str) -> Option<Broken> {
 
 pub(super) fn expect(minor: Option<u32>, handler: &str) -> Option<super::Expectation> {
     let (modname, function) = handler.rsplit_once('.')?;
-    let parts: Vec<String> = modname.replace('/', ".").split('.').map(String::from).collect();
+    let parts: Vec<String> = modname
+        .replace('/', ".")
+        .split('.')
+        .map(String::from)
+        .collect();
     let path = parts.join("/");
     Some(super::Expectation {
         language: super::Language::Python,

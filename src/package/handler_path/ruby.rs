@@ -7,8 +7,10 @@
 use super::{Broken, Expectation, Language, Loader};
 use crate::inventory::{PackageEntry, PackageListing};
 
-const SOURCE: &str = "aws-lambda-ruby-runtime-interface-client lib/aws_lambda_ric/lambda_handler.rb";
-const REQUIRE: &str = "aws-lambda-ruby-runtime-interface-client lib/aws_lambda_ric.rb LambdaRunner#run";
+const SOURCE: &str =
+    "aws-lambda-ruby-runtime-interface-client lib/aws_lambda_ric/lambda_handler.rb";
+const REQUIRE: &str =
+    "aws-lambda-ruby-runtime-interface-client lib/aws_lambda_ric.rb LambdaRunner#run";
 
 /// What the log shows when `require FILE` finds nothing (the init error is classified `Init`).
 pub(super) const MISSING: &str = "Init<LoadError>: cannot load such file";
