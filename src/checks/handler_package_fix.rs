@@ -40,7 +40,7 @@ pub fn loader_fails(
         "source": failure.source,
     });
     finding.remediation = Some(format!(
-        "{} in the build folder, then zip -X -r ../package.zip . && {}",
+        "{}; then, in the build folder: zip -X -r ../package.zip . && {}",
         failure.fix,
         deploy_command(reached, "../package.zip")
     ));
