@@ -43,7 +43,7 @@ pub async fn run(command: Command) -> ExitCode {
 /// Loads the config file (if any) and applies the environment and flags over it. Every config
 /// problem is printed with its key.
 fn load_config(scope: &ScopeArgs) -> anyhow::Result<Config> {
-    let known = checks::ids();
+    let known = checks::specs();
     let mut config = match &scope.config {
         Some(path) => config::load_file(path, &known).map_err(|errors| {
             anyhow::anyhow!("invalid configuration in {}:\n{errors}", path.display())
@@ -169,13 +169,17 @@ async fn collect_command(args: CollectArgs) -> anyhow::Result<ExitCode> {
 
 fn checks_command(args: ChecksArgs) -> anyhow::Result<ExitCode> {
     if args.markdown {
-        print!("{}", checks::docs::markdown());
+        print!("{}", checks::shared::catalogue::markdown());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.example_settings {
+        print!("{}", config::example_toml(&checks::specs()));
         return Ok(ExitCode::SUCCESS);
     }
     match args.action.unwrap_or(ChecksAction::List) {
-        ChecksAction::List => print!("{}", checks::docs::list()),
+        ChecksAction::List => print!("{}", checks::shared::catalogue::list()),
         ChecksAction::Explain { id } => match checks::find(&id) {
-            Some(check) => print!("{}", checks::docs::explain(check.doc())),
+            Some(check) => print!("{}", checks::shared::catalogue::explain(check)),
             None => {
                 let hint = config::did_you_mean(&id, checks::ids().iter().copied());
                 anyhow::bail!("unknown check `{id}`{hint}; `apigw-auditor checks` lists them");
@@ -209,7 +213,7 @@ fn health_command(args: HealthArgs) -> anyhow::Result<ExitCode> {
     let path = match (args.status_file, &args.config) {
         (Some(path), _) => path,
         (None, Some(file)) => {
-            config::load_file(file, &checks::ids())
+            config::load_file(file, &checks::specs())
                 .map_err(|errors| {
                     anyhow::anyhow!("invalid configuration in {}:\n{errors}", file.display())
                 })?

@@ -49,6 +49,27 @@ impl fmt::Display for FunctionArn {
     }
 }
 
+/// Written and read as the ARN string, as snapshots and reports hold it.
+impl serde::Serialize for FunctionArn {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FunctionArn {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse_function_arn(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::str::FromStr for FunctionArn {
+    type Err = ArnError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_function_arn(s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ArnError {
     #[error("`{0}` is not a Lambda integration URI (expected arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/FUNCTION/invocations)")]
@@ -249,6 +270,17 @@ pub fn authorizer_source_arn(
     format!(
         "arn:{partition}:execute-api:{function_region}:{api_account}:{api_id}/authorizers/{authorizer_id}"
     )
+}
+
+/// The account id in a role ARN (`arn:aws:iam::123456789012:role/x`), or "" for a malformed one.
+pub fn account_of(role_arn: &str) -> &str {
+    role_arn.split(':').nth(4).unwrap_or("")
+}
+
+/// Pass-through credentials: API Gateway calls the backend with the caller's own identity
+/// (docs/aws-facts.md §2 "Integration credentials"), so there is no role to read.
+pub fn is_pass_through(credentials: &str) -> bool {
+    credentials.ends_with(":iam::*:user/*")
 }
 
 #[cfg(test)]

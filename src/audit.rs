@@ -6,9 +6,10 @@ use anyhow::Context as _;
 use aws_config::SdkConfig;
 use chrono::Utc;
 
+use crate::aws::load_sdk_config;
+use crate::collect::collect;
 use crate::config::Config;
-use crate::evaluate::{evaluate, RunContext};
-use crate::inventory::collect::{collect, load_sdk_config};
+use crate::evaluate::{evaluate, RunFacts};
 use crate::inventory::{Inventory, INVENTORY_SCHEMA};
 use crate::report::{Report, Source};
 
@@ -59,7 +60,7 @@ pub async fn audit(
     let report = evaluate(
         &inventory,
         config,
-        RunContext {
+        RunFacts {
             id: uuid::Uuid::new_v4().to_string(),
             started_at,
             finished_at,

@@ -141,6 +141,10 @@ pub struct ChecksArgs {
     /// Print the catalogue as Markdown (the source of docs/checks.md).
     #[arg(long)]
     pub markdown: bool,
+    /// Print the `[checks.<id>]` settings tables, each setting with its documentation and default
+    /// (the source of that part of config/auditor.example.toml).
+    #[arg(long, conflicts_with = "markdown")]
+    pub example_settings: bool,
 }
 
 #[derive(Debug, Subcommand)]

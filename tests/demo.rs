@@ -23,18 +23,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use apigw_auditor::arn::{parse_function_arn, FunctionArn};
+use apigw_auditor::arn::FunctionArn;
 use apigw_auditor::audit::read_snapshot;
 use apigw_auditor::checks;
-use apigw_auditor::checks::evidence_support::EVIDENCE_CHECKS;
+use apigw_auditor::checks::{self as catalogue, Role};
+use apigw_auditor::collect::cloudwatch::evidence_window;
+use apigw_auditor::collect::logs::{execution_log_group, function_log_group};
+use apigw_auditor::collect::metrics::MetricPlan;
 use apigw_auditor::config::{self, Config, EvidenceSettings};
-use apigw_auditor::evaluate::{evaluate, RunContext};
-use apigw_auditor::inventory::cloudwatch::evidence_window;
-use apigw_auditor::inventory::logs::{execution_log_group, function_log_group};
-use apigw_auditor::inventory::metrics::MetricPlan;
+use apigw_auditor::evaluate::{evaluate, RunFacts};
 use apigw_auditor::inventory::Lookup;
+use apigw_auditor::log_signatures as signatures;
 use apigw_auditor::report::{Finding, Report, Source, Status};
-use apigw_auditor::signatures;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
@@ -155,7 +155,7 @@ fn demo_report(config: &Config) -> Report {
     evaluate(
         &inventory,
         config,
-        RunContext {
+        RunFacts {
             id: "00000000-0000-4000-8000-00000000d3e0".to_string(),
             started_at,
             finished_at: started_at + Duration::milliseconds(1250),
@@ -166,7 +166,7 @@ fn demo_report(config: &Config) -> Report {
 }
 
 fn demo_config() -> Config {
-    config::load_file(&repo_path(DEMO_CONFIG), &checks::ids())
+    config::load_file(&repo_path(DEMO_CONFIG), &checks::specs())
         .unwrap_or_else(|errors| panic!("{DEMO_CONFIG} is invalid:\n{errors}"))
 }
 
@@ -187,6 +187,12 @@ fn subject(finding: &Finding) -> String {
 
 fn api_name(finding: &Finding) -> &str {
     finding.api.as_ref().map_or("", |api| api.name.as_str())
+}
+
+/// Findings read from CloudWatch (symptoms and other evidence) rather than configuration causes,
+/// as the checks declare their role.
+fn is_evidence(check: &str) -> bool {
+    catalogue::find(check).is_some_and(|c| c.role != Role::Cause)
 }
 
 #[test]
@@ -389,7 +395,7 @@ fn evidence_is_what_collection_would_read() {
         .targets
         .values()
         .filter(|t| t.configuration.found().is_some())
-        .filter_map(|t| parse_function_arn(&t.arn).ok())
+        .map(|t| t.arn.clone())
         .filter(|f| f.account == scope.account)
         .collect();
     let targets: Vec<String> = functions.iter().map(ToString::to_string).collect();
@@ -525,10 +531,7 @@ fn the_5xx_spike_names_its_configuration_cause() {
             .iter()
             .find(|f| cause.as_str() == Some(f.fingerprint.as_str()))
             .unwrap_or_else(|| panic!("cause {cause} is not a finding"));
-        assert!(
-            !EVIDENCE_CHECKS.contains(&finding.check.as_str()),
-            "{finding:#?}"
-        );
+        assert!(!is_evidence(&finding.check), "{finding:#?}");
         assert!(finding.client_status.is_some(), "{finding:#?}");
         assert_eq!(api_name(finding), "pets");
         assert!(finding.stages.iter().any(|s| s == "dev"), "{finding:#?}");
@@ -559,7 +562,7 @@ fn healthy_stages_give_no_evidence_finding() {
         let about: Vec<&Finding> = report
             .findings
             .iter()
-            .filter(|f| EVIDENCE_CHECKS.contains(&f.check.as_str()))
+            .filter(|f| is_evidence(&f.check))
             .filter(|f| api_name(f) == *api && f.stages.iter().any(|s| s == stage))
             .collect();
         assert!(
@@ -598,11 +601,7 @@ fn healthy_stages_give_no_evidence_finding() {
         );
     }
     // Nothing else: every evidence finding is one DEMONSTRATES lists.
-    for f in report
-        .findings
-        .iter()
-        .filter(|f| EVIDENCE_CHECKS.contains(&f.check.as_str()))
-    {
+    for f in report.findings.iter().filter(|f| is_evidence(&f.check)) {
         let listed = DEMONSTRATES.iter().any(|(check, api, stage, what, _)| {
             f.check == *check
                 && api_name(f) == *api
@@ -771,20 +770,27 @@ fn probes_are_what_the_probe_selects() {
         ..config::ProbeSettings::default()
     };
     let selected: Vec<(String, String, String, Vec<String>, String)> =
-        apigw_auditor::probe::select::select(scope, &settings)
-            .planned
-            .into_iter()
-            .map(|p| {
-                let path = apigw_auditor::probe::event::fill_path(p.path, &settings).path;
-                (
-                    p.route.api.id.clone(),
-                    p.method.to_string(),
-                    p.target.to_string(),
-                    p.stages,
-                    path,
-                )
-            })
-            .collect();
+        apigw_auditor::probe::select::select(
+            apigw_auditor::probe::select::candidates(
+                &apigw_auditor::routes::ScopeRoutes::new(scope),
+                &settings,
+            ),
+            scope,
+            &settings,
+        )
+        .planned
+        .into_iter()
+        .map(|p| {
+            let path = apigw_auditor::probe::event::fill_path(&p.path, &settings).path;
+            (
+                p.api_id.clone(),
+                p.method.to_string(),
+                p.target.to_string(),
+                p.stages,
+                path,
+            )
+        })
+        .collect();
     let probes = scope.probes.as_ref().expect("the demo has probe results");
     let recorded: Vec<(String, String, String, Vec<String>, String)> = probes
         .iter()

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use apigw_auditor::aws::Operation;
 use apigw_auditor::cli::Cli;
 use apigw_auditor::config::{self, MetricsMode};
-use apigw_auditor::inventory::aws::Operation;
 use clap::Parser;
 use serde_yaml::Value;
 
@@ -383,7 +383,7 @@ impl Stack<'_> {
 #[test]
 fn ecs_task_writes_a_config_that_loads() {
     let template = yaml("deploy/ecs-auditor.yaml");
-    let known = apigw_auditor::checks::ids();
+    let known = apigw_auditor::checks::specs();
     // The defaults alone, then with the optional parameters set: an alarm topic, and more
     // config (the organization's accounts) appended.
     for optional in [false, true] {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use apigw_auditor::inventory::aws::Operation;
+use apigw_auditor::aws::Operation;
 
 fn policy() -> serde_json::Value {
     policy_file("deploy/iam-policy.json")

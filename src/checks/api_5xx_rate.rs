@@ -4,17 +4,19 @@
 
 use serde_json::json;
 
-use crate::checks::evidence_support::{
+use crate::checks::shared::evidence::{
     filter_log_events, one_decimal, percent, rate_percent, thousands, whole, window_json,
     window_phrase,
 };
-use crate::checks::{api_ref, base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{api_ref, base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::evidence::{StageMetrics, Window};
 use crate::inventory::{Lookup, RestApi, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "api-5xx-rate",
+pub static CHECK: Check = Check {
+    id: CheckId::new("api-5xx-rate"),
     title: "Stage answers too many 5XX",
     severity: Severity::High,
     resource: ResourceKind::Stage,
@@ -40,44 +42,60 @@ pub static DOC: CheckDoc = CheckDoc {
              them and the message says so). The numbers cover the window only; a stage with \
              less traffic than the minimum is not judged. Metrics that could not be read give \
              an `error` finding; a stage with no data gives nothing.",
+    role: Role::Symptom,
+    settings: &[THRESHOLD_PERCENT, MIN_REQUESTS],
+    explains: &[],
+    run,
 };
 
-pub struct Api5xxRate;
+// At 5 % one call in twenty fails, which users notice.
+const THRESHOLD_PERCENT: SettingSpec = SettingSpec {
+    key: "threshold-percent",
+    doc: "Report a stage whose 5XX answers over the evidence window are at least this \
+          percentage of its requests",
+    kind: SettingKind::Percent { default: 5.0 },
+};
 
-impl Check for Api5xxRate {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
+// On a quiet stage a few failed test calls are a high rate but not an outage.
+const MIN_REQUESTS: SettingSpec = SettingSpec {
+    key: "min-requests",
+    doc: "...provided the stage served at least this many requests in the window",
+    kind: SettingKind::Integer {
+        default: 100,
+        min: 0,
+        max: i64::MAX,
+    },
+};
 
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            let Some(evidence) = &scope.evidence else {
-                continue;
-            };
-            for metrics in &evidence.stage_metrics {
-                let finding = match &metrics.sums {
-                    Lookup::Found(sums) => {
-                        let requests = whole(sums.value("Count"));
-                        let five_xx = whole(sums.value("5XXError"));
-                        judge(ctx, scope, &evidence.window, metrics, requests, five_xx)
-                    }
-                    Lookup::Missing => None,
-                    Lookup::Failed(error) => {
-                        let what = format!("stage {} of API {}", metrics.stage, metrics.api_id);
-                        Some(error_finding(&DOC, scope, error, &what))
-                    }
-                };
-                if let Some(mut finding) = finding {
-                    finding.api = Some(api_of(scope, metrics));
-                    finding.stages = vec![metrics.stage.clone()];
-                    finding.fingerprint = finding.compute_fingerprint();
-                    findings.push(finding);
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        let Some(evidence) = &scope.evidence else {
+            continue;
+        };
+        for metrics in &evidence.stage_metrics {
+            let finding = match &metrics.sums {
+                Lookup::Found(sums) => {
+                    let requests = whole(sums.value("Count"));
+                    let five_xx = whole(sums.value("5XXError"));
+                    judge(ctx, scope, &evidence.window, metrics, requests, five_xx)
                 }
+                Lookup::Missing => None,
+                Lookup::Failed(error) => {
+                    let what = format!("stage {} of API {}", metrics.stage, metrics.api_id);
+                    Some(error_finding(&CHECK, scope, error, &what))
+                }
+            };
+            if let Some(mut finding) = finding {
+                finding.api = Some(api_of(scope, metrics));
+                finding.stages = vec![metrics.stage.clone()];
+                finding.fingerprint = finding.compute_fingerprint();
+                findings.push(finding);
             }
         }
-        findings
     }
+    findings
 }
 
 fn judge(
@@ -88,9 +106,10 @@ fn judge(
     requests: u64,
     five_xx: u64,
 ) -> Option<Finding> {
-    let settings = ctx.settings;
+    let threshold = ctx.percent(&THRESHOLD_PERCENT);
+    let min_requests = u64::try_from(ctx.integer(&MIN_REQUESTS)).unwrap_or(0);
     let rate = rate_percent(five_xx, requests);
-    if requests < settings.api_5xx_min_requests || rate <= settings.api_5xx_threshold_percent {
+    if requests < min_requests || rate <= threshold {
         return None;
     }
     let api = api_of(scope, metrics);
@@ -119,13 +138,13 @@ fn judge(
         thousands(requests),
         window_phrase(window)
     );
-    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
     finding.evidence = json!({
         "five_xx": five_xx,
         "requests": requests,
         "rate_percent": one_decimal(rate),
-        "threshold_percent": settings.api_5xx_threshold_percent,
-        "min_requests": settings.api_5xx_min_requests,
+        "threshold_percent": threshold,
+        "min_requests": min_requests,
         "window": window_json(window),
         "shared_name_with": shared,
     });
@@ -169,9 +188,9 @@ fn api_of(scope: &ScopeInventory, metrics: &StageMetrics) -> crate::report::ApiR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
-    use crate::checks::CheckSettings;
+    use crate::config::SettingValue;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(requests: f64, five_xx: f64) -> Inventory {
         scope()
@@ -189,7 +208,7 @@ mod tests {
 
     #[test]
     fn high_rate_is_one_finding_per_stage() {
-        let findings = run(&Api5xxRate, &inventory(1200.0, 74.0));
+        let findings = run_check(&CHECK, &inventory(1200.0, 74.0));
         let f = only(&findings);
         assert_eq!((f.severity, f.status), (Severity::High, Status::Fail));
         assert_eq!(f.client_status, Some(500));
@@ -222,33 +241,35 @@ mod tests {
 
     #[test]
     fn healthy_stage_and_no_evidence_are_quiet() {
-        assert!(run(&Api5xxRate, &inventory(1200.0, 3.0)).is_empty());
+        assert!(run_check(&CHECK, &inventory(1200.0, 3.0)).is_empty());
         let mut no_evidence = inventory(1200.0, 600.0);
         no_evidence.scopes[0].evidence = None;
-        assert!(run(&Api5xxRate, &no_evidence).is_empty());
+        assert!(run_check(&CHECK, &no_evidence).is_empty());
         let mut missing = inventory(1200.0, 600.0);
         if let Some(e) = &mut missing.scopes[0].evidence {
             e.stage_metrics[0].sums = Lookup::Missing;
         }
-        assert!(run(&Api5xxRate, &missing).is_empty());
+        assert!(run_check(&CHECK, &missing).is_empty());
     }
 
     #[test]
     fn rate_must_be_above_the_threshold_with_at_least_the_minimum() {
         // CHECKS.md: above the threshold, with at least the minimum requests.
-        assert_eq!(run(&Api5xxRate, &inventory(100.0, 6.0)).len(), 1);
-        assert!(run(&Api5xxRate, &inventory(100.0, 5.0)).is_empty());
+        assert_eq!(run_check(&CHECK, &inventory(100.0, 6.0)).len(), 1);
+        assert!(run_check(&CHECK, &inventory(100.0, 5.0)).is_empty());
         // A high rate over too few requests is noise.
-        assert!(run(&Api5xxRate, &inventory(99.0, 99.0)).is_empty());
-        let strict = CheckSettings {
-            api_5xx_threshold_percent: 50.0,
-            api_5xx_min_requests: 10,
-            ..CheckSettings::default()
-        };
-        assert!(run_with(&Api5xxRate, &inventory(20.0, 9.0), &strict).is_empty());
-        assert!(run_with(&Api5xxRate, &inventory(10.0, 5.0), &strict).is_empty());
+        assert!(run_check(&CHECK, &inventory(99.0, 99.0)).is_empty());
+        let strict = settings_of(
+            &CHECK,
+            &[
+                ("threshold-percent", SettingValue::Float(50.0)),
+                ("min-requests", SettingValue::Integer(10)),
+            ],
+        );
+        assert!(run_check_with(&CHECK, &inventory(20.0, 9.0), &strict).is_empty());
+        assert!(run_check_with(&CHECK, &inventory(10.0, 5.0), &strict).is_empty());
         assert_eq!(
-            run_with(&Api5xxRate, &inventory(10.0, 6.0), &strict).len(),
+            run_check_with(&CHECK, &inventory(10.0, 6.0), &strict).len(),
             1
         );
     }
@@ -260,7 +281,7 @@ mod tests {
             e.stage_metrics[0].sums =
                 Lookup::Failed(access_denied("cloudwatch:GetMetricData", "pets/prod"));
         }
-        let findings = run(&Api5xxRate, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.status, Status::Error);
         assert_eq!(f.stages, vec!["prod".to_string()]);
@@ -285,7 +306,7 @@ mod tests {
                     .push(stage_metrics("a1b2c3", "pets", "dev", 500.0, 50.0));
             })
             .inventory();
-        let findings = run(&Api5xxRate, &inv);
+        let findings = run_check(&CHECK, &inv);
         assert_eq!(findings.len(), 2);
         assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
         let f = &findings[0];

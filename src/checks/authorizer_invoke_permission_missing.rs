@@ -1,11 +1,12 @@
 //! `authorizer-invoke-permission-missing`: API Gateway may not invoke a Lambda authorizer.
 
-use crate::checks::permission::permission_findings;
-use crate::checks::{Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::permission::permission_findings;
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::log_signatures;
 use crate::report::{Finding, Severity};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "authorizer-invoke-permission-missing",
+pub static CHECK: Check = Check {
+    id: CheckId::new("authorizer-invoke-permission-missing"),
     title: "API Gateway is not allowed to invoke a Lambda authorizer",
     severity: Severity::High,
     resource: ResourceKind::Authorizer,
@@ -24,25 +25,21 @@ shows `Invalid permissions on Lambda function` then `Authorizer error` (aws-fact
 a method path does not cover the authorizer.",
     limits: "Authorizers no deployed method uses are not audited: they are never invoked. \
 Authorizers with a credentials role are judged by integration-role-invalid.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INVALID_PERMISSIONS],
+    run,
 };
 
-pub struct AuthorizerInvokePermissionMissing;
-
-impl Check for AuthorizerInvokePermissionMissing {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        permission_findings(&DOC, ctx, true)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    permission_findings(&CHECK, ctx, true)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::AuthorizerInvokePermissionMissing;
-    use crate::checks::testkit::*;
+    use super::CHECK;
     use crate::inventory::Lookup;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 
@@ -72,14 +69,13 @@ mod tests {
     #[test]
     fn authorizer_source_arn_has_no_stage_or_path() {
         let ok = format!("arn:aws:execute-api:us-east-1:123456789012:{API}/authorizers/au1234");
-        assert!(run(&AuthorizerInvokePermissionMissing, &inventory(Some(&ok))).is_empty());
+        assert!(run_check(&CHECK, &inventory(Some(&ok))).is_empty());
         let sam = format!("arn:aws:execute-api:us-east-1:123456789012:{API}/authorizers/*");
-        assert!(run(&AuthorizerInvokePermissionMissing, &inventory(Some(&sam))).is_empty());
+        assert!(run_check(&CHECK, &inventory(Some(&sam))).is_empty());
 
         // A method-shaped permission does not cover the authorizer.
         let method = format!("arn:aws:execute-api:us-east-1:123456789012:{API}/*/GET/orders");
-        let findings = run(
-            &AuthorizerInvokePermissionMissing,
+        let findings = run_check(&CHECK,
             &inventory(Some(&method)),
         );
         let finding = only(&findings);
@@ -96,7 +92,7 @@ mod tests {
 
     #[test]
     fn missing_policy_is_reported_once_per_authorizer() {
-        let findings = run(&AuthorizerInvokePermissionMissing, &inventory(None));
+        let findings = run_check(&CHECK, &inventory(None));
         assert_eq!(only(&findings).evidence["reason"], "no-policy");
     }
 }

@@ -1,14 +1,15 @@
 //! `execution-log-errors`: the known failure lines (aws-facts §4) that a stage's execution log
 //! holds for the evidence window, counted per signature. They say which kind of 5XX clients got.
 
-use crate::checks::evidence_support::{api_named, SignatureTable};
-use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::evidence::{api_named, SignatureTable};
+use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::evidence::LogScan;
 use crate::inventory::Lookup;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "execution-log-errors",
+pub static CHECK: Check = Check {
+    id: CheckId::new("execution-log-errors"),
     title: "Execution logs show failed integrations",
     severity: Severity::High,
     resource: ResourceKind::Stage,
@@ -40,60 +41,57 @@ pub static DOC: CheckDoc = CheckDoc {
              gives nothing. Counts are of lines read: when a scan hit its page or time bound \
              the count is a lower bound (`capped`). A log group that could not be read gives an \
              `error` finding.",
+    role: Role::Symptom,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct ExecutionLogErrors;
-
-impl Check for ExecutionLogErrors {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            let Some(evidence) = &scope.evidence else {
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        let Some(evidence) = &scope.evidence else {
+            continue;
+        };
+        for scan in &evidence.execution_logs {
+            let Some((api_id, stage)) = api_and_stage(scan) else {
                 continue;
             };
-            for scan in &evidence.execution_logs {
-                let Some((api_id, stage)) = api_and_stage(scan) else {
-                    continue;
-                };
-                let api = api_named(scope, &api_id);
-                let mut finding = match &scan.hits {
-                    Lookup::Missing => continue,
-                    Lookup::Failed(error) => {
-                        let what = format!("stage {stage} of API {} ({})", api.name, api.id);
-                        error_finding(&DOC, scope, error, &what)
-                    }
-                    Lookup::Found(hits) => {
-                        let Some(table) = SignatureTable::new(hits, false) else {
-                            continue;
-                        };
-                        let message = format!(
-                            "The execution log of stage {stage} of API {} ({}) holds {}.",
-                            api.name,
-                            api.id,
-                            table.counted("failed integration line", &evidence.window)
-                        );
-                        let mut finding = base_finding(&DOC, scope, Status::Fail, message);
-                        finding.client_status = table.top_status().or(DOC.client_status);
-                        finding.evidence = table.evidence(&scan.log_group, &evidence.window);
-                        finding.remediation = Some(format!(
-                            "{}  # then fix the findings listed in evidence.probable_causes",
-                            table.search_command(&scan.log_group, &evidence.window, &scope.region)
-                        ));
-                        finding
-                    }
-                };
-                finding.api = Some(api);
-                finding.stages = vec![stage];
-                finding.fingerprint = finding.compute_fingerprint();
-                findings.push(finding);
-            }
+            let api = api_named(scope, &api_id);
+            let mut finding = match &scan.hits {
+                Lookup::Missing => continue,
+                Lookup::Failed(error) => {
+                    let what = format!("stage {stage} of API {} ({})", api.name, api.id);
+                    error_finding(&CHECK, scope, error, &what)
+                }
+                Lookup::Found(hits) => {
+                    let Some(table) = SignatureTable::new(hits, false) else {
+                        continue;
+                    };
+                    let message = format!(
+                        "The execution log of stage {stage} of API {} ({}) holds {}.",
+                        api.name,
+                        api.id,
+                        table.counted("failed integration line", &evidence.window)
+                    );
+                    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
+                    finding.client_status = table.top_status().or(CHECK.client_status);
+                    finding.evidence = table.evidence(&scan.log_group, &evidence.window);
+                    finding.remediation = Some(format!(
+                        "{}  # then fix the findings listed in evidence.probable_causes",
+                        table.search_command(&scan.log_group, &evidence.window, &scope.region)
+                    ));
+                    finding
+                }
+            };
+            finding.api = Some(api);
+            finding.stages = vec![stage];
+            finding.fingerprint = finding.compute_fingerprint();
+            findings.push(finding);
         }
-        findings
     }
+    findings
 }
 
 /// The API and stage of a scan, from its fields or else from the log group's name.
@@ -109,9 +107,9 @@ fn api_and_stage(scan: &LogScan) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::evidence::SignatureHits;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(found: Vec<SignatureHits>) -> Inventory {
         scope()
@@ -131,8 +129,7 @@ mod tests {
     fn signatures_are_counted_most_frequent_first() {
         let mut capped = hits("Invalid permissions on Lambda function", 3);
         capped.capped = true;
-        let findings = run(
-            &ExecutionLogErrors,
+        let findings = run_check(&CHECK,
             &inventory(vec![capped, hits("Malformed Lambda proxy response", 31)]),
         );
         let f = only(&findings);
@@ -169,8 +166,7 @@ mod tests {
 
     #[test]
     fn client_status_follows_the_top_signature() {
-        let findings = run(
-            &ExecutionLogErrors,
+        let findings = run_check(&CHECK,
             &inventory(vec![
                 hits("Execution failed due to a timeout error", 9),
                 hits("Rate Exceeded", 2),
@@ -181,9 +177,8 @@ mod tests {
 
     #[test]
     fn clean_or_missing_logs_are_quiet() {
-        assert!(run(&ExecutionLogErrors, &inventory(vec![])).is_empty());
-        assert!(run(
-            &ExecutionLogErrors,
+        assert!(run_check(&CHECK, &inventory(vec![])).is_empty());
+        assert!(run_check(&CHECK,
             &inventory(vec![hits("Rate Exceeded", 0)])
         )
         .is_empty());
@@ -191,7 +186,7 @@ mod tests {
         if let Some(e) = &mut missing.scopes[0].evidence {
             e.execution_logs[0].hits = Lookup::Missing;
         }
-        assert!(run(&ExecutionLogErrors, &missing).is_empty());
+        assert!(run_check(&CHECK, &missing).is_empty());
     }
 
     #[test]
@@ -203,7 +198,7 @@ mod tests {
                 "API-Gateway-Execution-Logs_a1b2c3/prod",
             ));
         }
-        let findings = run(&ExecutionLogErrors, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.status, Status::Error);
         assert_eq!(f.api.as_ref().map(|a| a.id.as_str()), Some("a1b2c3"));
@@ -226,7 +221,7 @@ mod tests {
                 ));
             })
             .inventory();
-        let findings = run(&ExecutionLogErrors, &inv);
+        let findings = run_check(&CHECK, &inv);
         assert_eq!(findings.len(), 2);
         assert_eq!(findings[0].stages, vec!["dev".to_string()]);
         assert_eq!(findings[0].client_status, Some(500));

@@ -3,12 +3,13 @@
 
 use serde_json::json;
 
-use crate::checks::support::sh;
-use crate::checks::{api_ref, base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::sh;
+use crate::checks::shared::{api_ref, base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "execution-logging-disabled",
+pub static CHECK: Check = Check {
+    id: CheckId::new("execution-logging-disabled"),
     title: "Stage has no execution logging",
     severity: Severity::Low,
     resource: ResourceKind::Stage,
@@ -32,59 +33,56 @@ pub static DOC: CheckDoc = CheckDoc {
              has a working CloudWatch Logs role is not checked: with logging on and no role, no \
              log group ever appears. APIs whose stages could not be read are skipped (the \
              route checks report that error).",
+    role: Role::Evidence,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct ExecutionLoggingDisabled;
-
-impl Check for ExecutionLoggingDisabled {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            for api in &scope.apis {
-                let Some(stages) = api.stages.found() else {
-                    continue;
-                };
-                for stage in stages.iter().filter(|s| !s.execution_logging()) {
-                    let message = format!(
-                        "Stage {} of API {} ({}) writes no execution logs, so the causes of \
-                         its 5XX answers cannot be seen.",
-                        stage.name, api.name, api.id
-                    );
-                    let levels: serde_json::Map<String, serde_json::Value> = stage
-                        .method_settings
-                        .iter()
-                        .map(|(key, s)| (key.clone(), json!(s.logging_level)))
-                        .collect();
-                    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
-                    finding.api = Some(api_ref(api));
-                    finding.stages = vec![stage.name.clone()];
-                    finding.evidence = json!({ "logging_levels": levels });
-                    finding.remediation = Some(format!(
-                        "aws apigateway update-stage --rest-api-id {} --stage-name {} \
-                         --patch-operations {} --region {}",
-                        sh(&api.id),
-                        sh(&stage.name),
-                        sh("op=replace,path=/*/*/logging/loglevel,value=ERROR"),
-                        sh(&scope.region)
-                    ));
-                    finding.fingerprint = finding.compute_fingerprint();
-                    findings.push(finding);
-                }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        for api in &scope.apis {
+            let Some(stages) = api.stages.found() else {
+                continue;
+            };
+            for stage in stages.iter().filter(|s| !s.execution_logging()) {
+                let message = format!(
+                    "Stage {} of API {} ({}) writes no execution logs, so the causes of \
+                     its 5XX answers cannot be seen.",
+                    stage.name, api.name, api.id
+                );
+                let levels: serde_json::Map<String, serde_json::Value> = stage
+                    .method_settings
+                    .iter()
+                    .map(|(key, s)| (key.clone(), json!(s.logging_level)))
+                    .collect();
+                let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
+                finding.api = Some(api_ref(api));
+                finding.stages = vec![stage.name.clone()];
+                finding.evidence = json!({ "logging_levels": levels });
+                finding.remediation = Some(format!(
+                    "aws apigateway update-stage --rest-api-id {} --stage-name {} \
+                     --patch-operations {} --region {}",
+                    sh(&api.id),
+                    sh(&stage.name),
+                    sh("op=replace,path=/*/*/logging/loglevel,value=ERROR"),
+                    sh(&scope.region)
+                ));
+                finding.fingerprint = finding.compute_fingerprint();
+                findings.push(finding);
             }
         }
-        findings
     }
+    findings
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::{Inventory, Lookup, MethodSetting};
+    use crate::testkit::*;
 
     /// The API `pets` with stages `dev` and `prod`, `edit` changing `prod`.
     fn inventory(edit: impl FnOnce(&mut crate::inventory::Stage)) -> Inventory {
@@ -116,7 +114,7 @@ mod tests {
         let inv = inventory(|s| {
             s.method_settings.insert("*/*".into(), level(Some("OFF")));
         });
-        let findings = run(&ExecutionLoggingDisabled, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!((f.severity, f.client_status), (Severity::Low, None));
         assert_eq!(f.stages, vec!["prod".to_string()]);
@@ -139,14 +137,14 @@ mod tests {
 
     #[test]
     fn stages_with_logging_are_quiet() {
-        assert!(run(&ExecutionLoggingDisabled, &inventory(|_| {})).is_empty());
+        assert!(run_check(&CHECK, &inventory(|_| {})).is_empty());
         // One method logging at INFO is enough.
         let one_method = inventory(|s| {
             s.method_settings.clear();
             s.method_settings
                 .insert("pets/GET".into(), level(Some("info")));
         });
-        assert!(run(&ExecutionLoggingDisabled, &one_method).is_empty());
+        assert!(run_check(&CHECK, &one_method).is_empty());
     }
 
     #[test]
@@ -157,7 +155,7 @@ mod tests {
                 stage.method_settings.insert("*/*".into(), level(None));
             }
         }
-        let findings = run(&ExecutionLoggingDisabled, &inv);
+        let findings = run_check(&CHECK, &inv);
         assert_eq!(findings.len(), 2);
         assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
     }
@@ -167,6 +165,6 @@ mod tests {
         let inv = scope()
             .api(api("a1b2c3", "pets").stages_failed())
             .inventory();
-        assert!(run(&ExecutionLoggingDisabled, &inv).is_empty());
+        assert!(run_check(&CHECK, &inv).is_empty());
     }
 }

@@ -7,13 +7,15 @@ use serde_json::json;
 
 use crate::arn;
 
-use crate::checks::support::{function_args, run_per_target, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{function_args, run_per_target, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "function-concurrency-zero",
+pub static CHECK: Check = Check {
+    id: CheckId::new("function-concurrency-zero"),
     title: "Function reserved concurrency is zero",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -35,18 +37,14 @@ pub static DOC: CheckDoc = CheckDoc {
              concurrency and burst throttling are visible in `lambda-error-rate` (Throttles). \
              The setting belongs to the function, so one finding names the unqualified function \
              and lists the routes of every alias and version.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::RATE_EXCEEDED],
+    run,
 };
 
-pub struct FunctionConcurrencyZero;
-
-impl Check for FunctionConcurrencyZero {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        per_function(run_per_target(&DOC, ctx, |t| &t.configuration, judge))
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    per_function(run_per_target(&CHECK, ctx, |t| &t.configuration, judge))
 }
 
 /// Reserved concurrency is one setting of the function, shared by all its versions and
@@ -102,10 +100,10 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
          Internal server error.",
         reached.short()
     );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.evidence = json!({ "reserved_concurrency": 0 });
     // Concurrency belongs to the function, never to a qualifier.
-    finding.remediation = reached.arn.as_ref().map(|arn| {
+    finding.remediation = Some(reached.arn()).map(|arn| {
         format!(
             "aws lambda delete-function-concurrency {}",
             function_args(reached.scope, arn)
@@ -117,7 +115,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory(reserved: Option<i32>) -> crate::inventory::Inventory {
         scope()
@@ -134,7 +132,7 @@ mod tests {
 
     #[test]
     fn zero_reserved_concurrency_fails() {
-        let findings = run(&FunctionConcurrencyZero, &inventory(Some(0)));
+        let findings = run_check(&CHECK, &inventory(Some(0)));
         let f = only(&findings);
         assert_eq!(f.severity, Severity::High);
         assert_eq!(f.client_status, Some(500));
@@ -158,8 +156,8 @@ mod tests {
 
     #[test]
     fn unreserved_or_positive_concurrency_is_healthy() {
-        assert!(run(&FunctionConcurrencyZero, &inventory(None)).is_empty());
-        assert!(run(&FunctionConcurrencyZero, &inventory(Some(5))).is_empty());
+        assert!(run_check(&CHECK, &inventory(None)).is_empty());
+        assert!(run_check(&CHECK, &inventory(Some(5))).is_empty());
     }
 
     #[test]
@@ -172,7 +170,7 @@ mod tests {
             )
             .target(failed_target("pets-list"))
             .inventory();
-        let findings = run(&FunctionConcurrencyZero, &inv);
+        let findings = run_check(&CHECK, &inv);
         assert_eq!(only(&findings).status, Status::Error);
     }
 
@@ -189,7 +187,7 @@ mod tests {
                 c.reserved_concurrency = Some(0)
             }))
             .inventory();
-        let findings = run(&FunctionConcurrencyZero, &inv);
+        let findings = run_check(&CHECK, &inv);
         let fix = only(&findings).remediation.as_deref().unwrap_or_default();
         assert!(
             fix.contains(&format!("--function-name {arn} --region us-east-1")),
@@ -200,8 +198,8 @@ mod tests {
 
 #[cfg(test)]
 mod per_function_tests {
-    use super::FunctionConcurrencyZero;
-    use crate::checks::testkit::*;
+    use super::CHECK;
+    use crate::testkit::*;
 
     #[test]
     fn aliases_of_one_function_make_one_finding() {
@@ -216,7 +214,7 @@ mod per_function_tests {
             .target(target_with("pets-list:live", "a1b2c3", zero))
             .target(target_with("pets-list:beta", "a1b2c3", zero))
             .inventory();
-        let findings = run(&FunctionConcurrencyZero, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(
             finding.function.as_deref(),

@@ -3,15 +3,16 @@
 
 use serde_json::json;
 
-use crate::checks::evidence_support::{
+use crate::checks::shared::evidence::{
     function_routes, outlives_integration, scope_function_arn, SignatureTable,
 };
-use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::Lookup;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "function-log-errors",
+pub static CHECK: Check = Check {
+    id: CheckId::new("function-log-errors"),
     title: "Function logs show start-up or run-time failures",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -39,62 +40,59 @@ pub static DOC: CheckDoc = CheckDoc {
              Gateway: the lines may come from a version no route uses. Counts are of lines read \
              and a lower bound when `capped`. A missing log group (never invoked) gives nothing; \
              one that could not be read gives an `error` finding.",
+    role: Role::Evidence,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct FunctionLogErrors;
-
-impl Check for FunctionLogErrors {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            let Some(evidence) = &scope.evidence else {
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        let Some(evidence) = &scope.evidence else {
+            continue;
+        };
+        for scan in &evidence.function_logs {
+            let from_group = scan.log_group.strip_prefix("/aws/lambda/");
+            let Some(name) = scan.function_name.as_deref().or(from_group) else {
                 continue;
             };
-            for scan in &evidence.function_logs {
-                let from_group = scan.log_group.strip_prefix("/aws/lambda/");
-                let Some(name) = scan.function_name.as_deref().or(from_group) else {
-                    continue;
-                };
-                let mut finding = match &scan.hits {
-                    Lookup::Missing => continue,
-                    Lookup::Failed(error) => error_finding(&DOC, scope, error, name),
-                    Lookup::Found(hits) => {
-                        let Some(table) =
-                            SignatureTable::new(hits, outlives_integration(scope, name))
-                        else {
-                            continue;
-                        };
-                        let status = table.top_status().or(DOC.client_status).unwrap_or(502);
-                        let message = format!(
-                            "The log of {name} holds {}; clients of the calls it failed get \
-                             {status}.",
-                            table.counted("failure line", &evidence.window)
-                        );
-                        let mut finding = base_finding(&DOC, scope, Status::Fail, message);
-                        finding.client_status = table.top_status().or(DOC.client_status);
-                        finding.evidence = table.evidence(&scan.log_group, &evidence.window);
-                        finding.remediation = Some(format!(
-                            "{}  # {}",
-                            table.search_command(&scan.log_group, &evidence.window, &scope.region),
-                            advice(&table.top.signature)
-                        ));
-                        finding
-                    }
-                };
-                finding.function = Some(scope_function_arn(scope, name));
-                if let Some(evidence) = finding.evidence.as_object_mut() {
-                    evidence.insert("routes".into(), json!(function_routes(scope, name)));
+            let mut finding = match &scan.hits {
+                Lookup::Missing => continue,
+                Lookup::Failed(error) => error_finding(&CHECK, scope, error, name),
+                Lookup::Found(hits) => {
+                    let Some(table) =
+                        SignatureTable::new(hits, outlives_integration(scope_routes, name))
+                    else {
+                        continue;
+                    };
+                    let status = table.top_status().or(CHECK.client_status).unwrap_or(502);
+                    let message = format!(
+                        "The log of {name} holds {}; clients of the calls it failed get \
+                         {status}.",
+                        table.counted("failure line", &evidence.window)
+                    );
+                    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
+                    finding.client_status = table.top_status().or(CHECK.client_status);
+                    finding.evidence = table.evidence(&scan.log_group, &evidence.window);
+                    finding.remediation = Some(format!(
+                        "{}  # {}",
+                        table.search_command(&scan.log_group, &evidence.window, &scope.region),
+                        advice(&table.top.signature)
+                    ));
+                    finding
                 }
-                finding.fingerprint = finding.compute_fingerprint();
-                findings.push(finding);
+            };
+            finding.function = Some(scope_function_arn(scope, name));
+            if let Some(evidence) = finding.evidence.as_object_mut() {
+                evidence.insert("routes".into(), json!(function_routes(scope_routes, name)));
             }
+            finding.fingerprint = finding.compute_fingerprint();
+            findings.push(finding);
         }
-        findings
     }
+    findings
 }
 
 /// What to do about the most frequent signature, after reading its lines.
@@ -123,9 +121,9 @@ fn advice(signature: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::evidence::SignatureHits;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(found: Vec<SignatureHits>) -> Inventory {
         scope()
@@ -145,8 +143,7 @@ mod tests {
 
     #[test]
     fn failures_name_the_unqualified_function_and_all_its_routes() {
-        let findings = run(
-            &FunctionLogErrors,
+        let findings = run_check(&CHECK,
             &inventory(vec![
                 hits("Task timed out", 2),
                 hits("Runtime.ImportModuleError", 40),
@@ -191,8 +188,7 @@ mod tests {
     #[test]
     fn timeouts_of_a_function_that_outlives_its_integration_reach_clients_as_504() {
         // Healthy default: 10 s function timeout under the 29 s integration timeout: 502.
-        let findings = run(
-            &FunctionLogErrors,
+        let findings = run_check(&CHECK,
             &inventory(vec![hits("Task timed out", 3)]),
         );
         assert_eq!(only(&findings).client_status, Some(502));
@@ -205,7 +201,7 @@ mod tests {
         {
             config.timeout_seconds = Some(60);
         }
-        let findings = run(&FunctionLogErrors, &slow);
+        let findings = run_check(&CHECK, &slow);
         let f = only(&findings);
         assert_eq!(f.client_status, Some(504));
         assert_eq!(f.evidence["signatures"][0]["client_status"], 504);
@@ -214,19 +210,19 @@ mod tests {
 
     #[test]
     fn clean_or_missing_logs_are_quiet() {
-        assert!(run(&FunctionLogErrors, &inventory(vec![])).is_empty());
+        assert!(run_check(&CHECK, &inventory(vec![])).is_empty());
         let mut missing = inventory(vec![hits("Task timed out", 3)]);
         if let Some(e) = &mut missing.scopes[0].evidence {
             e.function_logs[0].hits = Lookup::Missing;
         }
-        assert!(run(&FunctionLogErrors, &missing).is_empty());
+        assert!(run_check(&CHECK, &missing).is_empty());
     }
 
     #[test]
     fn one_line_is_enough_and_capped_counts_are_lower_bounds() {
         let mut one = hits("Permission denied", 1);
         one.capped = true;
-        let findings = run(&FunctionLogErrors, &inventory(vec![one]));
+        let findings = run_check(&CHECK, &inventory(vec![one]));
         let f = only(&findings);
         assert!(
             f.message.contains("at least 1 failure line in"),
@@ -248,7 +244,7 @@ mod tests {
                 "/aws/lambda/pets-get",
             ));
         }
-        let findings = run(&FunctionLogErrors, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.status, Status::Error);
         assert_eq!(

@@ -3,13 +3,15 @@
 
 use serde_json::json;
 
-use crate::checks::support::{function_args, qualifier_arg, run_per_target, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{function_args, qualifier_arg, run_per_target, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "function-not-active",
+pub static CHECK: Check = Check {
+    id: CheckId::new("function-not-active"),
     title: "Function is not active",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -36,18 +38,14 @@ pub static DOC: CheckDoc = CheckDoc {
     limits: "The state is the one at collection time; a function can move from Pending to \
              Active within seconds. States of functions not reached by any route are not \
              judged.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR],
+    run,
 };
 
-pub struct FunctionNotActive;
-
-impl Check for FunctionNotActive {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_target(&CHECK, ctx, |t| &t.configuration, judge)
 }
 
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
@@ -82,7 +80,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         "clients get the old behaviour, or errors where the update was meant to fix them"
     };
     let message = format!("{name} {problem}{because}: {sees}.");
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.severity = severity;
     finding.evidence = json!({
         "state": config.state,
@@ -90,7 +88,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         "last_update_status": config.last_update_status,
         "last_update_status_reason": config.last_update_status_reason,
     });
-    finding.remediation = reached.arn.as_ref().map(|arn| {
+    finding.remediation = Some(reached.arn()).map(|arn| {
         let target = format!(
             "{}{}",
             function_args(reached.scope, arn),
@@ -120,8 +118,8 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::LambdaTarget;
+    use crate::testkit::*;
 
     fn inventory(fn_target: LambdaTarget) -> crate::inventory::Inventory {
         scope()
@@ -146,8 +144,7 @@ mod tests {
 
     #[test]
     fn failed_function_is_one_finding_listing_its_routes() {
-        let findings = run(
-            &FunctionNotActive,
+        let findings = run_check(&CHECK,
             &inventory(with_state("Failed", "Successful")),
         );
         let f = only(&findings);
@@ -184,8 +181,7 @@ mod tests {
 
     #[test]
     fn inactive_is_medium_and_woken_by_an_invoke() {
-        let findings = run(
-            &FunctionNotActive,
+        let findings = run_check(&CHECK,
             &inventory(with_state("Inactive", "Successful")),
         );
         let f = only(&findings);
@@ -201,7 +197,7 @@ mod tests {
     #[test]
     fn pending_and_failed_update_are_high() {
         for (state, update) in [("Pending", "InProgress"), ("Active", "Failed")] {
-            let findings = run(&FunctionNotActive, &inventory(with_state(state, update)));
+            let findings = run_check(&CHECK, &inventory(with_state(state, update)));
             assert_eq!(only(&findings).severity, Severity::High, "{state}/{update}");
         }
     }
@@ -209,9 +205,8 @@ mod tests {
     #[test]
     fn active_function_and_missing_target_are_quiet() {
         let active = inventory(with_state("Active", "InProgress"));
-        assert!(run(&FunctionNotActive, &active).is_empty());
-        assert!(run(
-            &FunctionNotActive,
+        assert!(run_check(&CHECK, &active).is_empty());
+        assert!(run_check(&CHECK,
             &inventory(missing_target("pets-get:live"))
         )
         .is_empty());
@@ -219,8 +214,7 @@ mod tests {
 
     #[test]
     fn unreadable_function_is_one_error() {
-        let findings = run(
-            &FunctionNotActive,
+        let findings = run_check(&CHECK,
             &inventory(failed_target("pets-get:live")),
         );
         let f = only(&findings);

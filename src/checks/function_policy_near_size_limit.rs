@@ -6,16 +6,18 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use crate::checks::invoke_permission_stale::{named_api, source_arns, stale_statements, KnownApis};
-use crate::checks::support::{function_args, qualifier_arg, run_per_target, sh, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{function_args, qualifier_arg, run_per_target, sh, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::ResourcePolicy;
 use crate::report::{Finding, Severity, Status};
 
 /// Lambda's limit on a function policy, in bytes (aws-facts §2).
 const POLICY_LIMIT_BYTES: usize = 20_480;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "function-policy-near-size-limit",
+pub static CHECK: Check = Check {
+    id: CheckId::new("function-policy-near-size-limit"),
     title: "Function policy is near the 20 KB size limit",
     severity: Severity::Medium,
     resource: ResourceKind::FunctionPolicy,
@@ -37,25 +39,31 @@ pub static DOC: CheckDoc = CheckDoc {
              without a Sid cannot be removed by the CLI and are not listed. Statements for \
              deleted APIs are only suggested for removal when the account's API list was read \
              without error.",
+    role: Role::Cause,
+    settings: &[THRESHOLD_PERCENT],
+    explains: &[],
+    run,
 };
 
-pub struct FunctionPolicyNearSizeLimit;
+const THRESHOLD_PERCENT: SettingSpec = SettingSpec {
+    key: "threshold-percent",
+    doc: "Report a function policy larger than this percentage of Lambda's 20 KB limit",
+    kind: SettingKind::Integer {
+        default: 80,
+        min: 1,
+        max: 100,
+    },
+};
 
-impl Check for FunctionPolicyNearSizeLimit {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let threshold = usize::from(ctx.settings.policy_size_threshold_percent);
-        let known = KnownApis::of(ctx.inventory);
-        run_per_target(
-            &DOC,
-            ctx,
-            |t| &t.policy,
-            |reached, policy| judge(reached, policy, threshold, &known),
-        )
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let threshold = usize::try_from(ctx.integer(&THRESHOLD_PERCENT)).unwrap_or(80);
+    let known = KnownApis::of(ctx.inventory);
+    run_per_target(
+        &CHECK,
+        ctx,
+        |t| &t.policy,
+        |reached, policy| judge(reached, policy, threshold, &known),
+    )
 }
 
 /// The API id a statement's `aws:SourceArn` names, with its account and region, when the
@@ -137,7 +145,7 @@ fn judge(
         reached.short(),
         policy.size_bytes
     );
-    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
     finding.evidence = json!({
         "size_bytes": policy.size_bytes,
         "limit_bytes": POLICY_LIMIT_BYTES,
@@ -147,7 +155,7 @@ fn judge(
         "redundant_statement_ids": redundant,
         "stale_statement_ids": stale,
     });
-    finding.remediation = reached.arn.as_ref().map(|arn| {
+    finding.remediation = Some(reached.arn()).map(|arn| {
         let target = format!("{}{}", function_args(scope, arn), qualifier_arg(arn));
         let mut commands: Vec<String> = wanted
             .iter()
@@ -180,9 +188,9 @@ fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
-    use crate::checks::CheckSettings;
+    use crate::config::SettingValue;
     use crate::inventory::{LambdaTarget, Lookup};
+    use crate::testkit::*;
 
     const FN: &str = "pets-get:live";
 
@@ -225,7 +233,7 @@ mod tests {
 
     #[test]
     fn policy_over_80_percent_fails_with_a_consolidation_plan() {
-        let findings = run(&FunctionPolicyNearSizeLimit, &inventory(big_target(17_000)));
+        let findings = run_check(&CHECK, &inventory(big_target(17_000)));
         let f = only(&findings);
         assert_eq!(f.severity, Severity::Medium);
         assert_eq!(f.function.as_deref(), Some(function_arn(FN).as_str()));
@@ -257,41 +265,36 @@ mod tests {
 
     #[test]
     fn small_policy_or_higher_threshold_is_quiet() {
-        assert!(run(
-            &FunctionPolicyNearSizeLimit,
+        assert!(run_check(&CHECK,
             &inventory(target(FN, "a1b2c3"))
         )
         .is_empty());
-        let settings = CheckSettings {
-            policy_size_threshold_percent: 95,
-            ..CheckSettings::default()
-        };
-        assert!(run_with(
-            &FunctionPolicyNearSizeLimit,
+        let settings = settings_of(&CHECK, &[("threshold-percent", SettingValue::Integer(95))]);
+        assert!(run_check_with(
+            &CHECK,
             &inventory(big_target(17_000)),
             &settings
         )
         .is_empty());
         // Exactly at the threshold is not over it.
-        let at = FunctionPolicyNearSizeLimit;
         let mut t = target(FN, "a1b2c3");
         if let Lookup::Found(p) = &mut t.policy {
             p.size_bytes = 16_384;
         }
-        assert!(run(&at, &inventory(t.clone())).is_empty());
+        assert!(run_check(&CHECK, &inventory(t.clone())).is_empty());
         if let Lookup::Found(p) = &mut t.policy {
             p.size_bytes = 16_385;
         }
-        assert_eq!(run(&at, &inventory(t)).len(), 1);
+        assert_eq!(run_check(&CHECK, &inventory(t)).len(), 1);
     }
 
     #[test]
     fn missing_policy_is_quiet_and_failed_policy_is_an_error() {
         let mut t = target(FN, "a1b2c3");
         t.policy = Lookup::Missing;
-        assert!(run(&FunctionPolicyNearSizeLimit, &inventory(t.clone())).is_empty());
+        assert!(run_check(&CHECK, &inventory(t.clone())).is_empty());
         t.policy = Lookup::Failed(access_denied("lambda:GetPolicy", &function_arn(FN)));
-        let findings = run(&FunctionPolicyNearSizeLimit, &inventory(t));
+        let findings = run_check(&CHECK, &inventory(t));
         let f = only(&findings);
         assert_eq!(f.status, Status::Error);
         assert!(f.message.contains("lambda:GetPolicy"), "{}", f.message);

@@ -3,14 +3,16 @@
 
 use serde_json::json;
 
-use crate::checks::support::{run_per_target, sh, update_configuration, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{run_per_target, sh, update_configuration, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
+use crate::log_signatures;
 use crate::package::handler_path;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "handler-invalid",
+pub static CHECK: Check = Check {
+    id: CheckId::new("handler-invalid"),
     title: "Handler string is invalid for the runtime",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -49,18 +51,14 @@ pub static DOC: CheckDoc = CheckDoc {
              modules). A Python function part that is no Python name is reported even though a \
              module could set such an attribute through `globals()`. Runtimes of unknown \
              families are not judged.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::MALFORMED_HANDLER_NAME],
+    run,
 };
 
-pub struct HandlerInvalid;
-
-impl Check for HandlerInvalid {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_target(&CHECK, ctx, |t| &t.configuration, judge)
 }
 
 /// What to put in `--handler`, shaped for the runtime. Placeholders, not guesses: without the
@@ -93,12 +91,12 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
          with {} in the function's log and clients get 502 Internal server error.",
         problem.rule, problem.error
     );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.evidence = json!({
         "runtime": runtime, "handler": handler, "rule": problem.rule,
         "runtime_error": problem.error, "source": problem.source,
     });
-    finding.remediation = reached.arn.as_ref().map(|arn| {
+    finding.remediation = Some(reached.arn()).map(|arn| {
         update_configuration(
             reached.scope,
             arn,
@@ -111,7 +109,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory(edit: impl FnOnce(&mut FunctionConfig)) -> crate::inventory::Inventory {
         scope()
@@ -126,8 +124,7 @@ mod tests {
 
     #[test]
     fn python_handler_without_dot_fails() {
-        let findings = run(
-            &HandlerInvalid,
+        let findings = run_check(&CHECK,
             &inventory(|c| c.handler = Some("app".into())),
         );
         let f = only(&findings);
@@ -150,26 +147,26 @@ mod tests {
 
     #[test]
     fn healthy_handlers_and_custom_runtimes_are_quiet() {
-        assert!(run(&HandlerInvalid, &inventory(|_| {})).is_empty());
+        assert!(run_check(&CHECK, &inventory(|_| {})).is_empty());
         let custom = inventory(|c| {
             c.runtime = Some("provided.al2023".into());
             c.handler = None;
         });
-        assert!(run(&HandlerInvalid, &custom).is_empty());
+        assert!(run_check(&CHECK, &custom).is_empty());
         let image = inventory(|c| {
             c.package_type = Some("Image".into());
             c.runtime = None;
             c.handler = None;
         });
-        assert!(run(&HandlerInvalid, &image).is_empty());
+        assert!(run_check(&CHECK, &image).is_empty());
     }
 
     /// awslambdaric bootstrap.py `_get_handler`: `sys.builtin_module_names` is checked
     /// before the import (its test `test_get_event_handler_build_in_conflict`).
     #[test]
     fn a_python_module_named_like_a_built_in_fails() {
-        let findings = run(
-            &HandlerInvalid,
+        let findings = run_check(
+            &CHECK,
             &inventory(|c| c.handler = Some("time.handler".into())),
         );
         let f = only(&findings);
@@ -194,8 +191,8 @@ mod tests {
             c.package_type = Some("Image".into());
             c.runtime = None;
         });
-        assert!(run(&HandlerInvalid, &image).is_empty());
-        assert!(run(&HandlerInvalid, &inventory(|c| c.handler = None)).is_empty());
+        assert!(run_check(&CHECK, &image).is_empty());
+        assert!(run_check(&CHECK, &inventory(|c| c.handler = None)).is_empty());
     }
 
     #[test]
@@ -208,6 +205,6 @@ mod tests {
             )
             .target(failed_target("pets"))
             .inventory();
-        assert_eq!(only(&run(&HandlerInvalid, &inv)).status, Status::Error);
+        assert_eq!(only(&run_check(&CHECK, &inv)).status, Status::Error);
     }
 }

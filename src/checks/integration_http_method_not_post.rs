@@ -3,14 +3,15 @@
 
 use serde_json::json;
 
-use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
-use crate::checks::{route_finding, stages_phrase, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
+use crate::checks::shared::{route_finding, stages_phrase};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::ScopeInventory;
 use crate::report::{Finding, Severity, Status};
 use crate::routes::Invoker;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "integration-http-method-not-post",
+pub static CHECK: Check = Check {
+    id: CheckId::new("integration-http-method-not-post"),
     title: "Lambda proxy integration does not use POST",
     severity: Severity::High,
     resource: ResourceKind::Route,
@@ -33,44 +34,40 @@ pub static DOC: CheckDoc = CheckDoc {
              deployment may differ (see `stage-not-redeployed`). An integration whose HTTP \
              method was not collected is not judged. Lambda authorizers have no integration \
              HTTP method and are not covered.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct IntegrationHttpMethodNotPost;
-
-impl Check for IntegrationHttpMethodNotPost {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_route(
-            &DOC,
-            ctx,
-            |scope, route| {
-                let Invoker::Method {
-                    path, integration, ..
-                } = &route.invoker
-                else {
-                    return None;
-                };
-                // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
-                let verb = integration.http_method.as_deref()?;
-                if verb.eq_ignore_ascii_case("POST") {
-                    return None;
-                }
-                let function = route.resolved.as_ref().ok().map(|f| f.to_string());
-                let mut finding =
-                    route_finding(&DOC, scope, route, Status::Fail, function, String::new());
-                finding.evidence = json!({
-                    "integration_http_method": verb,
-                    "uri": route.uri,
-                    "resource_id": resource_id(route.api, path),
-                });
-                Some(finding)
-            },
-            finish,
-        )
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_route(
+        &CHECK,
+        ctx,
+        |scope, route| {
+            let Invoker::Method {
+                path, integration, ..
+            } = &route.invoker
+            else {
+                return None;
+            };
+            // Not collected: nothing to judge (it is required for AWS_PROXY, so rare).
+            let verb = integration.http_method.as_deref()?;
+            if verb.eq_ignore_ascii_case("POST") {
+                return None;
+            }
+            let function = route.resolved.as_ref().ok().map(|f| f.to_string());
+            let mut finding =
+                route_finding(&CHECK, scope, route, Status::Fail, function, String::new());
+            finding.evidence = json!({
+                "integration_http_method": verb,
+                "uri": route.uri,
+                "resource_id": resource_id(route.api, path),
+            });
+            Some(finding)
+        },
+        finish,
+    )
 }
 
 fn finish(scope: &ScopeInventory, finding: &mut Finding) {
@@ -104,7 +101,7 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory_with(verb: Option<&str>) -> crate::inventory::Inventory {
         let mut integration = proxy_integration("pets-get:live");
@@ -124,7 +121,7 @@ mod tests {
 
     #[test]
     fn get_integration_is_one_finding_for_both_stages() {
-        let findings = run(&IntegrationHttpMethodNotPost, &inventory_with(Some("GET")));
+        let findings = run_check(&CHECK, &inventory_with(Some("GET")));
         let f = only(&findings);
         assert_eq!(f.stages, vec!["dev", "prod"]);
         assert_eq!(
@@ -152,9 +149,9 @@ mod tests {
 
     #[test]
     fn post_integrations_are_healthy() {
-        assert!(run(&IntegrationHttpMethodNotPost, &inventory_with(Some("POST"))).is_empty());
+        assert!(run_check(&CHECK, &inventory_with(Some("POST"))).is_empty());
         // Unknown (not collected) is not judged.
-        assert!(run(&IntegrationHttpMethodNotPost, &inventory_with(None)).is_empty());
+        assert!(run_check(&CHECK, &inventory_with(None)).is_empty());
     }
 
     #[test]
@@ -162,7 +159,7 @@ mod tests {
         let inv = scope()
             .api(api("a1b2c3", "pets").stages_failed())
             .inventory();
-        let f = run(&IntegrationHttpMethodNotPost, &inv);
+        let f = run_check(&CHECK, &inv);
         assert_eq!(only(&f).status, Status::Error);
         assert!(only(&f).message.contains("apigateway:GetStages"));
     }

@@ -5,19 +5,19 @@
 use serde_json::json;
 
 use crate::arn::{self, FunctionArn};
-use crate::checks::support::{
+use crate::checks::shared::{
     find_api, finding_subject, redeploy, resource_id, route_error, run_per_route, sh,
     short_function,
 };
-use crate::checks::{
-    route_finding, stages_phrase, target_of, Check, CheckDoc, Context, ResourceKind,
-};
+use crate::checks::shared::{route_finding, stages_phrase, target_of};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{Lookup, ScopeInventory};
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 use crate::routes::Invoker;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "integration-target-missing",
+pub static CHECK: Check = Check {
+    id: CheckId::new("integration-target-missing"),
     title: "Integration target does not exist",
     severity: Severity::High,
     resource: ResourceKind::Route,
@@ -43,55 +43,51 @@ pub static DOC: CheckDoc = CheckDoc {
     limits: "Only targets collection looked up are judged; a route whose target was never \
              recorded in the inventory produces nothing. When GetFunction fails (for example \
              AccessDenied on a function in another account) the route is reported as `error`.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INVALID_PERMISSIONS],
+    run,
 };
 
-pub struct IntegrationTargetMissing;
-
-impl Check for IntegrationTargetMissing {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_route(
-            &DOC,
-            ctx,
-            |scope, route| {
-                let target = target_of(scope, route)?;
-                match &target.configuration {
-                    Lookup::Found(_) => None,
-                    Lookup::Failed(error) => Some(route_error(&DOC, scope, route, target, error)),
-                    Lookup::Missing => {
-                        let missing = match route.resolved.as_ref() {
-                            Ok(function) => missing_part(scope, function),
-                            Err(_) => "function",
-                        };
-                        let resource = match &route.invoker {
-                            Invoker::Method { path, .. } => resource_id(route.api, path),
-                            Invoker::Authorizer(_) => None,
-                        };
-                        let mut finding = route_finding(
-                            &DOC,
-                            scope,
-                            route,
-                            Status::Fail,
-                            Some(target.arn.clone()),
-                            String::new(),
-                        );
-                        finding.evidence = json!({
-                            "missing": missing,
-                            "uri": route.uri,
-                            "resource_id": resource,
-                            "stage_variables_used": arn::stage_variable_names(route.uri)
-                                .unwrap_or_default(),
-                        });
-                        Some(finding)
-                    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_route(
+        &CHECK,
+        ctx,
+        |scope, route| {
+            let target = target_of(scope, route)?;
+            match &target.configuration {
+                Lookup::Found(_) => None,
+                Lookup::Failed(error) => Some(route_error(&CHECK, scope, route, target, error)),
+                Lookup::Missing => {
+                    let missing = match route.resolved.as_ref() {
+                        Ok(function) => missing_part(scope, function),
+                        Err(_) => "function",
+                    };
+                    let resource = match &route.invoker {
+                        Invoker::Method { path, .. } => resource_id(route.api, path),
+                        Invoker::Authorizer(_) => None,
+                    };
+                    let mut finding = route_finding(
+                        &CHECK,
+                        scope,
+                        route,
+                        Status::Fail,
+                        Some(target.arn.to_string()),
+                        String::new(),
+                    );
+                    finding.evidence = json!({
+                        "missing": missing,
+                        "uri": route.uri,
+                        "resource_id": resource,
+                        "stage_variables_used": arn::stage_variable_names(route.uri)
+                            .unwrap_or_default(),
+                    });
+                    Some(finding)
                 }
-            },
-            finish,
-        )
-    }
+            }
+        },
+        finish,
+    )
 }
 
 /// Which part is missing: the alias or version when the unqualified function was found.
@@ -228,7 +224,7 @@ fn remediation(scope: &ScopeInventory, finding: &Finding, missing: &str) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn two_stage_api(reference: &str) -> crate::inventory::RestApi {
         api("a1b2c3", "pets")
@@ -245,7 +241,7 @@ mod tests {
             .target(missing_target("pets-get:live"))
             .target(target("pets-get", "a1b2c3"))
             .inventory();
-        let findings = run(&IntegrationTargetMissing, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.status, Status::Fail);
         assert_eq!(f.stages, vec!["dev", "prod"]);
@@ -271,7 +267,7 @@ mod tests {
             .api(two_stage_api("gone"))
             .target(missing_target("gone"))
             .inventory();
-        let f = run(&IntegrationTargetMissing, &inv);
+        let f = run_check(&CHECK, &inv);
         let fix = only(&f).remediation.as_deref().unwrap_or_default();
         assert!(fix.contains("update-integration --rest-api-id a1b2c3 --resource-id res-1 --http-method GET --patch-operations op=replace,path=/uri,value=arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:EXISTING_FUNCTION/invocations"), "{fix}");
         assert!(
@@ -295,7 +291,7 @@ mod tests {
             )
             .target(missing_target("pets-list:lve"))
             .inventory();
-        let f = run(&IntegrationTargetMissing, &inv);
+        let f = run_check(&CHECK, &inv);
         let fix = only(&f).remediation.as_deref().unwrap_or_default();
         assert_eq!(fix, "aws apigateway update-stage --rest-api-id a1b2c3 --stage-name prod --patch-operations op=replace,path=/variables/alias,value=EXISTING_VALUE --region us-east-1");
     }
@@ -312,7 +308,7 @@ mod tests {
             .target(target("pets-list", "a1b2c3"))
             .target(missing_target("auth-gone"))
             .inventory();
-        let f = run(&IntegrationTargetMissing, &inv);
+        let f = run_check(&CHECK, &inv);
         let f = only(&f);
         assert_eq!(f.authorizer.as_ref().map(|a| a.id.as_str()), Some("au1"));
         assert!(f.route.is_none());
@@ -329,7 +325,7 @@ mod tests {
             .api(two_stage_api("pets-get:live"))
             .target(target("pets-get:live", "a1b2c3"))
             .inventory();
-        assert!(run(&IntegrationTargetMissing, &inv).is_empty());
+        assert!(run_check(&CHECK, &inv).is_empty());
     }
 
     #[test]
@@ -339,7 +335,7 @@ mod tests {
             .api(api("zz9", "broken").resources_failed())
             .target(failed_target("pets-get:live"))
             .inventory();
-        let findings = run(&IntegrationTargetMissing, &inv);
+        let findings = run_check(&CHECK, &inv);
         assert_eq!(findings.len(), 2, "{findings:#?}");
         assert!(findings.iter().all(|f| f.status == Status::Error));
         let route = findings.iter().find(|f| f.route.is_some());

@@ -1,11 +1,12 @@
 //! `invoke-permission-missing`: API Gateway may not invoke the function a method integrates with.
 
-use crate::checks::permission::permission_findings;
-use crate::checks::{Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::permission::permission_findings;
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::log_signatures;
 use crate::report::{Finding, Severity};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "invoke-permission-missing",
+pub static CHECK: Check = Check {
+    id: CheckId::new("invoke-permission-missing"),
     title: "API Gateway is not allowed to invoke the integrated Lambda function",
     severity: Severity::High,
     resource: ResourceKind::Route,
@@ -32,28 +33,24 @@ permission written for another stage name, path or qualifier does not count.",
     limits: "Integrations with a credentials role are judged by integration-role-invalid. SCPs \
 and resource control policies are not evaluated. A target in another account is reported as \
 `error` unless its policy can be read.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INVALID_PERMISSIONS],
+    run,
 };
 
-pub struct InvokePermissionMissing;
-
-impl Check for InvokePermissionMissing {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        permission_findings(&DOC, ctx, false)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    permission_findings(&CHECK, ctx, false)
 }
 
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
-    use super::InvokePermissionMissing;
-    use crate::checks::testkit::*;
+    use super::CHECK;
     use crate::inventory::Lookup;
     use crate::report::Status;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 
@@ -77,7 +74,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        run(&InvokePermissionMissing, &inventory)
+        run_check(&CHECK, &inventory)
     }
 
     fn reason(findings: &[crate::report::Finding]) -> String {
@@ -224,7 +221,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        let findings = run(&InvokePermissionMissing, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(finding.evidence["reason"], "qualifier-mismatch");
         assert_eq!(finding.evidence["allowed_on"], function_arn("pets-get"));
@@ -255,7 +252,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        assert!(run(&InvokePermissionMissing, &inventory).is_empty());
+        assert!(run_check(&CHECK, &inventory).is_empty());
 
         // A missing target is integration-target-missing's finding, not this one's.
         let inventory = scope()
@@ -266,11 +263,11 @@ mod tests {
             )
             .target(missing_target("gone:live"))
             .inventory();
-        assert!(run(&InvokePermissionMissing, &inventory).is_empty());
+        assert!(run_check(&CHECK, &inventory).is_empty());
 
         // GetPolicy denied: an error finding naming the operation.
         let mut t = target("pets-get:live", API);
-        t.policy = Lookup::Failed(access_denied("lambda:GetPolicy", &t.arn));
+        t.policy = Lookup::Failed(access_denied("lambda:GetPolicy", &t.arn.to_string()));
         let inventory = scope()
             .api(
                 api(API, "pets")
@@ -280,7 +277,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        let findings = run(&InvokePermissionMissing, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(finding.status, Status::Error);
         assert_eq!(finding.stages, vec!["dev", "prod"]);
@@ -293,7 +290,7 @@ mod tests {
 
         // Resources unreadable: one error finding for the API.
         let inventory = scope().api(api(API, "pets").resources_failed()).inventory();
-        let findings = run(&InvokePermissionMissing, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         assert_eq!(only(&findings).status, Status::Error);
     }
 
@@ -315,7 +312,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        let findings = run(&InvokePermissionMissing, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(finding.route.as_ref().unwrap().method, "POST");
         assert_eq!(finding.route.as_ref().unwrap().path, "/");

@@ -4,13 +4,14 @@ use std::collections::BTreeSet;
 
 use serde_json::json;
 
-use crate::checks::support::{self, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{self, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{Inventory, ResourcePolicy};
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "invoke-permission-stale",
+pub static CHECK: Check = Check {
+    id: CheckId::new("invoke-permission-stale"),
     title: "A function permission names an API that no longer exists",
     severity: Severity::Low,
     resource: ResourceKind::FunctionPolicy,
@@ -25,24 +26,20 @@ account, grant it access. Clients see nothing today.",
         "Remove the statements with the `aws lambda remove-permission` commands in the remediation.",
     limits: "Only regions and accounts in the audit are judged, and only when their API list was \
 read completely. An API in a region that is not audited is never called stale.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct InvokePermissionStale;
-
-impl Check for InvokePermissionStale {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let known = KnownApis::of(ctx.inventory);
-        support::run_per_target(
-            &DOC,
-            ctx,
-            |t| &t.policy,
-            |reached, policy| judge(&known, reached, policy),
-        )
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let known = KnownApis::of(ctx.inventory);
+    shared::run_per_target(
+        &CHECK,
+        ctx,
+        |t| &t.policy,
+        |reached, policy| judge(&known, reached, policy),
+    )
 }
 
 /// What the audit knows about which APIs exist.
@@ -157,7 +154,7 @@ fn judge(
     policy: &ResourcePolicy,
 ) -> Option<Finding> {
     let scope = reached.scope;
-    let function = reached.arn.clone()?;
+    let function = reached.arn().clone();
     let stale = stale_statements(known, policy);
     if stale.is_empty() {
         return None;
@@ -180,14 +177,14 @@ fn judge(
     let commands: Vec<String> = stale
         .iter()
         .filter(|(sid, _)| !sid.starts_with('#'))
-        .map(|(sid, _)| support::remove_permission(scope, &function, sid))
+        .map(|(sid, _)| shared::remove_permission(scope, &function, sid))
         .collect();
     Some(Finding {
         evidence: json!({
             "statements": stale.iter().map(|(sid, arn)| json!({"statement": sid, "source_arn": arn})).collect::<Vec<_>>(),
         }),
         remediation: Some(commands.join("\n")),
-        ..base_finding(&DOC, scope, Status::Fail, message)
+        ..base_finding(&CHECK, scope, Status::Fail, message)
     })
 }
 
@@ -215,9 +212,9 @@ mod tests {
 
 #[cfg(test)]
 mod stale_tests {
-    use super::InvokePermissionStale;
-    use crate::checks::testkit::*;
+    use super::CHECK;
     use crate::inventory::Lookup;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 
@@ -259,7 +256,7 @@ mod stale_tests {
 
     #[test]
     fn statements_naming_deleted_apis_are_stale() {
-        let findings = run(&InvokePermissionStale, &fleet(false));
+        let findings = run_check(&CHECK, &fleet(false));
         let finding = only(&findings);
         assert_eq!(finding.evidence["statements"][0]["statement"], "old");
         assert_eq!(
@@ -276,6 +273,6 @@ mod stale_tests {
 
     #[test]
     fn nothing_is_stale_when_the_api_list_is_incomplete() {
-        assert!(run(&InvokePermissionStale, &fleet(true)).is_empty());
+        assert!(run_check(&CHECK, &fleet(true)).is_empty());
     }
 }

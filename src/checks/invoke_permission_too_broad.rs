@@ -4,16 +4,17 @@
 use serde_json::json;
 
 use crate::arn::FunctionArn;
-use crate::checks::support::ReachedTarget;
-use crate::checks::{base_finding, support, Check, CheckDoc, Context, ResourceKind};
-use crate::inventory::{ResourcePolicy, ScopeInventory};
-use crate::invoke;
+use crate::checks::shared::ReachedTarget;
+use crate::checks::shared::{base_finding, self};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::inventory::ResourcePolicy;
+use crate::invoke_permission;
 use crate::policy::{self, Decision, Effect, StatementOutcome};
 use crate::report::{Finding, Severity, Status};
-use crate::routes;
+use crate::routes::ScopeRoutes;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "invoke-permission-too-broad",
+pub static CHECK: Check = Check {
+    id: CheckId::new("invoke-permission-too-broad"),
     title: "Any API in any account can invoke the function (confused deputy)",
     severity: Severity::Medium,
     resource: ResourceKind::FunctionPolicy,
@@ -31,26 +32,28 @@ remediation lists both commands, with `{api id}/*` covering every stage, method 
 each API that uses the function.",
     limits: "Only the policy of each integrated target is read. Policies that allow other \
 services or accounts are out of scope.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct InvokePermissionTooBroad;
-
-impl Check for InvokePermissionTooBroad {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        support::run_per_target(&DOC, ctx, |t| &t.policy, judge)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    shared::run_per_target(&CHECK, ctx, |t| &t.policy, |reached, policy| {
+        judge(ctx.routes_of(reached.scope)?, reached, policy)
+    })
 }
 
 /// One target's policy: the statements that let any API in any account in, and the fix.
-fn judge(reached: &ReachedTarget<'_>, policy: &ResourcePolicy) -> Option<Finding> {
+fn judge(
+    routes: &ScopeRoutes<'_>,
+    reached: &ReachedTarget<'_>,
+    policy: &ResourcePolicy,
+) -> Option<Finding> {
     let (scope, target) = (reached.scope, reached.target);
-    let function = reached.arn.as_ref()?;
+    let function = reached.arn();
     // A request with no source keys at all: what any API in any account would send.
-    let mut request = invoke::request(&target.arn, "", "");
+    let mut request = invoke_permission::request(&target.arn.to_string(), "", "");
     request.context.clear();
     let evaluation = policy::evaluate_resource_policy(&policy.document, &request);
     let broad_statements: Vec<&StatementOutcome> = evaluation
@@ -79,33 +82,33 @@ fn judge(reached: &ReachedTarget<'_>, policy: &ResourcePolicy) -> Option<Finding
     // Add a narrow permission first for every API that would lose access once the broad
     // statements are gone (none when a scoped statement already covers it), then remove them.
     let broad_indices: Vec<usize> = broad_statements.iter().map(|s| s.index).collect();
-    let mut commands: Vec<String> = apis_losing_access(scope, function, policy, &broad_indices)
+    let mut commands: Vec<String> = apis_losing_access(routes, function, policy, &broad_indices)
         .into_iter()
         .map(|api_id| {
             let source = format!(
                 "arn:{}:execute-api:{}:{}:{}/*",
                 function.partition, function.region, scope.account, api_id
             );
-            support::add_permission(scope, function, &api_id, &source)
+            shared::add_permission(scope, function, &api_id, &source)
         })
         .collect();
     commands.extend(
         broad
             .iter()
             .filter(|sid| !sid.starts_with('#'))
-            .map(|sid| support::remove_permission(scope, function, sid)),
+            .map(|sid| shared::remove_permission(scope, function, sid)),
     );
     Some(Finding {
         evidence: json!({"statements": broad}),
         remediation: Some(commands.join("\n")),
-        ..base_finding(&DOC, scope, Status::Fail, message)
+        ..base_finding(&CHECK, scope, Status::Fail, message)
     })
 }
 
 /// The APIs with a route to `function` that the policy would no longer allow once the
 /// statements at `removed` are deleted, in order.
 fn apis_losing_access(
-    scope: &ScopeInventory,
+    routes: &ScopeRoutes<'_>,
     function: &FunctionArn,
     policy: &ResourcePolicy,
     removed: &[usize],
@@ -119,13 +122,14 @@ fn apis_losing_access(
         .collect();
     let narrowed = json!({"Version": "2012-10-17", "Statement": kept});
     let mut apis: Vec<String> = Vec::new();
-    for route in routes::scope_route_targets(scope) {
+    let scope = routes.scope;
+    for route in &routes.targets {
         if route.credentials.is_some() || route.resolved.as_ref().ok() != Some(function) {
             continue;
         }
-        let request = invoke::request(
+        let request = invoke_permission::request(
             &function.to_string(),
-            &route.source_arn(scope, function),
+            &route.source_arn.clone().unwrap_or_default(),
             &scope.account,
         );
         let allowed =
@@ -141,9 +145,9 @@ fn apis_losing_access(
 mod tests {
     use serde_json::json;
 
-    use super::InvokePermissionTooBroad;
-    use crate::checks::testkit::*;
+    use super::CHECK;
     use crate::inventory::Lookup;
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 
@@ -158,7 +162,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        run(&InvokePermissionTooBroad, &inventory)
+        run_check(&CHECK, &inventory)
     }
 
     #[test]
@@ -208,7 +212,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        let findings = run(&InvokePermissionTooBroad, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let remediation = only(&findings).remediation.clone().unwrap();
         assert!(!remediation.contains("add-permission"), "{remediation}");
         assert!(
@@ -220,7 +224,7 @@ mod tests {
     #[test]
     fn an_unreadable_policy_is_an_error_not_a_pass() {
         let mut t = target("legacy-fn", API);
-        t.policy = Lookup::Failed(access_denied("lambda:GetPolicy", &t.arn));
+        t.policy = Lookup::Failed(access_denied("lambda:GetPolicy", &t.arn.to_string()));
         let inventory = scope()
             .api(
                 api(API, "legacy")
@@ -229,7 +233,7 @@ mod tests {
             )
             .target(t)
             .inventory();
-        let findings = run(&InvokePermissionTooBroad, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(finding.status, crate::report::Status::Error);
         assert_eq!(

@@ -4,18 +4,21 @@
 use serde_json::json;
 
 use crate::arn::{self, FunctionArn};
-use crate::checks::evidence_support::{
+use crate::checks::shared::evidence::{
     filter_log_events, one_decimal, outlives_integration, percent, rate_percent, thousands, whole,
     window_json, window_phrase,
 };
-use crate::checks::support::{function_args, reached_targets, sh};
-use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{function_args, sh};
+use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::config::{SettingKind, SettingSpec};
+use crate::routes::ScopeRoutes;
 use crate::inventory::evidence::{FunctionMetrics, MetricSums, Window};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "lambda-error-rate",
+pub static CHECK: Check = Check {
+    id: CheckId::new("lambda-error-rate"),
     title: "Integrated function fails or is throttled",
     severity: Severity::Medium,
     resource: ResourceKind::Function,
@@ -41,48 +44,64 @@ pub static DOC: CheckDoc = CheckDoc {
              they invoke the same function or alias. The numbers cover the window only. Metrics \
              that could not be read give an `error` finding; a target with no data gives \
              nothing.",
+    role: Role::Evidence,
+    settings: &[THRESHOLD_PERCENT, MIN_INVOCATIONS],
+    explains: &[],
+    run,
 };
 
-pub struct LambdaErrorRate;
+const THRESHOLD_PERCENT: SettingSpec = SettingSpec {
+    key: "threshold-percent",
+    doc: "Report an integrated function whose Errors are above this percentage of its \
+          Invocations over the window (any throttle is reported whatever the rate: API Gateway \
+          answers a throttled invocation with a 500, and throttles count as neither Invocations \
+          nor Errors)",
+    kind: SettingKind::Percent { default: 5.0 },
+};
 
-impl Check for LambdaErrorRate {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
+const MIN_INVOCATIONS: SettingSpec = SettingSpec {
+    key: "min-invocations",
+    doc: "...provided the function was invoked at least this many times in the window",
+    kind: SettingKind::Integer {
+        default: 20,
+        min: 0,
+        max: i64::MAX,
+    },
+};
 
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            let Some(evidence) = &scope.evidence else {
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        let Some(evidence) = &scope.evidence else {
+            continue;
+        };
+        for metrics in &evidence.function_metrics {
+            let finding = match &metrics.sums {
+                Lookup::Found(sums) => judge(ctx, scope_routes, &evidence.window, metrics, sums),
+                Lookup::Missing => None,
+                Lookup::Failed(error) => {
+                    Some(error_finding(&CHECK, scope, error, &short(metrics)))
+                }
+            };
+            let Some(mut finding) = finding else {
                 continue;
             };
-            let reached = reached_targets(scope);
-            for metrics in &evidence.function_metrics {
-                let finding = match &metrics.sums {
-                    Lookup::Found(sums) => judge(ctx, scope, &evidence.window, metrics, sums),
-                    Lookup::Missing => None,
-                    Lookup::Failed(error) => {
-                        Some(error_finding(&DOC, scope, error, &short(metrics)))
-                    }
-                };
-                let Some(mut finding) = finding else {
-                    continue;
-                };
-                let routes = reached
-                    .iter()
-                    .find(|r| r.target.arn == metrics.target)
-                    .map(|r| r.routes.clone())
-                    .unwrap_or_default();
-                finding.function = Some(metrics.target.clone());
-                if let Some(evidence) = finding.evidence.as_object_mut() {
-                    evidence.insert("routes".into(), json!(routes));
-                }
-                finding.fingerprint = finding.compute_fingerprint();
-                findings.push(finding);
+            let routes = scope_routes
+                .reached
+                .iter()
+                .find(|r| r.target.arn.to_string() == metrics.target)
+                .map(|r| r.routes.clone())
+                .unwrap_or_default();
+            finding.function = Some(metrics.target.clone());
+            if let Some(evidence) = finding.evidence.as_object_mut() {
+                evidence.insert("routes".into(), json!(routes));
             }
+            finding.fingerprint = finding.compute_fingerprint();
+            findings.push(finding);
         }
-        findings
     }
+    findings
 }
 
 /// `pets-get:live`.
@@ -95,18 +114,19 @@ fn short(metrics: &FunctionMetrics) -> String {
 
 fn judge(
     ctx: &Context<'_>,
-    scope: &ScopeInventory,
+    routes: &ScopeRoutes<'_>,
     window: &Window,
     metrics: &FunctionMetrics,
     sums: &MetricSums,
 ) -> Option<Finding> {
-    let settings = ctx.settings;
+    let scope = routes.scope;
+    let threshold = ctx.percent(&THRESHOLD_PERCENT);
+    let min_invocations = u64::try_from(ctx.integer(&MIN_INVOCATIONS)).unwrap_or(0);
     let errors = whole(sums.value("Errors"));
     let invocations = whole(sums.value("Invocations"));
     let throttles = whole(sums.value("Throttles"));
     let rate = rate_percent(errors, invocations);
-    let failing = invocations >= settings.lambda_min_invocations
-        && rate > settings.lambda_error_threshold_percent;
+    let failing = invocations >= min_invocations && rate > threshold;
     if !failing && throttles == 0 {
         return None;
     }
@@ -119,7 +139,7 @@ fn judge(
     );
     // A function that outlives its integration timeout has its timeouts answered 504 by API
     // Gateway before Lambda counts them as errors (aws-facts §8).
-    let answers = if outlives_integration(scope, &metrics.function_name) {
+    let answers = if outlives_integration(routes, &metrics.function_name) {
         "API Gateway answers 502 for each error, 504 for calls that outlive the integration timeout"
     } else {
         "API Gateway answers 502 for each"
@@ -138,7 +158,7 @@ fn judge(
         ),
         _ => format!("{name} {throttled} {when}."),
     };
-    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
     if !failing {
         finding.client_status = Some(500);
     }
@@ -147,8 +167,8 @@ fn judge(
         "invocations": invocations,
         "throttles": throttles,
         "rate_percent": one_decimal(rate),
-        "threshold_percent": settings.lambda_error_threshold_percent,
-        "min_invocations": settings.lambda_min_invocations,
+        "threshold_percent": threshold,
+        "min_invocations": min_invocations,
         "window": window_json(window),
     });
     finding.remediation = arn::parse_function_arn(&metrics.target)
@@ -187,9 +207,9 @@ fn remediation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
-    use crate::checks::CheckSettings;
+    use crate::config::SettingValue;
     use crate::inventory::Inventory;
+    use crate::testkit::*;
 
     fn inventory(errors: f64, invocations: f64, throttles: f64) -> Inventory {
         scope()
@@ -212,7 +232,7 @@ mod tests {
 
     #[test]
     fn error_rate_above_threshold_names_the_routes() {
-        let findings = run(&LambdaErrorRate, &inventory(20.0, 160.0, 0.0));
+        let findings = run_check(&CHECK, &inventory(20.0, 160.0, 0.0));
         let f = only(&findings);
         assert_eq!((f.severity, f.client_status), (Severity::Medium, Some(502)));
         assert_eq!(
@@ -245,33 +265,35 @@ mod tests {
 
     #[test]
     fn healthy_function_is_quiet() {
-        assert!(run(&LambdaErrorRate, &inventory(1.0, 160.0, 0.0)).is_empty());
-        assert!(run(&LambdaErrorRate, &inventory(0.0, 0.0, 0.0)).is_empty());
+        assert!(run_check(&CHECK, &inventory(1.0, 160.0, 0.0)).is_empty());
+        assert!(run_check(&CHECK, &inventory(0.0, 0.0, 0.0)).is_empty());
     }
 
     #[test]
     fn rate_must_be_above_the_threshold_with_at_least_the_minimum() {
         // 1 of 20 is exactly 5 %: not above it. 2 of 20 is.
-        assert!(run(&LambdaErrorRate, &inventory(1.0, 20.0, 0.0)).is_empty());
-        assert_eq!(run(&LambdaErrorRate, &inventory(2.0, 20.0, 0.0)).len(), 1);
-        assert!(run(&LambdaErrorRate, &inventory(1.0, 21.0, 0.0)).is_empty());
-        assert!(run(&LambdaErrorRate, &inventory(19.0, 19.0, 0.0)).is_empty());
-        let loose = CheckSettings {
-            lambda_error_threshold_percent: 50.0,
-            lambda_min_invocations: 2,
-            ..CheckSettings::default()
-        };
-        assert!(run_with(&LambdaErrorRate, &inventory(1.0, 2.0, 0.0), &loose).is_empty());
+        assert!(run_check(&CHECK, &inventory(1.0, 20.0, 0.0)).is_empty());
+        assert_eq!(run_check(&CHECK, &inventory(2.0, 20.0, 0.0)).len(), 1);
+        assert!(run_check(&CHECK, &inventory(1.0, 21.0, 0.0)).is_empty());
+        assert!(run_check(&CHECK, &inventory(19.0, 19.0, 0.0)).is_empty());
+        let loose = settings_of(
+            &CHECK,
+            &[
+                ("threshold-percent", SettingValue::Float(50.0)),
+                ("min-invocations", SettingValue::Integer(2)),
+            ],
+        );
+        assert!(run_check_with(&CHECK, &inventory(1.0, 2.0, 0.0), &loose).is_empty());
         assert_eq!(
-            run_with(&LambdaErrorRate, &inventory(2.0, 3.0, 0.0), &loose).len(),
+            run_check_with(&CHECK, &inventory(2.0, 3.0, 0.0), &loose).len(),
             1
         );
-        assert!(run_with(&LambdaErrorRate, &inventory(4.0, 10.0, 0.0), &loose).is_empty());
+        assert!(run_check_with(&CHECK, &inventory(4.0, 10.0, 0.0), &loose).is_empty());
     }
 
     #[test]
     fn any_throttle_fires_with_500() {
-        let findings = run(&LambdaErrorRate, &inventory(0.0, 3.0, 1.0));
+        let findings = run_check(&CHECK, &inventory(0.0, 3.0, 1.0));
         let f = only(&findings);
         assert_eq!(f.client_status, Some(500));
         assert_eq!(
@@ -281,7 +303,7 @@ mod tests {
         );
         let fix = f.remediation.as_deref().unwrap_or_default();
         assert!(fix.starts_with("aws lambda get-function-concurrency --function-name pets-get"));
-        let both = run(&LambdaErrorRate, &inventory(50.0, 100.0, 7.0));
+        let both = run_check(&CHECK, &inventory(50.0, 100.0, 7.0));
         assert_eq!(only(&both).client_status, Some(502));
         assert_eq!(
             only(&both)
@@ -299,13 +321,13 @@ mod tests {
             e.function_metrics[0].sums =
                 Lookup::Failed(access_denied("cloudwatch:GetMetricData", "pets-get:live"));
         }
-        let findings = run(&LambdaErrorRate, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.status, Status::Error);
         assert_eq!(f.evidence["routes"].as_array().map(Vec::len), Some(1));
         if let Some(e) = &mut inv.scopes[0].evidence {
             e.function_metrics[0].sums = Lookup::Missing;
         }
-        assert!(run(&LambdaErrorRate, &inv).is_empty());
+        assert!(run_check(&CHECK, &inv).is_empty());
     }
 }

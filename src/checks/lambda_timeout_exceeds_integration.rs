@@ -4,21 +4,21 @@
 use serde_json::json;
 
 use crate::arn;
-use crate::checks::support::{
+use crate::checks::shared::{
     finding_subject, resource_id, route_error, run_per_route, short_function, update_configuration,
 };
-use crate::checks::{
-    route_finding, stages_phrase, target_of, Check, CheckDoc, Context, ResourceKind,
-};
+use crate::checks::shared::{route_finding, stages_phrase, target_of};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{Lookup, ScopeInventory};
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 use crate::routes::Invoker;
 
 /// API Gateway's integration timeout when none is set (aws-facts §8).
 const DEFAULT_INTEGRATION_TIMEOUT_MS: i64 = 29_000;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "lambda-timeout-exceeds-integration",
+pub static CHECK: Check = Check {
+    id: CheckId::new("lambda-timeout-exceeds-integration"),
     title: "Function timeout is longer than the integration timeout",
     severity: Severity::Medium,
     resource: ResourceKind::Route,
@@ -42,61 +42,57 @@ pub static DOC: CheckDoc = CheckDoc {
     limits: "Lambda authorizers are not covered (they have their own fixed limit). A function \
              whose timeout was not collected is not judged. The integration timeout is the \
              current method configuration, not necessarily the deployed one.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INTEGRATION_TIMEOUT, &log_signatures::TASK_TIMED_OUT],
+    run,
 };
 
-pub struct LambdaTimeoutExceedsIntegration;
-
-impl Check for LambdaTimeoutExceedsIntegration {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_route(
-            &DOC,
-            ctx,
-            |scope, route| {
-                let Invoker::Method {
-                    path, integration, ..
-                } = &route.invoker
-                else {
-                    return None;
-                };
-                let target = target_of(scope, route)?;
-                let config = match &target.configuration {
-                    Lookup::Found(config) => config,
-                    Lookup::Missing => return None,
-                    Lookup::Failed(error) => {
-                        return Some(route_error(&DOC, scope, route, target, error));
-                    }
-                };
-                let function_s = config.timeout_seconds?;
-                let integration_ms = integration
-                    .timeout_ms
-                    .map(i64::from)
-                    .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
-                if i64::from(function_s) * 1000 <= integration_ms {
-                    return None;
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_route(
+        &CHECK,
+        ctx,
+        |scope, route| {
+            let Invoker::Method {
+                path, integration, ..
+            } = &route.invoker
+            else {
+                return None;
+            };
+            let target = target_of(scope, route)?;
+            let config = match &target.configuration {
+                Lookup::Found(config) => config,
+                Lookup::Missing => return None,
+                Lookup::Failed(error) => {
+                    return Some(route_error(&CHECK, scope, route, target, error));
                 }
-                let mut finding = route_finding(
-                    &DOC,
-                    scope,
-                    route,
-                    Status::Fail,
-                    Some(target.arn.clone()),
-                    String::new(),
-                );
-                finding.evidence = json!({
-                    "function_timeout_seconds": function_s,
-                    "integration_timeout_ms": integration_ms,
-                    "integration_timeout_is_default": integration.timeout_ms.is_none(),
-                    "resource_id": resource_id(route.api, path),
-                });
-                Some(finding)
-            },
-            finish,
-        )
-    }
+            };
+            let function_s = config.timeout_seconds?;
+            let integration_ms = integration
+                .timeout_ms
+                .map(i64::from)
+                .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
+            if i64::from(function_s) * 1000 <= integration_ms {
+                return None;
+            }
+            let mut finding = route_finding(
+                &CHECK,
+                scope,
+                route,
+                Status::Fail,
+                Some(target.arn.to_string()),
+                String::new(),
+            );
+            finding.evidence = json!({
+                "function_timeout_seconds": function_s,
+                "integration_timeout_ms": integration_ms,
+                "integration_timeout_is_default": integration.timeout_ms.is_none(),
+                "resource_id": resource_id(route.api, path),
+            });
+            Some(finding)
+        },
+        finish,
+    )
 }
 
 fn finish(scope: &ScopeInventory, finding: &mut Finding) {
@@ -138,7 +134,7 @@ fn finish(scope: &ScopeInventory, finding: &mut Finding) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     /// GET /slow on dev and prod invokes `slow:live` (timeout `function_s`); GET /fast invokes
     /// the same function through an integration that waits 5 s.
@@ -164,9 +160,9 @@ mod tests {
     #[test]
     fn compares_each_method_with_its_own_integration_timeout() {
         // 5 s function: only the 5,000 ms integration is at the limit, and equal is fine.
-        assert!(run(&LambdaTimeoutExceedsIntegration, &inventory(5, None)).is_empty());
+        assert!(run_check(&CHECK, &inventory(5, None)).is_empty());
         // 6 s: longer than /fast's 5 s, shorter than /slow's default 29 s.
-        let findings = run(&LambdaTimeoutExceedsIntegration, &inventory(6, None));
+        let findings = run_check(&CHECK, &inventory(6, None));
         let f = only(&findings);
         assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/fast"));
         assert_eq!(f.stages, vec!["dev", "prod"]);
@@ -182,10 +178,10 @@ mod tests {
     #[test]
     fn default_integration_timeout_is_29_seconds() {
         assert_eq!(
-            run(&LambdaTimeoutExceedsIntegration, &inventory(29, None)).len(),
+            run_check(&CHECK, &inventory(29, None)).len(),
             1
         );
-        let findings = run(&LambdaTimeoutExceedsIntegration, &inventory(30, None));
+        let findings = run_check(&CHECK, &inventory(30, None));
         assert_eq!(findings.len(), 2, "{findings:#?}");
         let slow = findings
             .iter()
@@ -203,8 +199,7 @@ mod tests {
         assert!(fix.contains("update-alias --function-name slow --region us-east-1 --name live"));
         // A raised integration timeout covers the function.
         assert_eq!(
-            run(
-                &LambdaTimeoutExceedsIntegration,
+            run_check(&CHECK,
                 &inventory(30, Some(30_000))
             )
             .len(),
@@ -222,7 +217,7 @@ mod tests {
             )
             .target(failed_target("pets"))
             .inventory();
-        let findings = run(&LambdaTimeoutExceedsIntegration, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.status, Status::Error);
         assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/pets"));

@@ -1,49 +1,58 @@
-//! The checks: each is declared once (id, title, severity, documentation) and is a pure
-//! function from the inventory to findings. This module holds the `Check` trait, the shared
-//! context, the registry and the helpers that group per-stage results into findings.
+//! The checks. Each is one declaration, a [`Check`] named `CHECK` in the file named after its id:
+//! the id, title, severity, documentation, settings, role in root-cause linking and the log lines
+//! it explains, and the function that runs it. Everything else — `checks explain`,
+//! `docs/checks.md`, the `[checks.<id>]` config keys and their validation, the example config,
+//! probable causes and the log signatures' explanations — is derived from the declarations in
+//! [`REGISTRY`]. Helpers the checks share live in `shared/`.
+//!
+//! Adding a check: one file `src/checks/<id>.rs` declaring `pub static CHECK: Check`, one line in
+//! the [`registry!`] list below, `docs/checks.md` regenerated, an end-to-end scenario naming its id
+//! (`tests/check_registry.rs` proves nothing else needs touching).
 
-pub mod api_5xx_rate;
-pub mod authorizer_invoke_permission_missing;
-pub mod docs;
-pub mod evidence_support;
-pub mod execution_log_errors;
-pub mod execution_logging_disabled;
-pub mod invoke_permission_missing;
-pub mod invoke_permission_stale;
-pub mod invoke_permission_too_broad;
-mod permission;
-mod role_fix;
-
-use std::collections::BTreeMap;
+pub mod shared;
 
 use chrono::NaiveDate;
 
-use crate::inventory::{CollectionError, Inventory, LambdaTarget, RestApi, ScopeInventory};
-use crate::report::{ApiRef, AuthorizerRef, Finding, RouteRef, Severity, Status};
-use crate::routes::{Invoker, RouteTarget};
+use crate::config::{CheckSettings, CheckSpec, SettingSpec};
+use crate::inventory::{Inventory, ScopeInventory};
+use crate::log_signatures::Signature;
+use crate::report::{Finding, Severity};
+use crate::routes::ScopeRoutes;
 
-pub mod function_concurrency_zero;
-pub mod function_log_errors;
-pub mod function_not_active;
-pub mod function_policy_near_size_limit;
-pub mod handler_invalid;
-pub mod handler_not_in_package;
-mod handler_package_fix;
-pub mod integration_http_method_not_post;
-pub mod integration_role_invalid;
-pub mod integration_target_missing;
-pub mod lambda_error_rate;
-pub mod lambda_timeout_exceeds_integration;
-pub mod package_file_permissions;
-mod package_support;
-pub mod proxy_response_malformed;
-pub mod runtime_dates;
-pub mod runtime_deprecated;
-pub mod stage_not_redeployed;
-pub mod stage_variable_unresolved;
-pub mod support;
-#[cfg(test)]
-pub mod testkit;
+/// A check's id: the name users put in config, dashboards and alarms (a public contract). It is
+/// written once, in the check's declaration; everything else refers to `module::CHECK.id`, so a
+/// misspelt reference does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CheckId(&'static str);
+
+impl CheckId {
+    /// Only for the `id` of a declaration.
+    pub const fn new(id: &'static str) -> Self {
+        Self(id)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl PartialEq<str> for CheckId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for CheckId {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other
+    }
+}
 
 /// What kind of resource a check's findings are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,11 +76,22 @@ impl ResourceKind {
     }
 }
 
-/// The one declaration of a check. `checks explain`, `docs/checks.md` and every finding's
-/// severity come from here.
+/// A check's part in root-cause linking (`crate::causes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A configuration problem. When it breaks calls (it has a `client_status`) its findings are
+    /// the probable causes of the symptoms on the same stage and functions.
+    Cause,
+    /// Failures read from CloudWatch that get `evidence.probable_causes`.
+    Symptom,
+    /// Other CloudWatch evidence: never offered as a cause, given none.
+    Evidence,
+}
+
+/// The one declaration of a check.
 #[derive(Debug)]
-pub struct CheckDoc {
-    pub id: &'static str,
+pub struct Check {
+    pub id: CheckId,
     pub title: &'static str,
     pub severity: Severity,
     pub resource: ResourceKind,
@@ -85,279 +105,111 @@ pub struct CheckDoc {
     pub fix: &'static str,
     /// What the check does not cover.
     pub limits: &'static str,
+    pub role: Role,
+    /// Its settings under `[checks.<id>]`, read through [`Context::integer`]/[`Context::percent`].
+    pub settings: &'static [SettingSpec],
+    /// The log lines (execution or function logs) whose failures this check's findings explain:
+    /// only such findings are linked as probable causes of a log symptom.
+    pub explains: &'static [&'static Signature],
+    /// Runs the check: a pure function from the inventory to findings. It never panics and never
+    /// does I/O.
+    pub run: fn(&Context<'_>) -> Vec<Finding>,
 }
 
-/// Per-check settings from the config, with AWS-derived defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckSettings {
-    /// `runtime-deprecated` reports `low` this many days before a runtime's deprecation date.
-    pub runtime_warning_days: i64,
-    /// `function-policy-near-size-limit` fires above this share of the 20 KB limit.
-    pub policy_size_threshold_percent: u8,
-    /// `api-5xx-rate` fires above this 5XX rate, in percent of requests...
-    pub api_5xx_threshold_percent: f64,
-    /// ...when the stage served at least this many requests in the window.
-    pub api_5xx_min_requests: u64,
-    /// `lambda-error-rate` fires above this error rate, in percent of invocations...
-    pub lambda_error_threshold_percent: f64,
-    /// ...when the function was invoked at least this many times (any throttle always counts).
-    pub lambda_min_invocations: u64,
-}
-
-impl Default for CheckSettings {
-    fn default() -> Self {
-        Self {
-            runtime_warning_days: 90,
-            policy_size_threshold_percent: 80,
-            api_5xx_threshold_percent: 5.0,
-            api_5xx_min_requests: 100,
-            lambda_error_threshold_percent: 5.0,
-            lambda_min_invocations: 20,
+impl Check {
+    /// What the config loader needs of this check.
+    pub fn spec(&self) -> CheckSpec<'static> {
+        CheckSpec {
+            id: self.id.as_str(),
+            settings: self.settings,
         }
     }
 }
 
-/// Everything a check may read. No I/O happens through it.
+/// Everything a check may read while it runs. No I/O happens through it.
 pub struct Context<'a> {
+    /// The check being run: its settings are looked up by its id.
+    pub check: &'static Check,
     pub inventory: &'a Inventory,
+    /// The route targets of each scope of the inventory, computed once per scope for every check.
+    pub routes: &'a [ScopeRoutes<'a>],
     pub settings: &'a CheckSettings,
     /// The date the audit runs, for date-based checks (runtime deprecation).
     pub today: NaiveDate,
 }
 
-/// A check: a pure function from the inventory to findings. It never panics and never does I/O.
-pub trait Check: Sync {
-    fn doc(&self) -> &'static CheckDoc;
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding>;
+impl<'a> Context<'a> {
+    /// The value of one of the running check's integer settings.
+    pub fn integer(&self, setting: &SettingSpec) -> i64 {
+        self.settings.integer(self.check.id.as_str(), setting)
+    }
+
+    /// The route targets of one scope of the inventory.
+    pub fn routes_of(&self, scope: &ScopeInventory) -> Option<&ScopeRoutes<'a>> {
+        self.routes.iter().find(|r| std::ptr::eq(r.scope, scope))
+    }
+
+    /// The value of one of the running check's percentage settings.
+    pub fn percent(&self, setting: &SettingSpec) -> f64 {
+        self.settings.percent(self.check.id.as_str(), setting)
+    }
 }
 
-/// Every check, in catalogue order.
-pub fn registry() -> Vec<&'static dyn Check> {
-    vec![
-        &invoke_permission_missing::InvokePermissionMissing,
-        &authorizer_invoke_permission_missing::AuthorizerInvokePermissionMissing,
-        &integration_target_missing::IntegrationTargetMissing,
-        &integration_http_method_not_post::IntegrationHttpMethodNotPost,
-        &stage_variable_unresolved::StageVariableUnresolved,
-        &integration_role_invalid::IntegrationRoleInvalid,
-        &invoke_permission_too_broad::InvokePermissionTooBroad,
-        &invoke_permission_stale::InvokePermissionStale,
-        &stage_not_redeployed::StageNotRedeployed,
-        &function_policy_near_size_limit::FunctionPolicyNearSizeLimit,
-        &function_not_active::FunctionNotActive,
-        &function_concurrency_zero::FunctionConcurrencyZero,
-        &handler_invalid::HandlerInvalid,
-        &handler_not_in_package::HandlerNotInPackage,
-        &package_file_permissions::PackageFilePermissions,
-        &runtime_deprecated::RuntimeDeprecated,
-        &lambda_timeout_exceeds_integration::LambdaTimeoutExceedsIntegration,
-        &api_5xx_rate::Api5xxRate,
-        &lambda_error_rate::LambdaErrorRate,
-        &execution_log_errors::ExecutionLogErrors,
-        &function_log_errors::FunctionLogErrors,
-        &execution_logging_disabled::ExecutionLoggingDisabled,
-        &proxy_response_malformed::ProxyResponseMalformed,
-    ]
+/// Declares the check modules and [`REGISTRY`] from one list: a check is registered by one line.
+macro_rules! registry {
+    ($($check:ident),* $(,)?) => {
+        $(pub mod $check;)*
+
+        /// Every check, in catalogue order.
+        pub static REGISTRY: &[&Check] = &[$(&$check::CHECK),*];
+    };
+}
+
+registry! {
+    invoke_permission_missing,
+    authorizer_invoke_permission_missing,
+    integration_target_missing,
+    integration_http_method_not_post,
+    stage_variable_unresolved,
+    integration_role_invalid,
+    invoke_permission_too_broad,
+    invoke_permission_stale,
+    stage_not_redeployed,
+    function_policy_near_size_limit,
+    function_not_active,
+    function_concurrency_zero,
+    handler_invalid,
+    handler_not_in_package,
+    package_file_permissions,
+    runtime_deprecated,
+    lambda_timeout_exceeds_integration,
+    api_5xx_rate,
+    lambda_error_rate,
+    execution_log_errors,
+    function_log_errors,
+    execution_logging_disabled,
+    proxy_response_malformed,
 }
 
 /// The ids of every check, in catalogue order.
 pub fn ids() -> Vec<&'static str> {
-    registry().into_iter().map(|c| c.doc().id).collect()
+    REGISTRY.iter().map(|c| c.id.as_str()).collect()
 }
 
 /// Looks up a check by id.
-pub fn find(id: &str) -> Option<&'static dyn Check> {
-    registry().into_iter().find(|c| c.doc().id == id)
+pub fn find(id: &str) -> Option<&'static Check> {
+    REGISTRY.iter().copied().find(|c| c.id == *id)
 }
 
-/// The base of a finding about one scope; fill in the rest with struct update syntax.
-pub fn base_finding(
-    doc: &CheckDoc,
-    scope: &ScopeInventory,
-    status: Status,
-    message: String,
-) -> Finding {
-    Finding {
-        fingerprint: String::new(),
-        check: doc.id.to_string(),
-        severity: doc.severity,
-        status,
-        account: scope.account.clone(),
-        region: scope.region.clone(),
-        api: None,
-        stages: Vec::new(),
-        route: None,
-        function: None,
-        authorizer: None,
-        client_status: doc.client_status,
-        message,
-        evidence: serde_json::json!({}),
-        remediation: None,
-    }
+/// What the config loader must know of every check: ids and settings.
+pub fn specs() -> Vec<CheckSpec<'static>> {
+    REGISTRY.iter().map(|c| c.spec()).collect()
 }
 
-/// A finding about one route target on one stage, before stages are grouped.
-pub fn route_finding(
-    doc: &CheckDoc,
-    scope: &ScopeInventory,
-    target: &RouteTarget<'_>,
-    status: Status,
-    function: Option<String>,
-    message: String,
-) -> Finding {
-    let (route, authorizer) = match &target.invoker {
-        Invoker::Method { path, method, .. } => (
-            Some(RouteRef {
-                method: method.http_method.clone(),
-                path: path.to_string(),
-            }),
-            None,
-        ),
-        Invoker::Authorizer(a) => (
-            None,
-            Some(AuthorizerRef {
-                id: a.id.clone(),
-                name: a.name.clone(),
-            }),
-        ),
-    };
-    Finding {
-        api: Some(api_ref(target.api)),
-        stages: vec![target.stage.name.clone()],
-        route,
-        authorizer,
-        function,
-        ..base_finding(doc, scope, status, message)
-    }
-}
-
-pub fn api_ref(api: &RestApi) -> ApiRef {
-    ApiRef {
-        id: api.id.clone(),
-        name: api.name.clone(),
-    }
-}
-
-/// `GET /pets/{id}` or `authorizer auth (a1b2c3)`, for messages.
-pub fn describe_invoker(target: &RouteTarget<'_>) -> String {
-    match &target.invoker {
-        Invoker::Method { path, method, .. } => format!("{} {}", method.http_method, path),
-        Invoker::Authorizer(a) => format!("authorizer {} ({})", a.name, a.id),
-    }
-}
-
-/// An `error` finding: the check could not be evaluated because a call failed.
-pub fn error_finding(
-    doc: &CheckDoc,
-    scope: &ScopeInventory,
-    error: &CollectionError,
-    what: &str,
-) -> Finding {
-    let message = format!(
-        "could not evaluate {} for {}: {} failed on {} with {}: {}",
-        doc.id, what, error.operation, error.resource, error.code, error.message
-    );
-    Finding {
-        evidence: serde_json::json!({
-            "operation": error.operation,
-            "resource": error.resource,
-            "code": error.code,
-        }),
-        ..base_finding(doc, scope, Status::Error, message)
-    }
-}
-
-/// `error` findings for the APIs whose routes could not be read, for a route-level check.
-pub fn blocked_api_findings(doc: &CheckDoc, scope: &ScopeInventory) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for api in &scope.apis {
-        let failure = api
-            .resources
-            .failed()
-            .or_else(|| api.stages.failed())
-            .or_else(|| {
-                if doc.resource == ResourceKind::Authorizer {
-                    api.authorizers.failed()
-                } else {
-                    None
-                }
-            });
-        if let Some(error) = failure {
-            let mut finding =
-                error_finding(doc, scope, error, &format!("API {} ({})", api.name, api.id));
-            finding.api = Some(api_ref(api));
-            findings.push(finding);
-        }
-    }
-    findings
-}
-
-/// The target a resolved route points at, if collection recorded it.
-pub fn target_of<'s>(
-    scope: &'s ScopeInventory,
-    route: &RouteTarget<'_>,
-) -> Option<&'s LambdaTarget> {
-    let arn = route.resolved.as_ref().ok()?;
-    scope.targets.get(&arn.to_string())
-}
-
-/// Groups per-stage findings into one finding per (check, resource identity) with the list of
-/// stages affected, merging the `source_arns` evidence arrays. Fingerprints are filled in and
-/// the order is deterministic.
-#[derive(Default)]
-pub struct FindingSet {
-    by_fingerprint: BTreeMap<String, Finding>,
-}
-
-impl FindingSet {
-    pub fn add(&mut self, mut finding: Finding) {
-        let fingerprint = finding.compute_fingerprint();
-        match self.by_fingerprint.get_mut(&fingerprint) {
-            Some(existing) => {
-                for stage in finding.stages.drain(..) {
-                    if !existing.stages.contains(&stage) {
-                        existing.stages.push(stage);
-                    }
-                }
-                existing.stages.sort();
-                merge_array(&mut existing.evidence, &finding.evidence, "source_arns");
-            }
-            None => {
-                finding.fingerprint = fingerprint.clone();
-                finding.stages.sort();
-                self.by_fingerprint.insert(fingerprint, finding);
-            }
-        }
-    }
-
-    /// The grouped findings; `finish` may rewrite each one now that all its stages are known
-    /// (for example to build a remediation that covers every affected stage).
-    pub fn into_findings(self, mut finish: impl FnMut(&mut Finding)) -> Vec<Finding> {
-        let mut findings: Vec<Finding> = self.by_fingerprint.into_values().collect();
-        for finding in &mut findings {
-            finish(finding);
-        }
-        findings
-    }
-}
-
-fn merge_array(into: &mut serde_json::Value, from: &serde_json::Value, key: &str) {
-    let (Some(serde_json::Value::Array(extra)), Some(serde_json::Value::Array(existing))) =
-        (from.get(key), into.get_mut(key))
-    else {
-        return;
-    };
-    for item in extra {
-        if !existing.contains(item) {
-            existing.push(item.clone());
-        }
-    }
-}
-
-/// "stage prod" or "stages dev, prod".
-pub fn stages_phrase(stages: &[String]) -> String {
-    match stages {
-        [one] => format!("stage {one}"),
-        many => format!("stages {}", many.join(", ")),
-    }
+/// The checks whose findings explain a log line with this phrase.
+pub fn explaining(phrase: &str) -> impl Iterator<Item = &'static Check> + '_ {
+    REGISTRY
+        .iter()
+        .copied()
+        .filter(move |c| c.explains.iter().any(|s| s.phrase == phrase))
 }

@@ -4,15 +4,17 @@
 
 use serde_json::json;
 
-use crate::checks::package_support::{deploy_command, package_listing, some_of, LISTED};
-use crate::checks::support::{run_per_target, ReachedTarget};
-use crate::checks::{base_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::packages::{deploy_command, package_listing, some_of, LISTED};
+use crate::checks::shared::{run_per_target, ReachedTarget};
+use crate::checks::shared::{base_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry};
 use crate::package::handler_path;
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "package-file-permissions",
+pub static CHECK: Check = Check {
+    id: CheckId::new("package-file-permissions"),
     title: "Deployment package files are not readable or executable",
     severity: Severity::High,
     resource: ResourceKind::Function,
@@ -43,18 +45,14 @@ pub static DOC: CheckDoc = CheckDoc {
              required executable is reported for them. Files are judged whether or not the \
              code loads them. Layers are judged only for an executable the function needs \
              from them.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::INVALID_ENTRYPOINT, &log_signatures::PERMISSION_DENIED],
+    run,
 };
 
-pub struct PackageFilePermissions;
-
-impl Check for PackageFilePermissions {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_target(&DOC, ctx, |t| &t.configuration, judge)
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_target(&CHECK, ctx, |t| &t.configuration, judge)
 }
 
 /// `path -rw-------`, as `zipinfo` shows an entry.
@@ -63,7 +61,7 @@ fn shown(entry: &PackageEntry) -> String {
 }
 
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
-    let listing = match package_listing(&DOC, reached, config) {
+    let listing = match package_listing(&CHECK, reached, config) {
         Ok(listing) => listing?,
         Err(error) => return Some(*error),
     };
@@ -145,7 +143,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         reached.short(),
         problems.join("; ")
     );
-    let mut finding = base_finding(&DOC, reached.scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.evidence = json!({
         "not_executable": not_executable,
         "unreadable_files": unreadable.iter().take(LISTED).collect::<Vec<_>>(),
@@ -183,8 +181,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::PackageListing;
+    use crate::testkit::*;
 
     const LAYER: &str = "arn:aws:lambda:us-east-1:123456789012:layer:rt:1";
 
@@ -210,7 +208,7 @@ mod tests {
         for (arn, l) in layers {
             builder = builder.layer(arn, l.clone());
         }
-        run(&PackageFilePermissions, &builder.inventory())
+        run_check(&CHECK, &builder.inventory())
     }
 
     #[test]

@@ -6,14 +6,16 @@
 use serde_json::{json, Value};
 
 use crate::arn::parse_function_arn;
-use crate::checks::support::{function_args, qualifier_arg, sh};
-use crate::checks::{base_finding, error_finding, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{function_args, qualifier_arg, sh};
+use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::ScopeInventory;
 use crate::probe::{ProbeOutcome, ProbeResult, Rule, Violation};
+use crate::log_signatures;
 use crate::report::{ApiRef, Finding, RouteRef, Severity, Status};
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "proxy-response-malformed",
+pub static CHECK: Check = Check {
+    id: CheckId::new("proxy-response-malformed"),
     title: "Function answers a proxy response API Gateway rejects",
     severity: Severity::High,
     resource: ResourceKind::Route,
@@ -48,27 +50,24 @@ pub static DOC: CheckDoc = CheckDoc {
              only because the sample id does not exist. Authorizers and non-proxy integrations \
              are not probed. At most `[probe] max-targets` invocations per account and region; \
              a target in another account is not probed.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::MALFORMED_PROXY_RESPONSE],
+    run,
 };
 
-pub struct ProxyResponseMalformed;
-
-impl Check for ProxyResponseMalformed {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            for result in scope.probes.iter().flatten() {
-                if let Some(mut finding) = judge(scope, result) {
-                    finding.fingerprint = finding.compute_fingerprint();
-                    findings.push(finding);
-                }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        for result in scope.probes.iter().flatten() {
+            if let Some(mut finding) = judge(scope, result) {
+                finding.fingerprint = finding.compute_fingerprint();
+                findings.push(finding);
             }
         }
-        findings
     }
+    findings
 }
 
 fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
@@ -79,13 +78,13 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
         "{} {} on {}",
         result.method,
         result.resource,
-        crate::checks::stages_phrase(&result.stages)
+        crate::checks::shared::stages_phrase(&result.stages)
     );
     let probe = json!({"method": result.probed_method, "path": result.probed_path});
     let mut finding = match &result.outcome {
         ProbeOutcome::Accepted { .. } => return None,
         ProbeOutcome::Failed { error } => {
-            let mut finding = error_finding(&DOC, scope, error, &format!("{probed} ({short})"));
+            let mut finding = error_finding(&CHECK, scope, error, &format!("{probed} ({short})"));
             finding.evidence["probe"] = probe;
             finding
         }
@@ -103,7 +102,7 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
                  clients get 502 (\"Lambda execution failed with status 200 due to customer \
                  function error\")."
             );
-            let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+            let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
             finding.evidence = json!({
                 "rule": "function-error",
                 "error_type": error_type,
@@ -160,7 +159,7 @@ fn rejected(
         first.rule.explain(),
         first.detail
     );
-    let mut finding = base_finding(&DOC, scope, Status::Fail, message);
+    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
     if !breaks {
         finding.severity = Severity::Medium;
         finding.client_status = None;
@@ -236,9 +235,9 @@ fn advice(rule: Rule) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::Inventory;
     use crate::probe::validate::{validate, Verdict};
+    use crate::testkit::*;
 
     fn result(outcome: ProbeOutcome) -> ProbeResult {
         ProbeResult {
@@ -264,7 +263,7 @@ mod tests {
             .target(target("pets-get:live", "a1b2c3"))
             .build();
         scope.probes = probes;
-        crate::checks::testkit::inventory(vec![scope])
+        crate::testkit::inventory(vec![scope])
     }
 
     fn rejected_by(payload: &str) -> ProbeOutcome {
@@ -276,16 +275,15 @@ mod tests {
 
     #[test]
     fn probe_off_or_accepted_responses_are_quiet() {
-        assert!(run(&ProxyResponseMalformed, &inventory(None)).is_empty());
+        assert!(run_check(&CHECK, &inventory(None)).is_empty());
         let ok = result(ProbeOutcome::Accepted { status_code: 200 });
-        assert!(run(&ProxyResponseMalformed, &inventory(Some(vec![ok]))).is_empty());
+        assert!(run_check(&CHECK, &inventory(Some(vec![ok]))).is_empty());
     }
 
     #[test]
     fn a_dict_body_is_a_502_naming_the_rule_and_the_offending_part() {
         let outcome = rejected_by(r#"{"statusCode": 200, "body": {"hey": "dude"}}"#);
-        let findings = run(
-            &ProxyResponseMalformed,
+        let findings = run_check(&CHECK,
             &inventory(Some(vec![result(outcome)])),
         );
         let f = only(&findings);
@@ -339,8 +337,7 @@ mod tests {
     #[test]
     fn several_rules_name_the_first_and_count_them_all() {
         let outcome = rejected_by(r#"{"statusCode": "OK", "extra": 1}"#);
-        let findings = run(
-            &ProxyResponseMalformed,
+        let findings = run_check(&CHECK,
             &inventory(Some(vec![result(outcome)])),
         );
         let f = only(&findings);
@@ -356,8 +353,7 @@ mod tests {
     #[test]
     fn invalid_base64_alone_is_a_medium_warning_without_status() {
         let outcome = rejected_by(r#"{"isBase64Encoded": true, "body": "{\"a\": 1}"}"#);
-        let findings = run(
-            &ProxyResponseMalformed,
+        let findings = run_check(&CHECK,
             &inventory(Some(vec![result(outcome)])),
         );
         let f = only(&findings);
@@ -366,8 +362,7 @@ mod tests {
         assert!(f.message.contains("may not decode"), "{}", f.message);
         // With a 502 rule beside it, the 502 decides.
         let both = rejected_by(r#"{"isBase64Encoded": true, "body": "{", "x": 1}"#);
-        let findings = run(
-            &ProxyResponseMalformed,
+        let findings = run_check(&CHECK,
             &inventory(Some(vec![result(both)])),
         );
         assert_eq!(only(&findings).client_status, Some(502));
@@ -379,8 +374,7 @@ mod tests {
             error_type: "KeyError".into(),
             error_message: "'id'".into(),
         };
-        let findings = run(
-            &ProxyResponseMalformed,
+        let findings = run_check(&CHECK,
             &inventory(Some(vec![result(outcome)])),
         );
         let f = only(&findings);
@@ -407,8 +401,7 @@ mod tests {
         let outcome = ProbeOutcome::Failed {
             error: access_denied("lambda:Invoke", &function_arn("pets-get:live")),
         };
-        let findings = run(
-            &ProxyResponseMalformed,
+        let findings = run_check(&CHECK,
             &inventory(Some(vec![result(outcome)])),
         );
         let f = only(&findings);

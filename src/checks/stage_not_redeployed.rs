@@ -7,15 +7,14 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::checks::{
-    api_ref, base_finding, error_finding, support, Check, CheckDoc, Context, ResourceKind,
-};
+use crate::checks::shared::{api_ref, base_finding, error_finding, self};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{ApiResource, Integration, Lookup};
 use crate::report::{Finding, Severity, Status};
 use crate::routes::is_lambda_proxy;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "stage-not-redeployed",
+pub static CHECK: Check = Check {
+    id: CheckId::new("stage-not-redeployed"),
     title: "A stage serves Lambda integrations that differ from the current configuration",
     severity: Severity::Low,
     resource: ResourceKind::Stage,
@@ -37,73 +36,70 @@ authorizers, models or other integration types); timeouts are not compared. With
 `collect.integrations = \"current\"` nothing is read and the check is silent. A stage whose \
 export cannot be read gets an `error` finding and the other checks judge its current \
 configuration instead.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[],
+    run,
 };
 
-pub struct StageNotRedeployed;
-
-impl Check for StageNotRedeployed {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for scope in &ctx.inventory.scopes {
-            for api in &scope.apis {
-                let (Some(current), Some(stages)) = (api.resources.found(), api.stages.found())
-                else {
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        for api in &scope.apis {
+            let (Some(current), Some(stages)) = (api.resources.found(), api.stages.found())
+            else {
+                continue;
+            };
+            for stage in stages {
+                let Some(deployment) = stage.deployment_id.as_deref() else {
                     continue;
                 };
-                for stage in stages {
-                    let Some(deployment) = stage.deployment_id.as_deref() else {
-                        continue;
-                    };
-                    let finding = match api.deployments.get(deployment) {
-                        None => continue,
-                        Some(Lookup::Missing) => continue,
-                        Some(Lookup::Failed(error)) => {
-                            let what =
-                                format!("stage {} of API {} ({})", stage.name, api.name, api.id);
-                            error_finding(&DOC, scope, error, &what)
+                let finding = match api.deployments.get(deployment) {
+                    None => continue,
+                    Some(Lookup::Missing) => continue,
+                    Some(Lookup::Failed(error)) => {
+                        let what =
+                            format!("stage {} of API {} ({})", stage.name, api.name, api.id);
+                        error_finding(&CHECK, scope, error, &what)
+                    }
+                    Some(Lookup::Found(deployed)) => {
+                        let differences = lambda_differences(current, deployed);
+                        if differences.is_empty() {
+                            continue;
                         }
-                        Some(Lookup::Found(deployed)) => {
-                            let differences = lambda_differences(current, deployed);
-                            if differences.is_empty() {
-                                continue;
-                            }
-                            let listed: Vec<String> = differences
-                                .iter()
-                                .map(|d| format!("{} {} ({})", d.method, d.path, d.change.as_str()))
-                                .collect();
-                            let message = format!(
-                                "Stage {} of API {} ({}) serves deployment {deployment}, whose Lambda \
+                        let listed: Vec<String> = differences
+                            .iter()
+                            .map(|d| format!("{} {} ({})", d.method, d.path, d.change.as_str()))
+                            .collect();
+                        let message = format!(
+                            "Stage {} of API {} ({}) serves deployment {deployment}, whose Lambda \
 integrations differ from the current configuration: {}; clients get the deployed ones",
-                                stage.name,
-                                api.name,
-                                api.id,
-                                listed.join(", ")
-                            );
-                            Finding {
-                                evidence: json!({"deployment_id": deployment, "differences": differences}),
-                                remediation: Some(support::redeploy(
-                                    &api.id,
-                                    std::slice::from_ref(&stage.name),
-                                    &scope.region,
-                                )),
-                                ..base_finding(&DOC, scope, Status::Fail, message)
-                            }
+                            stage.name,
+                            api.name,
+                            api.id,
+                            listed.join(", ")
+                        );
+                        Finding {
+                            evidence: json!({"deployment_id": deployment, "differences": differences}),
+                            remediation: Some(shared::redeploy(
+                                &api.id,
+                                std::slice::from_ref(&stage.name),
+                                &scope.region,
+                            )),
+                            ..base_finding(&CHECK, scope, Status::Fail, message)
                         }
-                    };
-                    let mut finding = finding;
-                    finding.api = Some(api_ref(api));
-                    finding.stages = vec![stage.name.clone()];
-                    finding.fingerprint = finding.compute_fingerprint();
-                    findings.push(finding);
-                }
+                    }
+                };
+                let mut finding = finding;
+                finding.api = Some(api_ref(api));
+                finding.stages = vec![stage.name.clone()];
+                finding.fingerprint = finding.compute_fingerprint();
+                findings.push(finding);
             }
         }
-        findings
     }
+    findings
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -218,8 +214,8 @@ pub fn lambda_differences(current: &[ApiResource], deployed: &[ApiResource]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
     use crate::inventory::{ApiResource, Method, RestApi};
+    use crate::testkit::*;
 
     const API: &str = "a1b2c3d4e5";
 
@@ -350,7 +346,7 @@ mod tests {
             .target(target("pets-list:v1", API))
             .target(target("pets-list:live", API))
             .inventory();
-        let findings = run(&StageNotRedeployed, &inventory);
+        let findings = run_check(&CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(finding.stages, vec!["prod"]);
         assert_eq!(finding.status, Status::Fail);
@@ -368,7 +364,7 @@ mod tests {
 
         // Current mode: no deployment read, nothing to say.
         let inventory = scope().api(current_api.clone()).inventory();
-        assert!(run(&StageNotRedeployed, &inventory).is_empty());
+        assert!(run_check(&CHECK, &inventory).is_empty());
 
         // The export failed: an error finding for the stage.
         let mut failed = current_api;
@@ -376,7 +372,7 @@ mod tests {
             "dep-prod".into(),
             Lookup::Failed(access_denied("apigateway:GetExport", "a1b2c3d4e5/prod")),
         );
-        let findings = run(&StageNotRedeployed, &scope().api(failed).inventory());
+        let findings = run_check(&CHECK, &scope().api(failed).inventory());
         assert_eq!(only(&findings).status, Status::Error);
         assert_eq!(only(&findings).stages, vec!["prod"]);
     }
@@ -393,10 +389,7 @@ mod tests {
             .target(v1)
             .target(target("pets-list:live", API))
             .inventory();
-        let findings = run(
-            &crate::checks::invoke_permission_missing::InvokePermissionMissing,
-            &inventory,
-        );
+        let findings = run_check(&crate::checks::invoke_permission_missing::CHECK, &inventory);
         let finding = only(&findings);
         assert_eq!(finding.stages, vec!["prod"]);
         assert!(finding.function.as_deref().unwrap().ends_with(":v1"));

@@ -5,14 +5,16 @@
 use serde_json::{json, Map, Value};
 
 use crate::arn::{self, ArnError};
-use crate::checks::support::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
-use crate::checks::{route_finding, stages_phrase, Check, CheckDoc, Context, ResourceKind};
+use crate::checks::shared::{find_api, finding_subject, redeploy, resource_id, run_per_route, sh};
+use crate::checks::shared::{route_finding, stages_phrase};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{RestApi, ScopeInventory, Stage};
+use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
 use crate::routes;
 
-pub static DOC: CheckDoc = CheckDoc {
-    id: "stage-variable-unresolved",
+pub static CHECK: Check = Check {
+    id: CheckId::new("stage-variable-unresolved"),
     title: "Stage variable in the integration URI is not defined",
     severity: Severity::High,
     resource: ResourceKind::Route,
@@ -36,9 +38,11 @@ pub static DOC: CheckDoc = CheckDoc {
     limits: "Only Lambda URIs are judged. Stage variable values are not shown in the evidence, \
              only their names; whether the function a valid value names exists is \
              `integration-target-missing`.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INVALID_PERMISSIONS],
+    run,
 };
-
-pub struct StageVariableUnresolved;
 
 /// What is wrong with one URI on one stage.
 struct Problem {
@@ -79,27 +83,21 @@ fn diagnose(scope: &ScopeInventory, uri: &str, stage: &Stage) -> Option<Problem>
     }
 }
 
-impl Check for StageVariableUnresolved {
-    fn doc(&self) -> &'static CheckDoc {
-        &DOC
-    }
-
-    fn run(&self, ctx: &Context<'_>) -> Vec<Finding> {
-        run_per_route(
-            &DOC,
-            ctx,
-            |scope, route| {
-                if route.resolved.is_ok() || diagnose(scope, route.uri, route.stage).is_none() {
-                    return None;
-                }
-                let mut finding =
-                    route_finding(&DOC, scope, route, Status::Fail, None, String::new());
-                finding.evidence = json!({ "uri": route.uri });
-                Some(finding)
-            },
-            finish,
-        )
-    }
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    run_per_route(
+        &CHECK,
+        ctx,
+        |scope, route| {
+            if route.resolved.is_ok() || diagnose(scope, route.uri, route.stage).is_none() {
+                return None;
+            }
+            let mut finding =
+                route_finding(&CHECK, scope, route, Status::Fail, None, String::new());
+            finding.evidence = json!({ "uri": route.uri });
+            Some(finding)
+        },
+        finish,
+    )
 }
 
 /// Describes every affected stage now that they are all known.
@@ -226,7 +224,7 @@ fn placeholder(uri: &str, name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn inventory(beta_alias: &str) -> crate::inventory::Inventory {
         scope()
@@ -243,7 +241,7 @@ mod tests {
 
     #[test]
     fn undefined_variable_is_one_finding_for_the_stages_missing_it() {
-        let findings = run(&StageVariableUnresolved, &inventory("live"));
+        let findings = run_check(&CHECK, &inventory("live"));
         let f = only(&findings);
         assert_eq!(f.stages, vec!["dev", "prod"]);
         assert_eq!(f.function, None);
@@ -274,7 +272,7 @@ mod tests {
 
     #[test]
     fn value_that_makes_no_arn_is_reported_with_the_other_stages() {
-        let findings = run(&StageVariableUnresolved, &inventory("not/an:alias"));
+        let findings = run_check(&CHECK, &inventory("not/an:alias"));
         let f = only(&findings);
         assert_eq!(f.stages, vec!["beta", "dev", "prod"]);
         assert_eq!(f.evidence["per_stage"]["beta"]["reason"], "invalid-value");
@@ -304,7 +302,7 @@ mod tests {
                     .stage_vars("prod", &[("fn", "pets-list"), ("alias", "live")]),
             )
             .inventory();
-        assert!(run(&StageVariableUnresolved, &inv).is_empty());
+        assert!(run_check(&CHECK, &inv).is_empty());
     }
 
     #[test]
@@ -317,7 +315,7 @@ mod tests {
                     .stage("prod"),
             )
             .inventory();
-        let findings = run(&StageVariableUnresolved, &inv);
+        let findings = run_check(&CHECK, &inv);
         let f = only(&findings);
         assert_eq!(f.authorizer.as_ref().map(|a| a.name.as_str()), Some("jwt"));
         assert!(f
@@ -333,7 +331,7 @@ mod tests {
             .api(api("a1b2c3", "pets").resources_failed())
             .inventory();
         assert_eq!(
-            only(&run(&StageVariableUnresolved, &inv)).status,
+            only(&run_check(&CHECK, &inv)).status,
             Status::Error
         );
     }

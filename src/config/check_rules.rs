@@ -3,9 +3,9 @@
 
 use toml::{Table, Value};
 
-use super::keys::{did_you_mean, join, CHECKS_WITH_SETTINGS};
-use super::validate::{set, Walker, SEVERITIES};
-use super::values::Problems;
+use super::check_settings::{CheckSpec, SettingKind, SettingValue};
+use super::keys::{did_you_mean, join};
+use super::validate::{Walker, SEVERITIES};
 use super::{ChecksConfig, Suppression};
 
 impl Walker<'_> {
@@ -42,66 +42,7 @@ impl Walker<'_> {
                         }
                     }
                 }
-                "runtime-deprecated" => self.settings(&key, value, |p, field, k, v| {
-                    match field {
-                        // Ten years is already far longer than any runtime's support window.
-                        "warning-days" => set(
-                            &mut out.settings.runtime_warning_days,
-                            p.integer(k, v, 0..=3650),
-                        ),
-                        _ => return false,
-                    }
-                    true
-                }),
-                "function-policy-near-size-limit" => {
-                    self.settings(&key, value, |p, field, k, v| {
-                        match field {
-                            "threshold-percent" => set(
-                                &mut out.settings.policy_size_threshold_percent,
-                                p.integer(k, v, 1..=100),
-                            ),
-                            _ => return false,
-                        }
-                        true
-                    })
-                }
-                // A rate is a share of requests: at 0% every stage would fire, errors or not,
-                // and over 100% none ever could. A minimum of 0 judges even a single request.
-                "api-5xx-rate" => self.settings(&key, value, |p, field, k, v| {
-                    match field {
-                        "threshold-percent" => set(
-                            &mut out.settings.api_5xx_threshold_percent,
-                            p.positive_float(k, v, 100.0),
-                        ),
-                        "min-requests" => set(
-                            &mut out.settings.api_5xx_min_requests,
-                            p.integer(k, v, 0..=i64::MAX),
-                        ),
-                        _ => return false,
-                    }
-                    true
-                }),
-                "lambda-error-rate" => self.settings(&key, value, |p, field, k, v| {
-                    match field {
-                        "threshold-percent" => set(
-                            &mut out.settings.lambda_error_threshold_percent,
-                            p.positive_float(k, v, 100.0),
-                        ),
-                        "min-invocations" => set(
-                            &mut out.settings.lambda_min_invocations,
-                            p.integer(k, v, 0..=i64::MAX),
-                        ),
-                        _ => return false,
-                    }
-                    true
-                }),
-                _ if self.known_checks.contains(&name.as_str()) => self.problems.add(
-                    &key,
-                    format!(
-                        "check `{name}` has no settings (checks with settings: {})",
-                        CHECKS_WITH_SETTINGS.join(", ")
-                    ),
-                ),
+                _ if self.spec(name).is_some() => self.settings(&key, name, value, out),
                 // A table here is meant as a check's settings, anything else as a plain key.
                 _ if value.is_table() => {
                     self.check_id(&key, name);
@@ -167,31 +108,74 @@ impl Walker<'_> {
         out
     }
 
-    /// Walks the settings table `[checks.<id>]` at `key`. `read(problems, field, field_key, value)`
-    /// stores one field and returns false when the check has no such setting.
-    fn settings(
-        &mut self,
-        key: &str,
-        value: &Value,
-        mut read: impl FnMut(&mut Problems, &str, &str, &Value) -> bool,
-    ) {
+    /// The declaration of the check `id`, if the registry has it.
+    fn spec(&self, id: &str) -> Option<&CheckSpec<'_>> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// Reads the settings table `[checks.<id>]` at `key` against the settings the check declares.
+    fn settings(&mut self, key: &str, id: &str, value: &Value, out: &mut ChecksConfig) {
+        let checks = self.checks;
+        let declared = checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.settings)
+            .unwrap_or(&[]);
+        if declared.is_empty() {
+            let with: Vec<&str> = self
+                .checks
+                .iter()
+                .filter(|c| !c.settings.is_empty())
+                .map(|c| c.id)
+                .collect();
+            self.problems.add(
+                key,
+                format!(
+                    "check `{id}` has no settings (checks with settings: {})",
+                    with.join(", ")
+                ),
+            );
+            return;
+        }
         let Some(t) = self.problems.table(key, value) else {
             return;
         };
         for (field, value) in t {
             let field_key = join(key, field);
-            if !read(&mut self.problems, field, &field_key, value) {
-                self.problems.unknown_key(&field_key, field, key);
+            let Some(setting) = declared.iter().find(|s| s.key == field) else {
+                let candidates = declared.iter().map(|s| s.key);
+                self.problems
+                    .unknown_key_among(&field_key, field, candidates);
+                continue;
+            };
+            let read = match setting.kind {
+                SettingKind::Integer { min, max, .. } => self
+                    .problems
+                    .integer(&field_key, value, min..=max)
+                    .map(SettingValue::Integer),
+                SettingKind::Percent { .. } => self
+                    .problems
+                    .positive_float(&field_key, value, 100.0)
+                    .map(SettingValue::Float),
+            };
+            // A value equal to the declared default changes nothing: keep the config equal to
+            // the defaults, as the example file (which spells every default out) must be.
+            let default = match setting.kind {
+                SettingKind::Integer { default, .. } => SettingValue::Integer(default),
+                SettingKind::Percent { default } => SettingValue::Float(default),
+            };
+            if let Some(read) = read.filter(|r| *r != default) {
+                out.settings.set(id, setting.key, read);
             }
         }
     }
 
     /// Whether `id` names a check; if not, records the problem with the closest known id.
     fn check_id(&mut self, key: &str, id: &str) -> bool {
-        if self.known_checks.contains(&id) {
+        if self.spec(id).is_some() {
             return true;
         }
-        let hint = did_you_mean(id, self.known_checks.iter().copied());
+        let hint = did_you_mean(id, self.checks.iter().map(|c| c.id));
         self.problems
             .add(key, format!("unknown check `{id}`{hint}"));
         false

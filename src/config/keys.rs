@@ -1,8 +1,9 @@
 //! The one list of config keys, and the helpers that turn it into "unknown key" problems with
 //! "did you mean" suggestions.
 
-/// Every key the config file accepts, as a dotted path. `[]` stands for any index of an array of
-/// tables and `*` for any check id. The validator derives each table's allowed keys from this list,
+/// Every key the config file accepts, as a dotted path, apart from the settings of individual
+/// checks (`[checks.<id>]`), which each check declares with its code. `[]` stands for any index of
+/// an array of tables and `*` for any check id. The validator derives each table's allowed keys from this list,
 /// and tests check that every entry is read by the validator and documented in
 /// `config/auditor.example.toml`, so adding a key starts here.
 pub const KNOWN_KEYS: &[&str] = &[
@@ -52,12 +53,6 @@ pub const KNOWN_KEYS: &[&str] = &[
     "packages.max-handler-file-bytes",
     "checks.disable",
     "checks.severity.*",
-    "checks.runtime-deprecated.warning-days",
-    "checks.function-policy-near-size-limit.threshold-percent",
-    "checks.api-5xx-rate.threshold-percent",
-    "checks.api-5xx-rate.min-requests",
-    "checks.lambda-error-rate.threshold-percent",
-    "checks.lambda-error-rate.min-invocations",
     "suppressions[].check",
     "suppressions[].resource",
     "suppressions[].reason",
@@ -85,15 +80,6 @@ pub const KNOWN_KEYS: &[&str] = &[
     "probe.timeout-seconds",
     "probe.default-path-value",
     "probe.path-values.*",
-];
-
-/// The checks that have a settings table `[checks.<id>]`. They are valid check ids even when the
-/// caller's registry does not list them, so the example config loads while checks are being built.
-pub const CHECKS_WITH_SETTINGS: &[&str] = &[
-    "runtime-deprecated",
-    "function-policy-near-size-limit",
-    "api-5xx-rate",
-    "lambda-error-rate",
 ];
 
 /// The names allowed directly under the table at `pattern` (a [`KNOWN_KEYS`] prefix such as

@@ -3,13 +3,16 @@
 //!
 //! The file is parsed into a plain `toml::Table` and walked by hand (`validate.rs`) instead of
 //! through serde: `deny_unknown_fields` stops at the first error, and people fixing a config want
-//! the whole list. Which keys exist is declared once, in [`KNOWN_KEYS`]; `config/auditor.example.toml`
+//! the whole list. Which keys exist is declared once, in [`KNOWN_KEYS`] (and, for the
+//! settings of individual checks, in each check's declaration: `check_settings.rs`);
+//! `config/auditor.example.toml`
 //! documents each of them and a test keeps the two in step.
 //!
 //! Precedence is flag > environment > file > default: [`parse`] layers the file over the
 //! defaults, and [`Overrides`] (what clap merged from flags and environment) goes on top.
 
 mod check_rules;
+mod check_settings;
 mod collect_rules;
 mod daemon_rules;
 mod evidence_rules;
@@ -30,15 +33,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::checks::CheckSettings;
 use crate::report::Severity;
 
+pub use check_settings::{
+    all_keys, example_toml, CheckSettings, CheckSpec, SettingKind, SettingSpec, SettingValue,
+};
 pub use daemon_rules::schedule_problem;
 pub use glob::glob_matches;
-pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
+pub use keys::{did_you_mean, suggest, KNOWN_KEYS};
 pub use overrides::Overrides;
 pub use probe_rules::{ProbeSettings, PROBE_VERBS};
-pub use scope_rules::account_of;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -468,20 +472,20 @@ impl std::error::Error for ConfigErrors {}
 
 /// Parses and validates a config file's text, layered over the defaults.
 ///
-/// `known_checks` are the ids of the checks in the registry: check ids anywhere in the file must be
-/// one of them (or of [`CHECKS_WITH_SETTINGS`], which this module knows by itself). Returns every
-/// problem at once.
-pub fn parse(text: &str, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
-    validate::parse(text, known_checks)
+/// `checks` are the declarations of the checks in the registry: check ids anywhere in the file must
+/// be one of theirs, and `[checks.<id>]` tables hold exactly the settings they declare. Returns
+/// every problem at once.
+pub fn parse(text: &str, checks: &[CheckSpec<'_>]) -> Result<Config, ConfigErrors> {
+    validate::parse(text, checks)
 }
 
 /// Reads and parses a config file; an unreadable file is one problem naming the path.
-pub fn load_file(path: &Path, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
+pub fn load_file(path: &Path, checks: &[CheckSpec<'_>]) -> Result<Config, ConfigErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ConfigErrors(vec![ConfigProblem {
             key: String::new(),
             message: format!("cannot read config file {}: {e}", path.display()),
         }])
     })?;
-    parse(&text, known_checks)
+    parse(&text, checks)
 }

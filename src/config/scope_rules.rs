@@ -49,9 +49,12 @@ impl Walker<'_> {
                 );
             }
             let Some(role_arn) = role_arn else { continue };
-            let account = account_of(role_arn);
+            let account = crate::arn::account_of(role_arn);
             // Two entries for one account would audit it twice and double its findings.
-            if let Some(j) = out.iter().position(|a| account_of(&a.role_arn) == account) {
+            if let Some(j) = out
+                .iter()
+                .position(|a| crate::arn::account_of(&a.role_arn) == account)
+            {
                 let first = indexes[j];
                 self.problems.add(
                     &join(&key, "role-arn"),
@@ -168,11 +171,6 @@ impl Walker<'_> {
 
 pub(super) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The account id in a role ARN (`arn:aws:iam::123456789012:role/x`), or "" for a malformed one.
-pub fn account_of(role_arn: &str) -> &str {
-    role_arn.split(':').nth(4).unwrap_or("")
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`, as STS accepts it.

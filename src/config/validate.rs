@@ -8,24 +8,19 @@ use std::path::PathBuf;
 
 use toml::Table;
 
-use super::keys::{join, CHECKS_WITH_SETTINGS};
+use super::check_settings::CheckSpec;
+use super::keys::join;
 use super::values::Problems;
 use super::{Config, ConfigErrors, ConfigProblem, OutputFormat, OutputSettings, ScopeSettings};
 use crate::report::Severity;
 
-pub fn parse(text: &str, known_checks: &[&str]) -> Result<Config, ConfigErrors> {
+pub fn parse(text: &str, checks: &[CheckSpec<'_>]) -> Result<Config, ConfigErrors> {
     let root: Table = text
         .parse()
         .map_err(|e| ConfigErrors(vec![syntax_problem(text, &e)]))?;
-    let mut known: Vec<&str> = known_checks.to_vec();
-    known.extend(
-        CHECKS_WITH_SETTINGS
-            .iter()
-            .filter(|id| !known_checks.contains(id)),
-    );
     let mut walker = Walker {
         problems: Problems::default(),
-        known_checks: known,
+        checks,
     };
     let mut config = Config::default();
     walker.root(&root, &mut config);
@@ -63,10 +58,10 @@ fn syntax_problem(text: &str, error: &toml::de::Error) -> ConfigProblem {
     }
 }
 
-/// The walk's state: the problems so far and the check ids the file may name.
+/// The walk's state: the problems so far and the checks (ids and settings) the file may name.
 pub(super) struct Walker<'k> {
     pub(super) problems: Problems,
-    pub(super) known_checks: Vec<&'k str>,
+    pub(super) checks: &'k [CheckSpec<'k>],
 }
 
 impl Walker<'_> {

@@ -29,7 +29,17 @@ impl Problems {
 
     /// `name` (at `key`) is not a child of the [`keys::KNOWN_KEYS`] prefix `pattern`.
     pub fn unknown_key(&mut self, key: &str, name: &str, pattern: &str) {
-        let hint = keys::did_you_mean(name, keys::children(pattern));
+        self.unknown_key_among(key, name, keys::children(pattern));
+    }
+
+    /// `name` (at `key`) is none of `candidates`.
+    pub fn unknown_key_among<'a>(
+        &mut self,
+        key: &str,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) {
+        let hint = keys::did_you_mean(name, candidates);
         self.add(key, format!("unknown key `{name}`{hint}"));
     }
 

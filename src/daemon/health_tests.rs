@@ -8,13 +8,13 @@ use chrono::{TimeDelta, Utc};
 use super::super::status::{read, Outcome, RunRecord, StatusFile, STATUS_SCHEMA};
 use super::{check, human, parse_duration};
 use crate::config::Config;
-use crate::evaluate::{evaluate, RunContext};
+use crate::evaluate::{evaluate, RunFacts};
 use crate::inventory::Inventory;
 use crate::report::{Report, Severity, SinkOutcome, Source};
 
 fn empty_report() -> Report {
     let now = Utc::now();
-    let context = RunContext {
+    let context = RunFacts {
         id: "run-1".to_string(),
         started_at: now,
         finished_at: now,

@@ -22,8 +22,8 @@ use anyhow::Context as _;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio_cron_scheduler::{Job, JobScheduler};
 
+use crate::aws::load_sdk_config;
 use crate::config::Config;
-use crate::inventory::collect::load_sdk_config;
 use status::{RunRecord, StatusFile};
 
 /// What a daemon did before it stopped.

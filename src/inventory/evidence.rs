@@ -87,7 +87,7 @@ pub struct LogScan {
 /// One signature found in a log group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignatureHits {
-    /// The signature's phrase, as in `crate::signatures`.
+    /// The signature's phrase, as in `crate::log_signatures`.
     pub signature: String,
     /// Matching events read (a lower bound when `capped`).
     pub count: u64,

@@ -1,205 +1,87 @@
-//! Collection of Lambda targets: `GetFunction` (configuration, reserved concurrency; the
-//! environment is dropped at once, the presigned code URL kept only until the package is read)
-//! and `GetPolicy` on exactly the qualifier API Gateway invokes (aws-facts §2).
+//! The Lambda part of the inventory: each function, version or alias that API Gateway invokes,
+//! with the configuration fields the checks read and the resource policy of exactly that qualifier.
 
-use aws_sdk_lambda::Client;
+use serde::{Deserialize, Serialize};
 
+use super::Lookup;
 use crate::arn::FunctionArn;
-use crate::inventory::aws::{translate, CallGate, Operation};
-use crate::inventory::{CodeLocation, FunctionConfig, LambdaTarget, Lookup, ResourcePolicy};
-use crate::policy;
 
-/// What target collection needs: a Lambda client for the function's region and the gate of the
-/// scope that owns the calls.
-pub struct LambdaCollector<'a> {
-    pub client: &'a Client,
-    pub gate: &'a CallGate,
-    pub account: &'a str,
-    pub region: &'a str,
+/// One function, version or alias that API Gateway invokes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LambdaTarget {
+    /// The exact ARN invoked: `arn:aws:lambda:r:a:function:name[:qualifier]`.
+    pub arn: FunctionArn,
+    pub function_name: String,
+    pub qualifier: Option<String>,
+    pub configuration: Lookup<FunctionConfig>,
+    /// The resource policy attached to exactly this qualifier (or the unqualified function).
+    pub policy: Lookup<ResourcePolicy>,
+    /// Set when the target's policy did not allow a route and the policy of the function's
+    /// other form (unqualified for an alias, and so on) was read to explain why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unqualified_policy: Option<Lookup<ResourcePolicy>>,
+    /// Set when this is a qualified target that does not exist: whether the function itself
+    /// exists, so the report can say "alias missing" rather than "function missing".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function_exists: Option<bool>,
 }
 
-impl LambdaCollector<'_> {
-    /// Reads one target. The policy is only read when the function exists.
-    pub async fn collect_target(&self, arn: &FunctionArn) -> LambdaTarget {
-        let configuration = self.function(arn).await;
-        let policy = match configuration {
-            // Nothing to read a policy of; integration-target-missing reports it.
-            Lookup::Missing => Lookup::Missing,
-            // Also when GetFunction failed: GetPolicy may still be allowed, and the permission
-            // checks can then still judge.
-            _ => self.policy(arn).await,
-        };
-        LambdaTarget {
-            arn: arn.to_string(),
-            function_name: arn.name.clone(),
-            qualifier: arn.qualifier.clone(),
-            configuration,
-            policy,
-            unqualified_policy: None,
-            function_exists: None,
-        }
-    }
+/// The configuration fields the checks need, copied from `GetFunction`. Environment variables
+/// are deliberately not kept, and the code location only until the package is read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FunctionConfig {
+    /// The function's ARN as GetFunction reports it.
+    pub function_arn: String,
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    pub timeout_seconds: Option<i32>,
+    pub state: Option<String>,
+    pub state_reason: Option<String>,
+    pub last_update_status: Option<String>,
+    pub last_update_status_reason: Option<String>,
+    /// `Zip` or `Image`.
+    pub package_type: Option<String>,
+    /// Reserved concurrency of the function (applies to all its versions and aliases).
+    pub reserved_concurrency: Option<i32>,
+    pub code_sha256: Option<String>,
+    pub version: Option<String>,
+    #[serde(default)]
+    pub layers: Vec<String>,
+    /// The presigned URL of the package, held only between `GetFunction` and the package
+    /// inspection of the same run: never serialized, never printed.
+    #[serde(skip)]
+    pub code_location: Option<CodeLocation>,
+}
 
-    /// Whether the unqualified function exists (`GetFunction` without qualifier). Used only to
-    /// explain a qualified target that does not exist.
-    pub async fn function_exists(&self, arn: &FunctionArn) -> Lookup<bool> {
-        match self.function(&arn.unqualified()).await {
-            Lookup::Found(_) => Lookup::Found(true),
-            Lookup::Missing => Lookup::Found(false),
-            Lookup::Failed(error) => Lookup::Failed(error),
-        }
-    }
+/// A presigned `Code.Location` URL: a credential for its 10 minutes, so its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CodeLocation {
+    pub url: String,
+    pub fetched_at: std::time::Instant,
+}
 
-    async fn function(&self, arn: &FunctionArn) -> Lookup<FunctionConfig> {
-        self.gate.admit(Operation::LambdaGetFunction).await;
-        let unqualified = arn.unqualified().to_string();
-        let result = self
-            .client
-            .get_function()
-            .function_name(&unqualified)
-            .set_qualifier(arn.qualifier.clone())
-            .send()
-            .await;
-        match result {
-            Ok(output) => {
-                let Some(c) = output.configuration() else {
-                    return Lookup::Missing;
-                };
-                Lookup::Found(FunctionConfig {
-                    function_arn: c.function_arn().unwrap_or_default().to_string(),
-                    runtime: c.runtime().map(|r| r.as_str().to_string()),
-                    handler: c.handler().map(str::to_string),
-                    timeout_seconds: c.timeout(),
-                    state: c.state().map(|s| s.as_str().to_string()),
-                    state_reason: c.state_reason().map(str::to_string),
-                    last_update_status: c.last_update_status().map(|s| s.as_str().to_string()),
-                    last_update_status_reason: c.last_update_status_reason().map(str::to_string),
-                    package_type: c.package_type().map(|p| p.as_str().to_string()),
-                    reserved_concurrency: output
-                        .concurrency()
-                        .and_then(|c| c.reserved_concurrent_executions()),
-                    code_sha256: c.code_sha256().map(str::to_string),
-                    version: c.version().map(str::to_string),
-                    layers: c
-                        .layers()
-                        .iter()
-                        .filter_map(|l| l.arn().map(str::to_string))
-                        .collect(),
-                    // Kept only for the package inspection that follows; never serialized.
-                    code_location: output.code().and_then(|code| code.location()).map(|url| {
-                        CodeLocation {
-                            url: url.to_string(),
-                            fetched_at: std::time::Instant::now(),
-                        }
-                    }),
-                })
-            }
-            Err(e) => {
-                let failure = translate(&e);
-                if failure.not_found {
-                    Lookup::Missing
-                } else {
-                    Lookup::Failed(failure.into_error(
-                        (self.account, self.region),
-                        Operation::LambdaGetFunction,
-                        &arn.to_string(),
-                    ))
-                }
-            }
-        }
-    }
-
-    /// The policy attached to exactly `arn` (its qualifier, or the unqualified function).
-    pub async fn policy(&self, arn: &FunctionArn) -> Lookup<ResourcePolicy> {
-        self.gate.admit(Operation::LambdaGetPolicy).await;
-        let result = self
-            .client
-            .get_policy()
-            .function_name(arn.unqualified().to_string())
-            .set_qualifier(arn.qualifier.clone())
-            .send()
-            .await;
-        match result {
-            Ok(output) => match output.policy() {
-                Some(text) => parse_policy(text, &arn.to_string()).map_or_else(
-                    |message| {
-                        Lookup::Failed(crate::inventory::CollectionError {
-                            account: self.account.to_string(),
-                            region: self.region.to_string(),
-                            operation: Operation::LambdaGetPolicy.name().to_string(),
-                            resource: arn.to_string(),
-                            code: "MalformedPolicy".to_string(),
-                            message,
-                        })
-                    },
-                    |policy| policy.map_or(Lookup::Missing, Lookup::Found),
-                ),
-                None => Lookup::Missing,
-            },
-            Err(e) => {
-                let failure = translate(&e);
-                // AWS answers ResourceNotFoundException when there is no policy.
-                if failure.not_found {
-                    Lookup::Missing
-                } else {
-                    Lookup::Failed(failure.into_error(
-                        (self.account, self.region),
-                        Operation::LambdaGetPolicy,
-                        &arn.to_string(),
-                    ))
-                }
-            }
-        }
+impl std::fmt::Debug for CodeLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeLocation(<presigned URL withheld>)")
     }
 }
 
-/// Decodes a policy text and keeps only the statements that belong to `arn`. On AWS a policy
-/// holds only its own qualifier's statements, so this changes nothing there; the emulator
-/// returns the aliases' statements with the unqualified policy, which would make the size and
-/// breadth checks double-count. An empty statement list means no policy (the emulator's answer
-/// where AWS says ResourceNotFoundException).
-pub fn parse_policy(text: &str, arn: &str) -> Result<Option<ResourcePolicy>, String> {
-    let mut document: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("the policy is not valid JSON: {e}"))?;
-    let Some(object) = document.as_object_mut() else {
-        return Err("the policy is not a JSON object".to_string());
-    };
-    let statements = match object.remove("Statement") {
-        Some(serde_json::Value::Array(items)) => items,
-        Some(single @ serde_json::Value::Object(_)) => vec![single],
-        Some(_) => {
-            return Err("the policy's Statement is neither an object nor an array".to_string())
-        }
-        None => Vec::new(),
-    };
-    let total = statements.len();
-    let own: Vec<serde_json::Value> = statements
-        .into_iter()
-        .filter(|s| statement_is_for(s, arn))
-        .collect();
-    if own.is_empty() {
-        return Ok(None);
-    }
-    let dropped = total - own.len();
-    object.insert("Statement".to_string(), serde_json::Value::Array(own));
-    let size_bytes = if dropped == 0 {
-        text.len()
-    } else {
-        document.to_string().len()
-    };
-    Ok(Some(ResourcePolicy {
-        size_bytes,
-        document,
-    }))
+/// A Lambda resource-based policy as GetPolicy returned it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourcePolicy {
+    /// Size of the policy text in bytes, compared with Lambda's 20 KB limit.
+    pub size_bytes: usize,
+    /// The decoded policy document.
+    pub document: serde_json::Value,
 }
 
-fn statement_is_for(statement: &serde_json::Value, arn: &str) -> bool {
-    match statement.get("Resource") {
-        Some(serde_json::Value::String(pattern)) => policy::resource_matches(pattern, arn),
-        Some(serde_json::Value::Array(patterns)) => patterns
-            .iter()
-            .any(|p| p.as_str().is_some_and(|p| policy::resource_matches(p, arn))),
-        // No Resource (or NotResource): keep it, the evaluator decides.
-        _ => true,
+impl ResourcePolicy {
+    /// The statements of the document, whether `Statement` is an array or a single object.
+    pub fn statements(&self) -> Vec<&serde_json::Value> {
+        match self.document.get("Statement") {
+            Some(serde_json::Value::Array(items)) => items.iter().collect(),
+            Some(single @ serde_json::Value::Object(_)) => vec![single],
+            _ => Vec::new(),
+        }
     }
 }

@@ -56,17 +56,18 @@ pub fn fill_path(template: &str, settings: &ProbeSettings) -> FilledPath {
 /// The proxy event for `planned`, sent at `now`, as JSON, and the request path it carries.
 pub fn proxy_event(
     scope: &ScopeInventory,
-    planned: &Planned<'_>,
+    planned: &Planned,
     settings: &ProbeSettings,
     request_id: &str,
     now: DateTime<Utc>,
 ) -> (Value, String) {
-    let api = planned.route.api;
-    let stage = planned.route.stage;
-    let filled = fill_path(planned.path, settings);
+    let filled = fill_path(&planned.path, settings);
     // The verb comes from `[probe] methods`, which only holds standard verbs.
     let method = Method::from_bytes(planned.verb.as_bytes()).unwrap_or(Method::GET);
-    let domain = format!("{}.execute-api.{}.amazonaws.com", api.id, scope.region);
+    let domain = format!(
+        "{}.execute-api.{}.amazonaws.com",
+        planned.api_id, scope.region
+    );
     let headers = headers(&domain);
 
     let mut identity = ApiGatewayRequestIdentity::default();
@@ -75,23 +76,19 @@ pub fn proxy_event(
 
     let mut context = ApiGatewayProxyRequestContext::default();
     context.account_id = Some(scope.account.clone());
-    context.resource_id = api
-        .resources
-        .found()
-        .and_then(|resources| resources.iter().find(|r| r.path == planned.path))
-        .map(|r| r.id.clone());
-    context.stage = Some(stage.name.clone());
+    context.resource_id = planned.resource_id.clone();
+    context.stage = Some(planned.stage.clone());
     context.domain_name = Some(domain);
-    context.domain_prefix = Some(api.id.clone());
+    context.domain_prefix = Some(planned.api_id.clone());
     context.request_id = Some(request_id.to_string());
     context.protocol = Some("HTTP/1.1".to_string());
     context.identity = identity;
     context.resource_path = Some(planned.path.to_string());
-    context.path = Some(format!("/{}{}", stage.name, filled.path));
+    context.path = Some(format!("/{}{}", planned.stage, filled.path));
     context.http_method = method.clone();
     context.request_time = Some(now.format("%d/%b/%Y:%H:%M:%S %z").to_string());
     context.request_time_epoch = now.timestamp_millis();
-    context.apiid = Some(api.id.clone());
+    context.apiid = Some(planned.api_id.clone());
 
     let mut request = ApiGatewayProxyRequest::default();
     request.resource = Some(planned.path.to_string());
@@ -100,7 +97,7 @@ pub fn proxy_event(
     request.multi_value_headers = headers.clone();
     request.headers = headers;
     request.path_parameters = filled.parameters;
-    request.stage_variables = stage.variables.clone().into_iter().collect();
+    request.stage_variables = planned.stage_variables.clone().into_iter().collect();
     request.request_context = context;
     request.body = None;
     request.is_base64_encoded = false;
@@ -142,8 +139,9 @@ fn headers(domain: &str) -> HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
-    use crate::probe::select::select;
+    use crate::probe::select::{candidates, select};
+    use crate::routes::ScopeRoutes;
+    use crate::testkit::*;
     use serde_json::json;
 
     fn settings() -> ProbeSettings {
@@ -174,7 +172,12 @@ mod tests {
             )
             .target(target("pets-get:live", "a1b2c3"))
             .build();
-        let selection = select(&scope, &ProbeSettings::default());
+        let defaults = ProbeSettings::default();
+        let selection = select(
+            candidates(&ScopeRoutes::new(&scope), &defaults),
+            &scope,
+            &defaults,
+        );
         let planned = &selection.planned[0];
         let now = DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
             .unwrap()
@@ -226,7 +229,12 @@ mod tests {
             )
             .target(target("pets-list", "a1b2c3"))
             .build();
-        let selection = select(&scope, &ProbeSettings::default());
+        let defaults = ProbeSettings::default();
+        let selection = select(
+            candidates(&ScopeRoutes::new(&scope), &defaults),
+            &scope,
+            &defaults,
+        );
         let (event, _) = proxy_event(
             &scope,
             &selection.planned[0],

@@ -10,7 +10,7 @@ use aws_sdk_lambda::types::InvocationType;
 use serde_json::Value;
 
 use crate::arn::FunctionArn;
-use crate::inventory::aws::{translate, CallGate, Operation};
+use crate::aws::{translate, CallGate, Operation};
 use crate::inventory::CollectionError;
 use crate::probe::validate::{excerpt, validate, Verdict};
 use crate::probe::ProbeOutcome;

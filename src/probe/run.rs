@@ -5,27 +5,29 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 
+use crate::aws::clients::RegionalClients;
+use crate::aws::CallGate;
 use crate::config::ProbeSettings;
-use crate::inventory::aws::CallGate;
-use crate::inventory::clients::RegionalClients;
 use crate::inventory::ScopeInventory;
 use crate::probe::event::proxy_event;
 use crate::probe::invoke::invoke;
-use crate::probe::select::select;
+use crate::probe::select::{select, Planned};
 use crate::probe::{ProbeOutcome, ProbeResult};
 
 /// Invocations in flight at once: the rate limit paces them, this only keeps a slow function
 /// from holding up the others.
 const IN_FLIGHT: usize = 4;
 
-/// Probes the selected routes of `scope`; results in selection order.
+/// Probes the `candidates` (planned from the scope's route targets) whose targets exist; results
+/// in selection order.
 pub async fn probe_scope(
     clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
+    candidates: Vec<Planned>,
     settings: &ProbeSettings,
 ) -> Vec<ProbeResult> {
-    let selection = select(scope, settings);
+    let selection = select(candidates, scope, settings);
     if selection.over_cap > 0 {
         tracing::warn!(
             account = %scope.account,
@@ -52,10 +54,10 @@ pub async fn probe_scope(
             )
             .await;
             ProbeResult {
-                api_id: planned.route.api.id.clone(),
+                api_id: planned.api_id.clone(),
                 stages: planned.stages,
-                method: planned.method.to_string(),
-                resource: planned.path.to_string(),
+                method: planned.method,
+                resource: planned.path,
                 probed_method: planned.verb,
                 probed_path,
                 target: planned.target.to_string(),

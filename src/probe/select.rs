@@ -2,24 +2,33 @@
 //! another event) whose verb `[probe] methods` allows (GET only by default: the probe runs real
 //! code), whose `API PATH` matches a `[probe] routes` pattern, and whose target was collected and
 //! exists. A route that resolves to the same target on several stages is invoked once, with the
-//! first stage's event; the cap applies after that, in a stable order.
+//! first stage's event; the cap applies after that, in a stable order. Collection plans the
+//! candidates from the route targets it computes once (`candidates`), and keeps those whose
+//! target exists once the targets are read (`select`).
 
 use std::collections::BTreeMap;
 
 use crate::arn::FunctionArn;
 use crate::config::{glob_matches, ProbeSettings};
 use crate::inventory::{Lookup, ScopeInventory};
-use crate::routes::{self, Invoker, RouteTarget};
+use crate::routes::{Invoker, ScopeRoutes};
 
-/// One invocation to make.
+/// One invocation to make: what its event needs of the route, owned, so that collection can plan
+/// the probes from the route targets before the targets themselves are read.
 #[derive(Debug, Clone)]
-pub struct Planned<'s> {
-    /// The route on the first of `stages` (alphabetically), whose event is sent.
-    pub route: RouteTarget<'s>,
+pub struct Planned {
+    pub api_id: String,
+    pub api_name: String,
+    /// The first of `stages` (alphabetically), whose event is sent.
+    pub stage: String,
+    /// That stage's variables, as the event carries them.
+    pub stage_variables: BTreeMap<String, String>,
+    /// The id of the route's resource, for the event's request context.
+    pub resource_id: Option<String>,
     /// The template path of the route's resource.
-    pub path: &'s str,
+    pub path: String,
     /// The method as configured (`ANY` stays `ANY`).
-    pub method: &'s str,
+    pub method: String,
     /// Every stage on which this route resolves to `target`, sorted.
     pub stages: Vec<String>,
     /// The verb the event carries.
@@ -29,8 +38,8 @@ pub struct Planned<'s> {
 
 /// The selected probes, and how many more the cap left out.
 #[derive(Debug)]
-pub struct Selection<'s> {
-    pub planned: Vec<Planned<'s>>,
+pub struct Selection {
+    pub planned: Vec<Planned>,
     pub over_cap: usize,
 }
 
@@ -55,23 +64,21 @@ pub fn route_selected(patterns: &[String], api_id: &str, api_name: &str, path: &
         .any(|p| glob_matches(p, &by_name) || glob_matches(p, &by_id))
 }
 
-pub fn select<'s>(scope: &'s ScopeInventory, settings: &ProbeSettings) -> Selection<'s> {
+/// The routes the settings select, before their targets are known to exist: Lambda proxy methods
+/// of the scope's own account, one per (API, path, method, target) with every stage it is
+/// served on, in a stable order.
+pub fn candidates(routes: &ScopeRoutes<'_>, settings: &ProbeSettings) -> Vec<Planned> {
+    let scope = routes.scope;
     // (api id, path, method, target) → the planned probe; a BTreeMap for a stable order.
-    let mut by_key: BTreeMap<(String, String, String, String), Planned<'s>> = BTreeMap::new();
-    for route in routes::scope_route_targets(scope) {
+    let mut by_key: BTreeMap<(String, String, String, String), Planned> = BTreeMap::new();
+    for route in &routes.targets {
         let Invoker::Method { path, method, .. } = route.invoker else {
             continue;
         };
-        let Ok(target) = route.resolved.clone() else {
+        let Ok(target) = &route.resolved else {
             continue;
         };
-        // A target that does not exist, or could not be read, is another check's finding;
-        // invoking it would only repeat that.
-        let exists = scope
-            .targets
-            .get(&target.to_string())
-            .is_some_and(|t| matches!(t.configuration, Lookup::Found(_)));
-        if !exists || target.account != scope.account {
+        if target.account != scope.account {
             continue;
         }
         let Some(verb) = verb_for(&method.http_method, &settings.methods) else {
@@ -87,31 +94,50 @@ pub fn select<'s>(scope: &'s ScopeInventory, settings: &ProbeSettings) -> Select
             target.to_string(),
         );
         let stage = route.stage.name.clone();
-        match by_key.get_mut(&key) {
-            Some(planned) => {
-                planned.stages.push(stage);
-                planned.stages.sort();
-                // The event is the first stage's, whatever order the stages were listed in.
-                if planned.stages[0] == route.stage.name {
-                    planned.route = route;
-                }
-            }
-            None => {
-                by_key.insert(
-                    key,
-                    Planned {
-                        route: route.clone(),
-                        path,
-                        method: &method.http_method,
-                        stages: vec![stage],
-                        verb,
-                        target,
-                    },
-                );
-            }
+        let planned = by_key.entry(key).or_insert_with(|| Planned {
+            api_id: route.api.id.clone(),
+            api_name: route.api.name.clone(),
+            stage: stage.clone(),
+            stage_variables: route.stage.variables.clone(),
+            resource_id: route
+                .api
+                .resources
+                .found()
+                .and_then(|resources| resources.iter().find(|r| r.path == path))
+                .map(|r| r.id.clone()),
+            path: path.to_string(),
+            method: method.http_method.clone(),
+            stages: Vec::new(),
+            verb,
+            target: target.clone(),
+        });
+        planned.stages.push(stage);
+        planned.stages.sort();
+        // The event is the first stage's, whatever order the stages were listed in.
+        if planned.stages[0] == route.stage.name {
+            planned.stage = route.stage.name.clone();
+            planned.stage_variables = route.stage.variables.clone();
         }
     }
-    let mut planned: Vec<Planned<'s>> = by_key.into_values().collect();
+    by_key.into_values().collect()
+}
+
+/// The candidates whose target was collected and exists, up to the cap. A target that does not
+/// exist, or could not be read, is another check's finding; invoking it would only repeat that.
+pub fn select(
+    candidates: Vec<Planned>,
+    scope: &ScopeInventory,
+    settings: &ProbeSettings,
+) -> Selection {
+    let mut planned: Vec<Planned> = candidates
+        .into_iter()
+        .filter(|p| {
+            scope
+                .targets
+                .get(&p.target.to_string())
+                .is_some_and(|t| matches!(t.configuration, Lookup::Found(_)))
+        })
+        .collect();
     let over_cap = planned.len().saturating_sub(settings.max_targets);
     planned.truncate(settings.max_targets);
     Selection { planned, over_cap }
@@ -120,7 +146,7 @@ pub fn select<'s>(scope: &'s ScopeInventory, settings: &ProbeSettings) -> Select
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::testkit::*;
+    use crate::testkit::*;
 
     fn settings() -> ProbeSettings {
         ProbeSettings {
@@ -129,14 +155,22 @@ mod tests {
         }
     }
 
+    fn plan(scope: &ScopeInventory, settings: &ProbeSettings) -> Selection {
+        select(
+            candidates(&ScopeRoutes::new(scope), settings),
+            scope,
+            settings,
+        )
+    }
+
     fn selected(scope: &ScopeInventory, settings: &ProbeSettings) -> Vec<String> {
-        select(scope, settings)
+        plan(scope, settings)
             .planned
             .iter()
             .map(|p| {
                 format!(
                     "{} {} {} as {} on {} -> {}",
-                    p.route.api.name,
+                    p.api_name,
                     p.method,
                     p.path,
                     p.verb,
@@ -148,7 +182,7 @@ mod tests {
     }
 
     fn scope() -> ScopeInventory {
-        crate::checks::testkit::scope()
+        crate::testkit::scope()
             .api(
                 api("a1b2c3", "pets")
                     .route("GET", "/pets/{id}", "pets-get:live")
@@ -175,9 +209,9 @@ mod tests {
             ]
         );
         let scope = scope();
-        let planned = select(&scope, &settings()).planned;
+        let planned = plan(&scope, &settings()).planned;
         // The event is the first stage's.
-        assert_eq!(planned[0].route.stage.name, "dev");
+        assert_eq!(planned[0].stage, "dev");
     }
 
     #[test]
@@ -209,7 +243,7 @@ mod tests {
         let mut capped = self::settings();
         capped.max_targets = 1;
         let scope = scope();
-        let selection = select(&scope, &capped);
+        let selection = plan(&scope, &capped);
         assert_eq!((selection.planned.len(), selection.over_cap), (1, 1));
     }
 

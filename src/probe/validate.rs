@@ -6,8 +6,9 @@ use base64::alphabet;
 use base64::engine::general_purpose::GeneralPurposeConfig;
 use base64::engine::{DecodePaddingMode, GeneralPurpose};
 use base64::Engine;
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+use crate::inventory::{ProbeRule as Rule, ProbeViolation as Violation};
 
 /// Lambda's limit on a synchronous response payload (6 MB, aws-facts §4 "Sync response over
 /// 6 MB"), in bytes as Lambda counts them.
@@ -28,82 +29,6 @@ const KNOWN_KEYS: [&str; 6] = [
     "isBase64Encoded",
     "base64Encoded",
 ];
-
-/// A rule of the §4 table a response breaks. The kebab-case names are `evidence.rule`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rule {
-    /// Over Lambda's 6 MB synchronous payload limit.
-    PayloadTooLarge,
-    /// Not a JSON object: a bare string, a number, an array, `null`, or not JSON at all.
-    NotAnObject,
-    /// A top-level key API Gateway does not know.
-    UnknownKey,
-    /// `statusCode` is neither an integer nor a string of digits.
-    StatusCodeNotInteger,
-    /// `body` is an object, an array, a number or a boolean instead of a string.
-    BodyNotString,
-    /// `headers` is not an object (the documented format is string → string).
-    HeadersNotObject,
-    /// A `headers` value that is neither a string nor a boolean.
-    HeaderValueNotString,
-    /// `multiValueHeaders` is not an object (the documented format is string → [string]).
-    MultiValueHeadersNotObject,
-    /// A `multiValueHeaders` value that is not a list.
-    MultiValueHeaderNotList,
-    /// `isBase64Encoded` is true and `body` is not valid base64.
-    BodyNotBase64,
-}
-
-impl Rule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rule::PayloadTooLarge => "payload-too-large",
-            Rule::NotAnObject => "not-an-object",
-            Rule::UnknownKey => "unknown-key",
-            Rule::StatusCodeNotInteger => "status-code-not-integer",
-            Rule::BodyNotString => "body-not-string",
-            Rule::HeadersNotObject => "headers-not-object",
-            Rule::HeaderValueNotString => "header-value-not-string",
-            Rule::MultiValueHeadersNotObject => "multi-value-headers-not-object",
-            Rule::MultiValueHeaderNotList => "multi-value-header-not-list",
-            Rule::BodyNotBase64 => "body-not-base64",
-        }
-    }
-
-    /// What is wrong, for messages.
-    pub fn explain(self) -> &'static str {
-        match self {
-            Rule::PayloadTooLarge => "the response is over Lambda's 6 MB synchronous payload limit",
-            Rule::NotAnObject => "the response is not a JSON object",
-            Rule::UnknownKey => "the response has a top-level key API Gateway does not accept",
-            Rule::StatusCodeNotInteger => {
-                "`statusCode` is neither an integer nor a string of digits"
-            }
-            Rule::BodyNotString => "`body` is not a string",
-            Rule::HeadersNotObject => "`headers` is not an object",
-            Rule::HeaderValueNotString => "a `headers` value is neither a string nor a boolean",
-            Rule::MultiValueHeadersNotObject => "`multiValueHeaders` is not an object",
-            Rule::MultiValueHeaderNotList => "a `multiValueHeaders` value is not a list",
-            Rule::BodyNotBase64 => "`isBase64Encoded` is true but `body` is not valid base64",
-        }
-    }
-
-    /// Whether API Gateway answers 502 for it. Invalid base64 is the exception: §4 (AWS-validated)
-    /// says a base64 body is returned undecoded, with 200, unless the client's Accept header
-    /// matches one of the API's binary media types, and what happens when it does and decoding
-    /// fails is NOT FOUND. The issue asked for a 502 here; the table wins, so it is a warning.
-    pub fn is_502(self) -> bool {
-        self != Rule::BodyNotBase64
-    }
-}
-
-/// One broken rule and the offending part of the payload, at most [`EXCERPT_CHARS`] long.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Violation {
-    pub rule: Rule,
-    pub detail: String,
-}
 
 /// What API Gateway would make of a payload.
 #[derive(Debug, Clone, PartialEq, Eq)]

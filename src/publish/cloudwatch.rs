@@ -9,7 +9,7 @@ use aws_sdk_cloudwatch::types::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::inventory::aws::{translate, CallGate, Operation};
+use crate::aws::{translate, CallGate, Operation};
 use crate::publish::dashboard::{dashboard_name, is_ours, Dashboard};
 use crate::publish::metrics::{batches, Datum, Unit};
 use crate::report::SinkOutcome;
@@ -102,11 +102,7 @@ pub async fn put_dashboards(
     outcome("cloudwatch-dashboard", result)
 }
 
-fn failure_text(
-    operation: Operation,
-    resource: &str,
-    failure: &crate::inventory::aws::CallFailure,
-) -> String {
+fn failure_text(operation: Operation, resource: &str, failure: &crate::aws::CallFailure) -> String {
     format!(
         "{} on {resource} failed with {}: {}",
         operation.name(),

@@ -119,13 +119,13 @@ pub fn datums(
     // Seeded with every enabled check so a check without findings still reports 0; findings at
     // other severities (or of checks unknown to this build) add keys, so the series sum to the total.
     let mut by_check: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
-    for check in checks::registry() {
-        let doc = check.doc();
-        if config.checks.disabled.contains(doc.id) {
+    for check in checks::REGISTRY {
+        let id = check.id.as_str();
+        if config.checks.disabled.contains(id) {
             continue;
         }
-        let severity = config.checks.severity.get(doc.id).copied();
-        by_check.insert((doc.id, severity.unwrap_or(doc.severity)), 0);
+        let severity = config.checks.severity.get(id).copied();
+        by_check.insert((id, severity.unwrap_or(check.severity)), 0);
     }
     for finding in findings {
         let key = (finding.check.as_str(), finding.severity);
@@ -225,16 +225,16 @@ pub fn batches(datums: &[Datum]) -> Vec<&[Datum]> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::checks::testkit::{api, scope, today};
-    use crate::evaluate::RunContext;
+    use crate::evaluate::RunFacts;
     use crate::report::{Source, Status};
+    use crate::testkit::{api, scope, today};
 
     /// A fixed run (two seconds on the testkit's day), shared with the EMF tests.
-    pub(in crate::publish) fn run_context() -> RunContext {
+    pub(in crate::publish) fn run_context() -> RunFacts {
         let started_at = today().and_hms_opt(10, 0, 0).expect("valid time").and_utc();
         let finished_at = started_at + chrono::Duration::seconds(2);
         let (id, source) = ("run-1".to_string(), Source::Snapshot);
-        RunContext {
+        RunFacts {
             id,
             started_at,
             finished_at,
@@ -274,8 +274,11 @@ pub(super) mod tests {
             .iter()
             .filter_map(|&(check, severity, status, api, stages)| {
                 let mut finding =
-                    checks::base_finding(checks::find(check)?.doc(), scope, status, "m".into());
-                finding.api = apis.iter().find(|a| a.id == api).map(checks::api_ref);
+                    checks::shared::base_finding(checks::find(check)?, scope, status, "m".into());
+                finding.api = apis
+                    .iter()
+                    .find(|a| a.id == api)
+                    .map(checks::shared::api_ref);
                 finding.stages = stages.iter().map(|s| s.to_string()).collect();
                 finding.severity = severity;
                 Some(finding)

@@ -9,10 +9,10 @@ use aws_config::SdkConfig;
 use serde_json::json;
 
 use crate::audit::Audit;
+use crate::aws::clients::regional;
+use crate::aws::load_sdk_config;
+use crate::aws::CallGate;
 use crate::config::{Config, FindingEvents, MetricsMode};
-use crate::inventory::aws::CallGate;
-use crate::inventory::clients::regional;
-use crate::inventory::collect::load_sdk_config;
 use crate::publish::{cloudwatch, dashboard, emf, metrics, write_atomically};
 use crate::report::{Report, SinkOutcome};
 

@@ -233,11 +233,11 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     use super::render;
-    use crate::checks::testkit::*;
     use crate::config::Config;
-    use crate::evaluate::{evaluate, RunContext};
+    use crate::evaluate::{evaluate, RunFacts};
     use crate::inventory::Lookup;
     use crate::report::Source;
+    use crate::testkit::*;
 
     #[test]
     fn a_5xx_stage_names_its_probable_causes() {
@@ -256,7 +256,7 @@ mod tests {
             })
             .inventory();
         let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
-        let run = RunContext {
+        let run = RunFacts {
             id: "run-1".into(),
             started_at: at,
             finished_at: at,

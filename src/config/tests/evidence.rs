@@ -76,13 +76,24 @@ fn window_holds_at_most_100800_periods() {
 }
 
 #[test]
-fn checks_with_evidence_settings_are_known_without_the_registry() {
+fn evidence_check_settings_and_ids_come_from_the_registry() {
     let text = "[checks.api-5xx-rate]\nmin-requests = 5\n[checks.lambda-error-rate]\nmin-invocations = 1\n[checks.severity]\nlambda-error-rate = \"low\"";
-    let config = parse(text, &[]).unwrap();
-    assert_eq!(config.checks.settings.api_5xx_min_requests, 5);
-    assert_eq!(config.checks.settings.lambda_min_invocations, 1);
+    let config = ok(text);
+    assert_eq!(
+        config.checks.settings.value("api-5xx-rate", "min-requests"),
+        Some(SettingValue::Integer(5))
+    );
+    assert_eq!(
+        config
+            .checks
+            .settings
+            .value("lambda-error-rate", "min-invocations"),
+        Some(SettingValue::Integer(1))
+    );
     assert_eq!(config.checks.severity["lambda-error-rate"], Severity::Low);
-    // The evidence checks without settings come from the registry like any other.
+    // Without the registry no check is known, with or without settings.
+    let ConfigErrors(found) = parse(text, &[]).unwrap_err();
+    assert_eq!(found[0].message, "unknown check `api-5xx-rate`");
     let ConfigErrors(found) =
         parse("[checks]\ndisable = [\"execution-log-errors\"]", &[]).unwrap_err();
     assert_eq!(found[0].message, "unknown check `execution-log-errors`");
@@ -121,8 +132,9 @@ signatures = ["Task timed out"]
         .iter()
         .map(|p| (p.key.as_str(), p.message.as_str()))
         .collect();
-    let with_settings = "checks with settings: runtime-deprecated, \
-                         function-policy-near-size-limit, api-5xx-rate, lambda-error-rate";
+    // In catalogue order, as the registry declares them.
+    let with_settings = "checks with settings: function-policy-near-size-limit, \
+                         runtime-deprecated, api-5xx-rate, lambda-error-rate";
     let no_settings = format!("check `function-log-errors` has no settings ({with_settings})");
     assert_eq!(
         found,

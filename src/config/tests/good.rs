@@ -70,8 +70,13 @@ fn good_configs() {
                     ("api-5xx-rate".into(), Severity::Info),
                 ]
                 .into();
-                c.checks.settings.runtime_warning_days = 0;
-                c.checks.settings.policy_size_threshold_percent = 100;
+                c.checks.settings
+                    .set("runtime-deprecated", "warning-days", SettingValue::Integer(0));
+                c.checks.settings.set(
+                    "function-policy-near-size-limit",
+                    "threshold-percent",
+                    SettingValue::Integer(100),
+                );
             },
         ),
         (
@@ -136,17 +141,49 @@ fn good_configs() {
     }
 }
 
-/// Checks with settings are known ids even when the registry passed in does not list them, so the
-/// example config loads while the registry is being filled.
+/// The ids and settings the file may name are exactly those of the checks handed to the loader:
+/// a check outside them is unknown even with a settings table, and a check's table holds only
+/// the settings it declares.
 #[test]
-fn checks_with_settings_are_known_without_the_registry() {
-    let text = "[checks]\ndisable = [\"runtime-deprecated\"]\n[checks.function-policy-near-size-limit]\nthreshold-percent = 50";
-    let config = parse(text, &[]).unwrap();
-    assert!(config.checks.disabled.contains("runtime-deprecated"));
-    assert_eq!(config.checks.settings.policy_size_threshold_percent, 50);
-    // Others still need the registry.
-    let ConfigErrors(found) = parse("[checks]\ndisable = [\"handler-invalid\"]", &[]).unwrap_err();
-    assert_eq!(found[0].key, "checks.disable[0]");
+fn check_ids_and_settings_come_from_the_declarations_handed_in() {
+    const DAYS: SettingSpec = SettingSpec {
+        key: "days",
+        doc: "d",
+        kind: SettingKind::Integer {
+            default: 1,
+            min: 0,
+            max: 9,
+        },
+    };
+    let declared = [
+        CheckSpec {
+            id: "aged",
+            settings: &[DAYS],
+        },
+        CheckSpec {
+            id: "plain",
+            settings: &[],
+        },
+    ];
+    let config = parse(
+        "[checks]\ndisable = [\"plain\"]\n[checks.aged]\ndays = 5",
+        &declared,
+    )
+    .unwrap();
+    assert!(config.checks.disabled.contains("plain"));
+    assert_eq!(config.checks.settings.integer("aged", &DAYS), 5);
+    let ConfigErrors(found) = parse("[checks.aged]\nweeks = 5", &declared).unwrap_err();
+    assert_eq!(found[0].key, "checks.aged.weeks");
+    let ConfigErrors(found) = parse("[checks.plain]\ndays = 5", &declared).unwrap_err();
+    assert_eq!(
+        found[0].message,
+        "check `plain` has no settings (checks with settings: aged)"
+    );
+    let ConfigErrors(found) =
+        parse("[checks.runtime-deprecated]\nwarning-days = 5", &declared).unwrap_err();
+    assert_eq!(found[0].key, "checks.runtime-deprecated");
+    let ConfigErrors(found) = parse("[checks.aged]\ndays = 10", &declared).unwrap_err();
+    assert_eq!(found[0].message, "must be between 0 and 9, found 10");
 }
 
 #[test]

@@ -92,10 +92,14 @@ fn suggestions() {
         ("burts", &["per-second", "burst"], Some("burst")),
         (
             "invoke-permision-missing",
-            CHECKS,
+            &check_ids(),
             Some("invoke-permission-missing"),
         ),
-        ("runtime-deprecation", CHECKS, Some("runtime-deprecated")),
+        (
+            "runtime-deprecation",
+            &check_ids(),
+            Some("runtime-deprecated"),
+        ),
         ("foo", &["sts", "lambda-other"], None),
         ("colour", &["format", "fail-on", "file"], None),
         ("x", &[], None),

@@ -156,8 +156,9 @@ fn each_kind_of_problem_has_its_key_and_message() {
             "[checks.handler-invalid]\nstrict = true",
             &[(
                 "checks.handler-invalid",
-                "check `handler-invalid` has no settings (checks with settings: runtime-deprecated, \
-                 function-policy-near-size-limit, api-5xx-rate, lambda-error-rate)",
+                "check `handler-invalid` has no settings (checks with settings: \
+                 function-policy-near-size-limit, runtime-deprecated, api-5xx-rate, \
+                 lambda-error-rate)",
             )],
         ),
         (

@@ -8,10 +8,10 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use super::body::{MetricLine, MetricOptions, MetricProperties};
 use super::*;
 use crate::audit::read_snapshot;
-use crate::checks::testkit::{self, api, scope, target};
 use crate::config::{CloudWatchPublish, Config};
-use crate::evaluate::{evaluate, RunContext};
+use crate::evaluate::{evaluate, RunFacts};
 use crate::report::Source;
+use crate::testkit::{self, api, scope, target};
 
 fn settings(log_group: Option<&str>) -> CloudWatchPublish {
     CloudWatchPublish {
@@ -22,9 +22,9 @@ fn settings(log_group: Option<&str>) -> CloudWatchPublish {
 }
 
 /// The same fixed run as `tests/demo.rs`, so the snapshot is stable.
-fn run() -> RunContext {
+fn run() -> RunFacts {
     let started_at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
-    RunContext {
+    RunFacts {
         id: "00000000-0000-4000-8000-00000000d3e0".to_string(),
         started_at,
         finished_at: started_at + Duration::milliseconds(1250),

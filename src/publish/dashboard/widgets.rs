@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use super::body::{LogProperties, MetricLine, MetricOptions, MetricProperties, Widget};
-use crate::arn::parse_function_arn;
 use crate::inventory::{Inventory, Lookup};
 use crate::publish::metrics::api_name_dimension;
 use crate::report::Severity;
@@ -223,12 +222,10 @@ pub fn functions(inventory: &Inventory) -> Vec<Widget> {
     let mut widgets = Vec::new();
     for scope in &inventory.scopes {
         for target in scope.targets.values() {
-            if matches!(target.configuration, Lookup::Missing) || !seen.insert(target.arn.clone()) {
+            let function = &target.arn;
+            if matches!(target.configuration, Lookup::Missing) || !seen.insert(function) {
                 continue;
             }
-            let Ok(function) = parse_function_arn(&target.arn) else {
-                continue;
-            };
             if function.account != scope.account {
                 continue;
             }

@@ -1,0 +1,443 @@
+//! `integration-role-invalid`: the role an integration or a Lambda authorizer names in
+//! `credentials` cannot be used to invoke its function — it does not exist, does not trust API
+//! Gateway, or its policies (within its permissions boundary) do not allow
+//! `lambda:InvokeFunction` on the exact target; for a function in another account, the
+//! function's policy must also allow the role.
+
+mod fix;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::arn::is_pass_through;
+use crate::arn::FunctionArn;
+use crate::checks::shared::{self, route_finding, target_of};
+use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::inventory::{IamRole, Lookup, ScopeInventory};
+use crate::policy::identity::{evaluate_role, invoke_request, NamedPolicy, RoleDecision};
+use crate::policy::{self, trust, Decision};
+use crate::log_signatures;
+use crate::report::{Finding, Severity, Status};
+use crate::routes::RouteTarget;
+
+pub static CHECK: Check = Check {
+    id: CheckId::new("integration-role-invalid"),
+    title: "The integration's credentials role cannot invoke the Lambda function",
+    severity: Severity::High,
+    resource: ResourceKind::Route,
+    client_status: Some(500),
+    checks: "For every deployed stage and every AWS_PROXY Lambda method or Lambda authorizer \
+whose `credentials` name an IAM role: the role exists (iam:GetRole); its trust policy lets \
+apigateway.amazonaws.com call sts:AssumeRole (judged with aws:SourceAccount = the API's account \
+and aws:SourceArn = the route's execute-api ARN); its inline and attached managed policies allow \
+lambda:InvokeFunction on exactly the ARN the URI resolves to (Lambda's qualifier rules apply: a \
+grant on the unqualified ARN does not cover an alias), its permissions boundary also allows it, \
+and no Deny in any of them, nor in the function's policy, applies. For a function in another \
+account the function's resource policy must also allow the role (or its account). \
+evidence.reason is one of role-missing, not-trusted, no-invoke-permission, boundary-denies, \
+explicit-deny, resource-policy-denies, pass-through; evidence.statements names the statements \
+that decided. Pass-through credentials (arn:aws:iam::*:user/*) are reported once per route as an \
+`info` note: whether a call succeeds depends on each caller's own permissions.",
+    why: "API Gateway assumes the role to call Lambda. A role it cannot assume fails every call \
+with 500 and the execution log line `API Gateway does not have permission to assume the provided \
+role`; a role without lambda:InvokeFunction on the target fails with 500 and `Invalid permissions \
+on Lambda function` (aws-facts §2 \"Integration credentials\"). The function's resource policy is \
+not consulted for a same-account role, so invoke-permission-missing stays silent.",
+    fix: "Run the commands in the remediation: `aws iam update-assume-role-policy` to trust \
+apigateway.amazonaws.com (merge with the statements the role already has), `aws iam \
+put-role-policy` to allow lambda:InvokeFunction on the exact target, a new default version of \
+the boundary policy that allows it too, or `aws lambda add-permission --principal ROLE` in the \
+function's account. Or remove `credentials` from the integration and grant API Gateway itself \
+with add-permission.",
+    limits: "Service control policies, resource control policies and session policies are not \
+evaluated. Whether API Gateway sends aws:SourceArn/aws:SourceAccount when it assumes the role is \
+not documented; they are assumed present. Conditions on other keys (aws:SourceVpc, tags, dates) \
+are judged as absent. A role in another account is read only through that account's configured \
+role ([[scope.accounts]]); otherwise the finding has status `error`.",
+    role: Role::Cause,
+    settings: &[],
+    explains: &[&log_signatures::INVALID_PERMISSIONS, &log_signatures::CANNOT_ASSUME_ROLE],
+    run,
+};
+
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    shared::run_per_route(&CHECK, ctx, judge_route, fix::finish)
+}
+
+/// Why the role cannot invoke: the `evidence.reason` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Reason {
+    RoleMissing,
+    NotTrusted,
+    NoInvokePermission,
+    BoundaryDenies,
+    ExplicitDeny,
+    ResourcePolicyDenies,
+    PassThrough,
+}
+
+fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Finding> {
+    let credentials = route.credentials?;
+    let function = route.resolved.as_ref().ok()?;
+    let target = target_of(scope, route);
+    if target.is_some_and(|t| matches!(t.configuration, Lookup::Missing)) {
+        // integration-target-missing reports it; there is nothing to invoke.
+        return None;
+    }
+    let source_arn = route.source_arn.clone().unwrap_or_default();
+    let fail = |reason: Reason, evidence: serde_json::Value| {
+        let mut finding = route_finding(
+            &CHECK,
+            scope,
+            route,
+            Status::Fail,
+            Some(function.to_string()),
+            String::new(),
+        );
+        finding.evidence = json!({
+            "reason": reason,
+            "role": credentials,
+            "source_arns": [source_arn],
+            "detail": evidence,
+        });
+        finding
+    };
+    if is_pass_through(credentials) {
+        let mut finding = fail(Reason::PassThrough, json!({}));
+        finding.severity = Severity::Info;
+        finding.client_status = None;
+        return Some(finding);
+    }
+    let role = match scope.roles.get(credentials) {
+        // Not read (a snapshot from before roles were collected): nothing to judge.
+        None => return None,
+        Some(Lookup::Missing) => return Some(fail(Reason::RoleMissing, json!({}))),
+        Some(Lookup::Failed(error)) => {
+            let mut finding = route_finding(
+                &CHECK,
+                scope,
+                route,
+                Status::Error,
+                Some(function.to_string()),
+                format!(
+                    "could not evaluate the credentials role {credentials} of {}: {} failed with {}: {}",
+                    route.describe(),
+                    error.operation,
+                    error.code,
+                    error.message
+                ),
+            );
+            finding.evidence =
+                json!({"operation": error.operation, "code": error.code, "role": credentials});
+            return Some(finding);
+        }
+        Some(Lookup::Found(role)) => role,
+    };
+    // A function in another account: its policy decides too, and it could not be read.
+    if crate::arn::account_of(&role.arn) != function.account {
+        if let Some(error) = target.and_then(|t| t.policy.failed()) {
+            let mut finding = route_finding(
+                &CHECK,
+                scope,
+                route,
+                Status::Error,
+                Some(function.to_string()),
+                format!(
+                    "could not evaluate whether role {credentials} may invoke {} for {}: {}",
+                    function.short(),
+                    route.describe(),
+                    error.message
+                ),
+            );
+            finding.evidence =
+                json!({"operation": error.operation, "code": error.code, "role": credentials});
+            return Some(finding);
+        }
+    }
+    let (reason, detail) = judge_role(scope, role, function, &source_arn, target)?;
+    Some(fail(reason, detail))
+}
+
+/// `None` when the role can invoke the function, else why and the statements that decided.
+fn judge_role(
+    scope: &ScopeInventory,
+    role: &IamRole,
+    function: &FunctionArn,
+    source_arn: &str,
+    target: Option<&crate::inventory::LambdaTarget>,
+) -> Option<(Reason, serde_json::Value)> {
+    let trust =
+        trust::apigateway_may_assume(&role.trust_policy, &role.arn, &scope.account, source_arn);
+    if trust.decision != Decision::Allow {
+        let denying: Vec<String> = trust
+            .deciding_statements()
+            .map(|s| s.sid.clone().unwrap_or_else(|| format!("#{}", s.index)))
+            .collect();
+        return Some((
+            Reason::NotTrusted,
+            json!({"trust_decision": trust.decision, "statements": denying}),
+        ));
+    }
+    let named: Vec<NamedPolicy<'_>> = role
+        .policies
+        .iter()
+        .map(|p| NamedPolicy {
+            name: &p.name,
+            document: &p.document,
+        })
+        .collect();
+    let boundary = role.boundary.as_ref().map(|b| NamedPolicy {
+        name: &b.name,
+        document: &b.document,
+    });
+    let request = invoke_request(&role.arn, &function.to_string());
+    let identity = evaluate_role(&named, boundary.as_ref(), &request);
+    let cross_account = crate::arn::account_of(&role.arn) != function.account;
+    let resource = target.map(|t| &t.policy);
+    let resource_decision = match resource {
+        Some(Lookup::Found(policy)) => {
+            Some(policy::evaluate_resource_policy(&policy.document, &request).decision)
+        }
+        _ => None,
+    };
+    let detail = json!({
+        "statements": identity.statements,
+        "boundary": role.boundary.as_ref().map(|b| &b.name),
+    });
+    match identity.decision {
+        RoleDecision::ExplicitDeny => return Some((Reason::ExplicitDeny, detail)),
+        RoleDecision::BoundaryDenies => return Some((Reason::BoundaryDenies, detail)),
+        RoleDecision::NoAllow if cross_account || resource_decision != Some(Decision::Allow) => {
+            return Some((Reason::NoInvokePermission, detail))
+        }
+        _ => {}
+    }
+    if resource_decision == Some(Decision::ExplicitDeny) {
+        return Some((
+            Reason::ExplicitDeny,
+            json!({"function_policy": "a Deny statement of the function's policy applies to the role"}),
+        ));
+    }
+    // Cross-account calls need both sides (IAM cross-account evaluation, aws-facts §2).
+    if cross_account && resource_decision != Some(Decision::Allow) {
+        return Some((
+            Reason::ResourcePolicyDenies,
+            json!({"function_account": function.account}),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::CHECK;
+    use crate::inventory::{IamRole, Lookup, RolePolicy};
+    use crate::report::{Finding, Severity, Status};
+    use crate::testkit::*;
+
+    const API: &str = "a1b2c3d4e5";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/apigw-invoke";
+
+    fn trust_apigw() -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    }
+
+    fn allow_invoke(resource: &str) -> RolePolicy {
+        RolePolicy {
+            name: "invoke".into(),
+            managed: false,
+            document: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": resource}]}),
+        }
+    }
+
+    fn healthy_role() -> IamRole {
+        IamRole {
+            arn: ROLE.into(),
+            trust_policy: trust_apigw(),
+            policies: vec![allow_invoke("*")],
+            boundary: None,
+        }
+    }
+
+    /// GET /pets on prod and dev to `reference` with `credentials`; the role as given.
+    fn run_with(reference: &str, credentials: &str, role: Option<Lookup<IamRole>>) -> Vec<Finding> {
+        let mut integration = proxy_integration(reference);
+        integration.credentials = Some(credentials.into());
+        let mut t = target(reference, API);
+        // The function's policy does not name the role: only the role's own policies count.
+        t.policy = Lookup::Missing;
+        let mut scope = scope()
+            .api(
+                api(API, "pets")
+                    .integration("GET", "/pets", integration)
+                    .stage("prod")
+                    .stage("dev"),
+            )
+            .target(t)
+            .build();
+        if let Some(role) = role {
+            scope.roles.insert(credentials.into(), role);
+        }
+        run_check(&CHECK, &inventory(vec![scope]))
+    }
+
+    fn reason(findings: &[Finding]) -> String {
+        only(findings).evidence["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn a_healthy_role_is_silent() {
+        assert!(run_with("pets-get", ROLE, Some(Lookup::Found(healthy_role()))).is_empty());
+        // Granted on exactly the alias the URI names.
+        let mut role = healthy_role();
+        role.policies = vec![allow_invoke(&function_arn("pets-get:live"))];
+        assert!(run_with("pets-get:live", ROLE, Some(Lookup::Found(role))).is_empty());
+    }
+
+    #[test]
+    fn every_reason() {
+        let findings = run_with("pets-get", ROLE, Some(Lookup::Missing));
+        assert_eq!(reason(&findings), "role-missing");
+        let finding = only(&findings);
+        assert_eq!(finding.stages, vec!["dev", "prod"]);
+        assert_eq!(finding.status, Status::Fail);
+        assert_eq!(finding.client_status, Some(500));
+        assert!(finding
+            .remediation
+            .as_deref()
+            .unwrap()
+            .starts_with("aws iam create-role --role-name apigw-invoke"));
+
+        let mut role = healthy_role();
+        role.trust_policy = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let findings = run_with("pets-get", ROLE, Some(Lookup::Found(role)));
+        assert_eq!(reason(&findings), "not-trusted");
+        assert!(only(&findings)
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("update-assume-role-policy"));
+
+        // A grant on the unqualified function does not cover the alias the URI names.
+        let mut role = healthy_role();
+        role.policies = vec![allow_invoke(&function_arn("pets-get"))];
+        let findings = run_with("pets-get:live", ROLE, Some(Lookup::Found(role)));
+        assert_eq!(reason(&findings), "no-invoke-permission");
+        let finding = only(&findings);
+        assert!(
+            finding.message.contains("pets-get:live")
+                && finding.message.contains("stages dev, prod"),
+            "{}",
+            finding.message
+        );
+        assert!(finding
+            .remediation
+            .as_deref()
+            .unwrap()
+            .contains("put-role-policy"));
+
+        let mut role = healthy_role();
+        role.boundary = Some(RolePolicy {
+            name: "arn:aws:iam::123456789012:policy/boundary".into(),
+            managed: true,
+            document: json!({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}),
+        });
+        let findings = run_with("pets-get", ROLE, Some(Lookup::Found(role)));
+        assert_eq!(reason(&findings), "boundary-denies");
+        assert_eq!(
+            only(&findings).evidence["detail"]["boundary"],
+            "arn:aws:iam::123456789012:policy/boundary"
+        );
+
+        let mut role = healthy_role();
+        role.policies.push(RolePolicy {
+            name: "arn:aws:iam::123456789012:policy/no-lambda".into(),
+            managed: true,
+            document: json!({"Statement": [{"Sid": "nolambda", "Effect": "Deny", "Action": "lambda:*", "Resource": "*"}]}),
+        });
+        let findings = run_with("pets-get", ROLE, Some(Lookup::Found(role)));
+        assert_eq!(reason(&findings), "explicit-deny");
+        assert_eq!(
+            only(&findings).evidence["detail"]["statements"][0]["statement"],
+            "nolambda"
+        );
+    }
+
+    #[test]
+    fn pass_through_is_an_info_note() {
+        let findings = run_with("pets-get", "arn:aws:iam::*:user/*", None);
+        let finding = only(&findings);
+        assert_eq!(finding.evidence["reason"], "pass-through");
+        assert_eq!(finding.severity, Severity::Info);
+        assert_eq!(finding.client_status, None);
+        assert_eq!(finding.remediation, None);
+    }
+
+    #[test]
+    fn failures_and_routes_without_a_role() {
+        let findings = run_with(
+            "pets-get",
+            ROLE,
+            Some(Lookup::Failed(access_denied("iam:GetRole", ROLE))),
+        );
+        let finding = only(&findings);
+        assert_eq!(finding.status, Status::Error);
+        assert!(
+            finding.message.contains("iam:GetRole"),
+            "{}",
+            finding.message
+        );
+
+        // No credentials: invoke-permission-missing's business.
+        let inventory = scope()
+            .api(
+                api(API, "pets")
+                    .route("GET", "/pets", "pets-get")
+                    .stage("prod"),
+            )
+            .target(target("pets-get", API))
+            .inventory();
+        assert!(crate::testkit::run_check(&CHECK, &inventory).is_empty());
+    }
+
+    #[test]
+    fn cross_account_needs_the_functions_policy_too() {
+        let remote = "arn:aws:lambda:us-east-1:210987654321:function:shared";
+        let findings = run_with(remote, ROLE, Some(Lookup::Found(healthy_role())));
+        assert_eq!(reason(&findings), "resource-policy-denies");
+        let remediation = only(&findings).remediation.clone().unwrap();
+        assert!(
+            remediation.starts_with("# run in account 210987654321"),
+            "{remediation}"
+        );
+        assert!(
+            remediation.contains(&format!("--principal {ROLE}")),
+            "{remediation}"
+        );
+
+        // With a statement for the role in the function's policy, the call is allowed.
+        let mut integration = proxy_integration(remote);
+        integration.credentials = Some(ROLE.into());
+        let mut t = target(remote, API);
+        t.policy = Lookup::Found(policy(vec![json!({"Sid": "role", "Effect": "Allow",
+            "Principal": {"AWS": ROLE}, "Action": "lambda:InvokeFunction", "Resource": remote})]));
+        let mut scope = scope()
+            .api(
+                api(API, "pets")
+                    .integration("GET", "/pets", integration)
+                    .stage("prod"),
+            )
+            .target(t)
+            .build();
+        scope
+            .roles
+            .insert(ROLE.into(), Lookup::Found(healthy_role()));
+        assert!(run_check(&CHECK, &inventory(vec![scope])).is_empty());
+    }
+}

@@ -1,0 +1,18 @@
+//! What the checks share: building findings and grouping them by stage (`findings.rs`), running a
+//! check over every route or every reached Lambda target (`run.rs`), the AWS CLI commands of
+//! remediations (`commands.rs`), the permission judgement of the two invoke-permission checks
+//! (`permission.rs`), the package and CloudWatch-evidence plumbing (`packages.rs`, `evidence.rs`)
+//! and the catalogue rendered from the declarations (`catalogue.rs`).
+
+pub mod catalogue;
+pub mod commands;
+pub mod evidence;
+pub mod findings;
+pub mod packages;
+pub mod permission;
+pub mod run;
+
+pub use crate::routes::ReachedTarget;
+pub use commands::*;
+pub use findings::*;
+pub use run::*;

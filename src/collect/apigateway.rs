@@ -1,0 +1,275 @@
+//! Collection of REST APIs: `GetRestApis`, then per API `GetResources?embed=methods`,
+//! `GetStages` and `GetAuthorizers`, every page followed (aws-facts §7).
+
+use std::future::Future;
+
+use aws_sdk_apigateway::Client;
+use futures::stream::{self, StreamExt};
+
+use crate::aws::{translate, CallFailure, CallGate, Operation};
+use crate::inventory::{
+    ApiResource, Authorizer, CollectionError, Integration, Lookup, Method, MethodSetting, RestApi,
+    Stage,
+};
+
+/// What API collection needs: a client, the scope's call gate and the paging settings.
+pub struct ApiGatewayCollector<'a> {
+    pub client: &'a Client,
+    pub gate: &'a CallGate,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub page_size: i32,
+    pub concurrency: usize,
+}
+
+impl ApiGatewayCollector<'_> {
+    fn error(&self, operation: Operation, resource: &str, failure: CallFailure) -> CollectionError {
+        failure.into_error((self.account, self.region), operation, resource)
+    }
+
+    /// Every REST API of the scope with its resources, stages and authorizers. A failing
+    /// `GetRestApis` page is returned as the error: nothing else can be collected without it.
+    pub async fn collect_apis(&self) -> Result<Vec<RestApi>, (CollectionError, bool)> {
+        let summaries = self.list_apis().await?;
+        let apis = stream::iter(summaries)
+            .map(|(id, name)| self.collect_api(id, name))
+            .buffered(self.concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        Ok(apis)
+    }
+
+    /// `(id, name)` of every REST API; the bool in the error says the endpoint was unreachable.
+    async fn list_apis(&self) -> Result<Vec<(String, String)>, (CollectionError, bool)> {
+        self.all_pages(Operation::ApiGatewayGetRestApis, |position| async move {
+            let page = self
+                .client
+                .get_rest_apis()
+                .limit(self.page_size)
+                .set_position(position)
+                .send()
+                .await
+                .map_err(|e| translate(&e))?;
+            let apis = page
+                .items()
+                .iter()
+                .filter_map(|api| {
+                    let id = api.id()?;
+                    Some((id.to_string(), api.name().unwrap_or(id).to_string()))
+                })
+                .collect();
+            Ok((apis, page.position().map(str::to_string)))
+        })
+        .await
+        .map_err(|failure| {
+            let unreachable = failure.unreachable;
+            (
+                self.error(Operation::ApiGatewayGetRestApis, "*", failure),
+                unreachable,
+            )
+        })
+    }
+
+    /// Follows every page of a paginated call, admitting each page through the call gate.
+    /// `fetch` gets the position to send and returns the page's items and the next position.
+    async fn all_pages<T, F, Fut>(
+        &self,
+        operation: Operation,
+        mut fetch: F,
+    ) -> Result<Vec<T>, CallFailure>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+    {
+        let mut items = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            self.gate.admit(operation).await;
+            let (page, next) = fetch(position.clone()).await?;
+            items.extend(page);
+            position = next_position(next.as_deref(), position.as_deref());
+            if position.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    async fn collect_api(&self, id: String, name: String) -> RestApi {
+        let (resources, stages, authorizers) =
+            futures::join!(self.resources(&id), self.stages(&id), self.authorizers(&id));
+        RestApi {
+            id,
+            name,
+            resources,
+            stages,
+            authorizers,
+            deployments: Default::default(),
+        }
+    }
+
+    async fn resources(&self, api_id: &str) -> Lookup<Vec<ApiResource>> {
+        let operation = Operation::ApiGatewayGetResources;
+        let result = self
+            .all_pages(operation, |position| async move {
+                let page = self
+                    .client
+                    .get_resources()
+                    .rest_api_id(api_id)
+                    .embed("methods")
+                    .limit(self.page_size)
+                    .set_position(position)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let resources = page.items().iter().map(convert_resource).collect();
+                Ok((resources, page.position().map(str::to_string)))
+            })
+            .await;
+        match result {
+            Ok(mut resources) => {
+                resources.sort_by(|a: &ApiResource, b: &ApiResource| a.path.cmp(&b.path));
+                Lookup::Found(resources)
+            }
+            Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
+        }
+    }
+
+    async fn stages(&self, api_id: &str) -> Lookup<Vec<Stage>> {
+        self.gate.admit(Operation::ApiGatewayGetStages).await;
+        match self.client.get_stages().rest_api_id(api_id).send().await {
+            Ok(output) => {
+                // GetStages answers in `item` (singular) and is not paginated.
+                let mut stages: Vec<Stage> = output
+                    .item()
+                    .iter()
+                    .filter_map(|s| {
+                        Some(Stage {
+                            name: s.stage_name()?.to_string(),
+                            deployment_id: s.deployment_id().map(str::to_string),
+                            variables: s
+                                .variables()
+                                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                                .unwrap_or_default(),
+                            method_settings: s
+                                .method_settings()
+                                .map(|settings| {
+                                    settings
+                                        .iter()
+                                        .map(|(key, m)| {
+                                            let setting = MethodSetting {
+                                                logging_level: m
+                                                    .logging_level()
+                                                    .map(str::to_string),
+                                                data_trace_enabled: m.data_trace_enabled(),
+                                                metrics_enabled: m.metrics_enabled(),
+                                            };
+                                            (key.clone(), setting)
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        })
+                    })
+                    .collect();
+                stages.sort_by(|a, b| a.name.cmp(&b.name));
+                Lookup::Found(stages)
+            }
+            Err(e) => {
+                Lookup::Failed(self.error(Operation::ApiGatewayGetStages, api_id, translate(&e)))
+            }
+        }
+    }
+
+    async fn authorizers(&self, api_id: &str) -> Lookup<Vec<Authorizer>> {
+        let operation = Operation::ApiGatewayGetAuthorizers;
+        let result = self
+            .all_pages(operation, |position| async move {
+                let page = self
+                    .client
+                    .get_authorizers()
+                    .rest_api_id(api_id)
+                    .limit(self.page_size)
+                    .set_position(position)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let authorizers = page
+                    .items()
+                    .iter()
+                    .filter_map(|a| {
+                        Some(Authorizer {
+                            id: a.id()?.to_string(),
+                            name: a.name().unwrap_or_default().to_string(),
+                            kind: a
+                                .r#type()
+                                .map(|t| t.as_str().to_string())
+                                .unwrap_or_default(),
+                            uri: a.authorizer_uri().map(str::to_string),
+                            credentials: a.authorizer_credentials().map(str::to_string),
+                        })
+                    })
+                    .collect();
+                Ok((authorizers, page.position().map(str::to_string)))
+            })
+            .await;
+        match result {
+            Ok(authorizers) => Lookup::Found(authorizers),
+            Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
+        }
+    }
+}
+
+/// The next page token, or `None` at the end. A token equal to the one just sent would loop
+/// forever; treat it as the end rather than trusting the service blindly.
+fn next_position(returned: Option<&str>, sent: Option<&str>) -> Option<String> {
+    match returned {
+        Some(p) if !p.is_empty() && Some(p) != sent => Some(p.to_string()),
+        _ => None,
+    }
+}
+
+fn convert_resource(resource: &aws_sdk_apigateway::types::Resource) -> ApiResource {
+    let mut methods: Vec<Method> = resource
+        .resource_methods()
+        .map(|methods| {
+            methods
+                .iter()
+                .map(|(verb, m)| Method {
+                    http_method: m.http_method().unwrap_or(verb).to_string(),
+                    authorization_type: m.authorization_type().map(str::to_string),
+                    authorizer_id: m.authorizer_id().map(str::to_string),
+                    integration: m.method_integration().map(|i| Integration {
+                        kind: i
+                            .r#type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                        http_method: i.http_method().map(str::to_string),
+                        uri: i.uri().map(str::to_string),
+                        credentials: i.credentials().map(str::to_string),
+                        // The SDK reports 0 when the field is absent; API Gateway's default applies.
+                        timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
+                    }),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    methods.sort_by(|a, b| a.http_method.cmp(&b.http_method));
+    ApiResource {
+        id: resource.id().unwrap_or_default().to_string(),
+        path: resource.path().unwrap_or("/").to_string(),
+        methods,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_position;
+
+    #[test]
+    fn pagination_stops_on_empty_or_repeated_tokens() {
+        assert_eq!(next_position(Some("abc"), None), Some("abc".to_string()));
+        assert_eq!(next_position(Some(""), Some("abc")), None);
+        assert_eq!(next_position(None, Some("abc")), None);
+        assert_eq!(next_position(Some("abc"), Some("abc")), None);
+    }
+}

@@ -1,0 +1,109 @@
+//! The REST API part of the inventory: APIs with their resources, methods and integrations,
+//! stages with their variables and settings, authorizers, and what each deployment serves.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Lookup;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestApi {
+    pub id: String,
+    pub name: String,
+    pub resources: Lookup<Vec<ApiResource>>,
+    pub stages: Lookup<Vec<Stage>>,
+    pub authorizers: Lookup<Vec<Authorizer>>,
+    /// What each deployment that a stage serves holds (its resources, methods and integrations,
+    /// read with GetExport), keyed by deployment id. Empty when `collect.integrations` is
+    /// `current`: the routes of every stage are then the current configuration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deployments: BTreeMap<String, Lookup<Vec<ApiResource>>>,
+}
+
+impl RestApi {
+    /// The resources a stage serves: its deployment's snapshot when it was read, else the
+    /// current configuration (`collect.integrations = "current"`, or the export failed —
+    /// `stage-not-redeployed` then reports `error` for the stage).
+    pub fn served_resources(&self, stage: &Stage) -> Option<&Vec<ApiResource>> {
+        stage
+            .deployment_id
+            .as_ref()
+            .and_then(|id| self.deployments.get(id))
+            .and_then(Lookup::found)
+            .or_else(|| self.resources.found())
+    }
+}
+
+/// A resource of a REST API with its methods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiResource {
+    pub id: String,
+    /// The template path: `/`, `/pets/{id}`, `/{proxy+}`.
+    pub path: String,
+    pub methods: Vec<Method>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Method {
+    /// The verb as configured; `ANY` stays `ANY`.
+    pub http_method: String,
+    pub authorization_type: Option<String>,
+    pub authorizer_id: Option<String>,
+    pub integration: Option<Integration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    /// `AWS_PROXY`, `AWS`, `HTTP`, `HTTP_PROXY`, `MOCK`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The integration HTTP method (the verb API Gateway uses to call the backend).
+    pub http_method: Option<String>,
+    pub uri: Option<String>,
+    /// An IAM role ARN API Gateway assumes to call the backend, or the pass-through form.
+    pub credentials: Option<String>,
+    pub timeout_ms: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub variables: BTreeMap<String, String>,
+    /// The stage's method settings, keyed as API Gateway keys them: `*/*` for the whole stage,
+    /// `{resource path}/{METHOD}` (path without its leading `/`) for one method.
+    #[serde(default)]
+    pub method_settings: BTreeMap<String, MethodSetting>,
+}
+
+/// The logging and metrics part of a stage's method setting.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MethodSetting {
+    /// `OFF`, `ERROR` or `INFO`: execution logging.
+    pub logging_level: Option<String>,
+    #[serde(default)]
+    pub data_trace_enabled: bool,
+    #[serde(default)]
+    pub metrics_enabled: bool,
+}
+
+impl Stage {
+    /// True when some method of the stage writes execution logs (level `ERROR` or `INFO`).
+    pub fn execution_logging(&self) -> bool {
+        self.method_settings.values().any(|s| {
+            matches!(s.logging_level.as_deref(), Some(level) if level.eq_ignore_ascii_case("ERROR") || level.eq_ignore_ascii_case("INFO"))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    /// `TOKEN`, `REQUEST` or `COGNITO_USER_POOLS`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub uri: Option<String>,
+    pub credentials: Option<String>,
+}

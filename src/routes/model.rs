@@ -1,0 +1,154 @@
+//! The types of the route model: one route target, the targets of a scope, and the Lambda targets
+//! those routes reach.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::arn::{ArnError, FunctionArn};
+use crate::inventory::{
+    Authorizer, Integration, LambdaTarget, Method, RestApi, ScopeInventory, Stage,
+};
+
+/// What invokes the function: a method of a resource, or an authorizer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invoker<'a> {
+    Method {
+        path: &'a str,
+        method: &'a Method,
+        integration: &'a Integration,
+    },
+    Authorizer(&'a Authorizer),
+}
+
+/// One (API, stage, method-or-authorizer) whose backend is a Lambda function.
+#[derive(Debug, Clone)]
+pub struct RouteTarget<'a> {
+    pub api: &'a RestApi,
+    pub stage: &'a Stage,
+    pub invoker: Invoker<'a>,
+    /// The integration (or authorizer) URI as configured, before substitution.
+    pub uri: &'a str,
+    /// The role API Gateway assumes to invoke, if any.
+    pub credentials: Option<&'a str>,
+    /// The function the URI resolves to with this stage's variables.
+    pub resolved: Result<FunctionArn, ArnError>,
+    /// The source ARN API Gateway presents to Lambda for this route on this stage (its region is
+    /// the function's); `None` when the URI does not resolve.
+    pub source_arn: Option<String>,
+}
+
+impl RouteTarget<'_> {
+    pub fn is_authorizer(&self) -> bool {
+        matches!(self.invoker, Invoker::Authorizer(_))
+    }
+
+    /// `GET /pets/{id}` or `authorizer auth (a1b2c3)`, for messages.
+    pub fn describe(&self) -> String {
+        match &self.invoker {
+            Invoker::Method { path, method, .. } => format!("{} {}", method.http_method, path),
+            Invoker::Authorizer(a) => format!("authorizer {} ({})", a.name, a.id),
+        }
+    }
+
+    /// `a1b2c3 (pets) prod GET /pets/{id}`: one route on one stage, for `evidence.routes`.
+    pub fn label(&self) -> String {
+        format!(
+            "{} ({}) {} {}",
+            self.api.id,
+            self.api.name,
+            self.stage.name,
+            self.describe()
+        )
+    }
+}
+
+/// One Lambda target that some route of a scope invokes.
+pub struct ReachedTarget<'s> {
+    pub scope: &'s ScopeInventory,
+    pub target: &'s LambdaTarget,
+    /// The routes that invoke it, as `"a1b2c3 (pets) prod GET /pets/{id}"`, sorted.
+    pub routes: Vec<String>,
+    /// The APIs that invoke it, with `true` when (also) through an authorizer, `false` when
+    /// (also) through a method.
+    pub invokers: BTreeSet<(String, bool)>,
+}
+
+impl ReachedTarget<'_> {
+    /// The exact ARN invoked.
+    pub fn arn(&self) -> &FunctionArn {
+        &self.target.arn
+    }
+
+    /// `pets-get:live`, the form people recognise in messages.
+    pub fn short(&self) -> String {
+        self.target.arn.short()
+    }
+}
+
+/// The route targets of one scope, and the Lambda targets they reach, computed once.
+pub struct ScopeRoutes<'s> {
+    pub scope: &'s ScopeInventory,
+    /// Every route target of every API of the scope, API by API, stage by stage.
+    pub targets: Vec<RouteTarget<'s>>,
+    /// Every collected Lambda target that at least one route resolves to, ordered by ARN.
+    /// Targets no route reaches cannot break an API, so they are not judged.
+    pub reached: Vec<ReachedTarget<'s>>,
+}
+
+impl<'s> ScopeRoutes<'s> {
+    pub fn new(scope: &'s ScopeInventory) -> Self {
+        let targets: Vec<RouteTarget<'s>> = scope
+            .apis
+            .iter()
+            .flat_map(|api| super::build::api_route_targets(scope, api))
+            .collect();
+        let reached = reached_targets(scope, &targets);
+        Self {
+            scope,
+            targets,
+            reached,
+        }
+    }
+
+    /// The route targets of every scope of an inventory.
+    pub fn of_all(scopes: &'s [ScopeInventory]) -> Vec<Self> {
+        scopes.iter().map(Self::new).collect()
+    }
+
+    /// The collected Lambda target a route resolves to, if collection recorded it.
+    pub fn target_of(&self, route: &RouteTarget<'_>) -> Option<&'s LambdaTarget> {
+        let arn = route.resolved.as_ref().ok()?;
+        self.scope.targets.get(&arn.to_string())
+    }
+}
+
+fn reached_targets<'s>(
+    scope: &'s ScopeInventory,
+    routes: &[RouteTarget<'s>],
+) -> Vec<ReachedTarget<'s>> {
+    let mut by_arn: BTreeMap<String, ReachedTarget<'s>> = BTreeMap::new();
+    for route in routes {
+        let Some(arn) = route.resolved.as_ref().ok() else {
+            continue;
+        };
+        let key = arn.to_string();
+        let Some(target) = scope.targets.get(&key) else {
+            continue;
+        };
+        let reached = by_arn.entry(key).or_insert_with(|| ReachedTarget {
+            scope,
+            target,
+            routes: Vec::new(),
+            invokers: BTreeSet::new(),
+        });
+        reached.routes.push(route.label());
+        reached
+            .invokers
+            .insert((route.api.id.clone(), route.is_authorizer()));
+    }
+    let mut reached: Vec<ReachedTarget<'s>> = by_arn.into_values().collect();
+    for target in &mut reached {
+        target.routes.sort();
+        target.routes.dedup();
+    }
+    reached
+}
