@@ -8,6 +8,7 @@ use crate::checks::shared::{base_finding};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
 use crate::log_signatures;
+use crate::package::handler_path;
 use crate::report::{Finding, Severity, Status};
 
 pub static CHECK: Check = Check {
@@ -16,30 +17,40 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Function,
     client_status: Some(502),
-    checks: "For every function an API route or Lambda authorizer invokes, checks the handler \
-             string against the form its runtime's loader accepts: `module.function` for \
-             Python (module may use `/` or `.`), `file.export` for Node.js with no `..`, \
-             `file.method` or `file.Class.method` for Ruby, `package.Class` or \
-             `package.Class::method` for Java, `Assembly::Namespace.Class::Method` or a bare \
-             assembly name for .NET, and a non-empty handler for every managed runtime of a \
-             Zip function. `provided*` runtimes accept any handler (the `bootstrap` decides). \
-             A handler set on a container-image function is reported at low severity.",
-    why: "The runtime parses the handler before loading any code (docs/aws-facts.md §5): the Python \
-          and Node.js runtime clients raise `Runtime.MalformedHandlerName` for a handler \
-          without `.` (Node also for `..`), Ruby raises `ArgumentError: Invalid handler`, Java \
-          cannot find the class. The function never runs, Lambda returns a function error, \
-          and API Gateway answers 502 Internal server error on every call. Image functions \
-          take their entry point from the image; a Handler on them is rejected or ignored \
-          (cfn-lint E3685: \"Container image functions cannot use Handler, Runtime, or \
-          Layers\").",
+    checks: "For every function an API route or Lambda authorizer invokes, parses the handler \
+             string the way its runtime's own loader does and reports what fails before any \
+             file is looked at. Python (awslambdaric `_get_handler`): no `.` \
+             (`Runtime.MalformedHandlerName`), a module named like an interpreter built-in \
+             such as `sys`, `time` or `builtins` (`Runtime.BuiltInModuleConflict`), an empty, \
+             relative or gapped module path (`ValueError`, `TypeError`, \
+             `Runtime.ImportModuleError`), a function part that is no Python name \
+             (`Runtime.HandlerNotFound`). Node.js (runtime interface client v3 and v4): `..` \
+             or no `.` after the last folder (`Runtime.MalformedHandlerName`), an empty \
+             export name (`Runtime.HandlerNotFound`). Ruby: not FILE.METHOD or \
+             FILE.CLASS.METHOD (`Init<ArgumentError>`), an empty file part \
+             (`Init<LoadError>`), a class part that is not a constant \
+             (`Function<NameError>`). Java: an empty class or method part (\"Invalid \
+             handler\"), a class or method name the JVM forbids. .NET: a handler with `:` \
+             that is not ASSEMBLY::TYPE::METHOD with three non-empty parts \
+             (`LambdaValidationException`); a handler without `:` names an executable \
+             assembly on `dotnet6` and later. `provided*` and `go1.x` accept any handler.",
+    why: "The runtime parses the handler before it runs any code, and a handler its loader \
+          refuses stops the function at initialisation (or, for a Ruby class that is not a \
+          constant, at every invocation): Lambda returns a function error with the error \
+          type named in the finding, and API Gateway answers 502 Internal server error on \
+          every call.",
     fix: "Set the handler to the runtime's form: `aws lambda update-function-configuration \
           --function-name F --handler app.handler`; for an alias, publish a version and move \
-          the alias to it. For an image function, remove Handler from its template and set \
-          the entry point with `--image-config` (Command) if it must differ from the image's \
-          CMD.",
-    limits: "Only the form of the string is checked: whether the module and function exist \
-             in the package is `handler-not-in-package`. Runtimes of unknown families and \
-             custom (`provided*`) runtimes are not judged.",
+          the alias to it. For a built-in module conflict, rename the file (`sys.py` to \
+          `sys_handler.py`) and the handler with it.",
+    limits: "Only what the string alone decides is checked: which files the handler loads and \
+             whether they are in the package is `handler-not-in-package`. Lambda's API already \
+             refuses a handler with whitespace, a handler on a container-image function and a \
+             Zip function without one, so those are not rules here. The built-in modules are \
+             those of every CPython 3 build (a Lambda build may add more, judged as normal \
+             modules). A Python function part that is no Python name is reported even though a \
+             module could set such an attribute through `globals()`. Runtimes of unknown \
+             families are not judged.",
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::MALFORMED_HANDLER_NAME],
@@ -48,116 +59,6 @@ pub static CHECK: Check = Check {
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
     run_per_target(&CHECK, ctx, |t| &t.configuration, judge)
-}
-
-/// A rule the handler breaks and what the runtime says when it does.
-#[derive(Debug, PartialEq)]
-struct Broken {
-    rule: &'static str,
-    error: &'static str,
-}
-
-const fn broken(rule: &'static str, error: &'static str) -> Option<Broken> {
-    Some(Broken { rule, error })
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
-}
-
-/// Why `handler` cannot work on `runtime`, or `None` when it can (or the runtime is unknown).
-fn check_handler(runtime: &str, handler: &str) -> Option<Broken> {
-    const MALFORMED: &str = "Runtime.MalformedHandlerName";
-    if runtime.starts_with("python") {
-        // awslambdaric: modname, fname = handler.rsplit(".", 1)
-        let Some((module, function)) = handler.rsplit_once('.') else {
-            return broken(
-                "a Python handler is module.function and has no `.`",
-                MALFORMED,
-            );
-        };
-        if module.is_empty() {
-            return broken(
-                "the module part before the last `.` is empty",
-                "Runtime.ImportModuleError",
-            );
-        }
-        if !is_identifier(function) || function.contains('$') {
-            return broken(
-                "the function part after the last `.` is not a Python name",
-                "Runtime.HandlerNotFound",
-            );
-        }
-    } else if runtime.starts_with("nodejs") {
-        if handler.contains("..") {
-            return broken("a Node.js handler must not contain `..`", MALFORMED);
-        }
-        // The file is everything up to the first `.` after the last `/`.
-        let base = handler.rsplit('/').next().unwrap_or(handler);
-        let Some((module, export)) = base.split_once('.') else {
-            return broken(
-                "a Node.js handler is file.export and has no `.` after its folder",
-                MALFORMED,
-            );
-        };
-        if module.is_empty() {
-            return broken(
-                "the file part before the `.` is empty",
-                "Runtime.ImportModuleError",
-            );
-        }
-        if export.is_empty() {
-            return broken(
-                "the export part after the `.` is empty",
-                "Runtime.HandlerNotFound",
-            );
-        }
-    } else if runtime.starts_with("ruby") {
-        // aws-lambda-ruby-runtime-interface-client: handler.split('.') must give 2 or 3 parts.
-        let parts: Vec<&str> = handler.trim_end_matches('.').split('.').collect();
-        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
-            return broken(
-                "a Ruby handler is file.method or file.Class.method",
-                "ArgumentError: Invalid handler, must be of form FILENAME.METHOD or FILENAME.CLASS.METHOD",
-            );
-        }
-    } else if runtime.starts_with("java") {
-        let parts: Vec<&str> = handler.split("::").collect();
-        let class_ok = parts
-            .first()
-            .is_some_and(|class| class.split('.').all(is_identifier));
-        let method_ok = parts.get(1).is_none_or(|m| is_identifier(m));
-        if parts.len() > 2 || !class_ok || !method_ok {
-            return broken(
-                "a Java handler is package.Class or package.Class::method with Java names only",
-                "java.lang.ClassNotFoundException (Class not found)",
-            );
-        }
-    } else if runtime.starts_with("dotnet") {
-        let parts: Vec<&str> = handler.split("::").collect();
-        let well_formed = (parts.len() == 1 || parts.len() == 3)
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && !p.chars().any(char::is_whitespace));
-        if !well_formed {
-            return broken(
-                "a .NET handler is Assembly::Namespace.Class::Method or a bare assembly name",
-                "Unable to load type from assembly (the function cannot start)",
-            );
-        }
-    }
-    None
-}
-
-/// The families whose Zip functions need a handler; `provided*` runs `bootstrap` instead.
-fn needs_handler(runtime: &str) -> bool {
-    ["python", "nodejs", "ruby", "java", "dotnet", "go"]
-        .iter()
-        .any(|family| runtime.starts_with(family))
 }
 
 /// What to put in `--handler`, shaped for the runtime. Placeholders, not guesses: without the
@@ -174,53 +75,26 @@ fn handler_shape(runtime: &str) -> &'static str {
 }
 
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
-    let handler = config.handler.as_deref().unwrap_or("").trim();
-    let runtime = config.runtime.as_deref().unwrap_or("");
-    let name = reached.short();
+    // Lambda's API refuses a handler on an image function and a Zip function without one
+    // ("Please don't provide Handler or Runtime or Layer when the intended function
+    // PackageType is Image"; "Runtime and Handler are mandatory parameters"), and any handler
+    // with whitespace (botocore's `Handler` shape: `[^\s]+`, at most 128 characters): such
+    // functions cannot exist, so there is nothing to judge without both.
     if config.package_type.as_deref() == Some("Image") {
-        if handler.is_empty() {
-            return None;
-        }
-        let message = format!(
-            "{name} is a container-image function with handler `{handler}` set, which Lambda \
-             does not use for images (cfn-lint E3685): the image's CMD decides what runs."
-        );
-        let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
-        // Not a broken API by itself: the entry point comes from the image.
-        finding.severity = Severity::Low;
-        finding.client_status = None;
-        finding.evidence = json!({
-            "runtime": config.runtime, "handler": handler, "package_type": "Image",
-            "rule": "container image functions cannot use Handler, Runtime or Layers",
-            "runtime_error": null,
-        });
-        finding.remediation = Some(reached.arn()).map(|arn| {
-            let command = json!({ "Command": [handler] }).to_string();
-            update_configuration(
-                reached.scope,
-                arn,
-                &format!("--image-config {}", sh(&command)),
-            )
-        });
-        return Some(finding);
+        return None;
     }
-    let problem = if handler.is_empty() {
-        needs_handler(runtime).then_some(Broken {
-            rule: "a Zip function with a managed runtime needs a handler",
-            error: "Runtime.MalformedHandlerName (no handler to load)",
-        })
-    } else {
-        check_handler(runtime, handler)
-    }?;
+    let (runtime, handler) = (config.runtime.as_deref()?, config.handler.as_deref()?);
+    let problem = handler_path::broken_handler(runtime, handler)?;
+    let name = reached.short();
     let message = format!(
-        "{name} has handler `{handler}` for {runtime}, which cannot work ({}): every call fails \
-         with {} and clients get 502 Internal server error.",
+        "{name} has handler `{handler}` for {runtime}, which cannot work: {}. Every call fails \
+         with {} in the function's log and clients get 502 Internal server error.",
         problem.rule, problem.error
     );
     let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
     finding.evidence = json!({
         "runtime": runtime, "handler": handler, "rule": problem.rule,
-        "runtime_error": problem.error,
+        "runtime_error": problem.error, "source": problem.source,
     });
     finding.remediation = Some(reached.arn()).map(|arn| {
         update_configuration(
@@ -236,51 +110,6 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
 mod tests {
     use super::*;
     use crate::testkit::*;
-
-    #[test]
-    fn judges_handler_forms_per_runtime() {
-        let cases: &[(&str, &str, bool)] = &[
-            ("python3.12", "app.handler", true),
-            ("python3.12", "src/app.handler", true),
-            ("python3.12", "src.app.handler", true),
-            ("python3.12", "app", false),
-            ("python3.12", ".handler", false),
-            ("python3.12", "app.", false),
-            ("python3.12", "app.my-handler", false),
-            ("nodejs22.x", "index.handler", true),
-            ("nodejs22.x", "src/v1.2/index.handler", true),
-            ("nodejs22.x", "index.obj.fn", true),
-            ("nodejs22.x", "index", false),
-            ("nodejs22.x", "src.v2/index", false),
-            ("nodejs22.x", "../index.handler", false),
-            ("nodejs22.x", "index..handler", false),
-            ("ruby3.3", "lambda_function.lambda_handler", true),
-            ("ruby3.3", "source.LambdaFunctions::Handler.process", true),
-            ("ruby3.3", "handler", false),
-            ("ruby3.3", "a.b.c.d", false),
-            ("java21", "example.Handler", true),
-            ("java21", "example.Handler::handleRequest", true),
-            ("java21", "Handler", true),
-            ("java21", "example/Handler::handleRequest", false),
-            ("java21", "example.Handler::handle Request", false),
-            ("java21", "example.Handler::", false),
-            ("java21", "a::b::c", false),
-            ("dotnet8", "MyApp::MyApp.Function::Handler", true),
-            ("dotnet8", "MyApp", true),
-            ("dotnet8", "MyApp::Function", false),
-            ("dotnet8", "MyApp::::Handler", false),
-            ("provided.al2023", "anything at all", true),
-            ("go1.x", "main", true),
-            ("cobol1.0", "???", true),
-        ];
-        for (runtime, handler, valid) in cases {
-            assert_eq!(
-                check_handler(runtime, handler).is_none(),
-                *valid,
-                "{runtime} {handler}"
-            );
-        }
-    }
 
     fn inventory(edit: impl FnOnce(&mut FunctionConfig)) -> crate::inventory::Inventory {
         scope()
@@ -332,30 +161,38 @@ mod tests {
         assert!(run_check(&CHECK, &image).is_empty());
     }
 
+    /// awslambdaric bootstrap.py `_get_handler`: `sys.builtin_module_names` is checked
+    /// before the import (its test `test_get_event_handler_build_in_conflict`).
     #[test]
-    fn missing_handler_on_zip_fails() {
-        let findings = run_check(&CHECK, &inventory(|c| c.handler = None));
-        assert!(only(&findings).evidence["rule"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("needs a handler"));
-    }
-
-    #[test]
-    fn handler_on_image_function_is_low() {
-        let findings = run_check(&CHECK,
-            &inventory(|c| {
-                c.package_type = Some("Image".into());
-                c.runtime = None;
-            }),
+    fn a_python_module_named_like_a_built_in_fails() {
+        let findings = run_check(
+            &CHECK,
+            &inventory(|c| c.handler = Some("time.handler".into())),
         );
         let f = only(&findings);
-        assert_eq!((f.severity, f.client_status), (Severity::Low, None));
-        assert!(f
-            .remediation
-            .as_deref()
-            .unwrap_or_default()
-            .contains(r#"--image-config '{"Command":["app.handler"]}'"#));
+        assert_eq!(f.evidence["runtime_error"], "Runtime.BuiltInModuleConflict");
+        assert!(
+            f.evidence["source"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("awslambdaric/bootstrap.py"),
+            "{:?}",
+            f.evidence
+        );
+        assert!(f.message.contains("built-in"), "{}", f.message);
+    }
+
+    /// The rules Lambda's API makes unreachable are gone: a handler on an image function
+    /// ("Please don't provide Handler ... when the intended function PackageType is Image")
+    /// and a Zip function without one ("Runtime and Handler are mandatory parameters").
+    #[test]
+    fn functions_the_api_refuses_are_not_judged() {
+        let image = inventory(|c| {
+            c.package_type = Some("Image".into());
+            c.runtime = None;
+        });
+        assert!(run_check(&CHECK, &image).is_empty());
+        assert!(run_check(&CHECK, &inventory(|c| c.handler = None)).is_empty());
     }
 
     #[test]

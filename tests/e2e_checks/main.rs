@@ -19,6 +19,9 @@
 //!   `lambda-timeout-exceeds-integration`;
 //! - `packages`: `handler-not-in-package`, `package-file-permissions` (real zips, layers, and
 //!   range reads of a large package from the emulator's S3);
+//! - `handler_loaders`: `handler-invalid` and `handler-not-in-package` where the runtimes' own
+//!   loaders decide (.NET executables, Python built-ins and packages, Node.js folders and
+//!   `node_modules`, Ruby constants);
 //! - `pagination`: the pagination of `GetRestApis` / `GetResources`;
 //! - `evidence_metrics`: `api-5xx-rate`, `lambda-error-rate` (series written with PutMetricData);
 //! - `evidence_logs`: `execution-logging-disabled`, `execution-log-errors`, `function-log-errors`
@@ -53,6 +56,7 @@ mod evidence_logs;
 mod evidence_metrics;
 mod function_config;
 mod function_state;
+mod handler_loaders;
 mod invoke_permission;
 mod invoke_permission_qualifiers;
 mod packages;

@@ -1,30 +1,78 @@
-//! The `handler-not-in-package` finding for a handler file that is nowhere to be found: the
-//! cause (a zipped folder, a name in the wrong case, or simply missing), what the runtime says,
-//! and the command that fixes it.
+//! The `handler-not-in-package` findings: a handler file that is nowhere to be found (the cause:
+//! a zipped folder, a name in the wrong case, or simply missing), files the runtime's loader
+//! stops on, and packages a listing cannot decide; what the runtime says, and the command that
+//! fixes it.
 
 use serde_json::json;
 
 use crate::checks::shared::packages::{deploy_command, LISTED};
 use crate::checks::shared::{sh, update_configuration, ReachedTarget};
-use crate::checks::shared::{base_finding, };
+use crate::checks::shared::base_finding;
 use crate::checks::Check;
 use crate::inventory::PackageListing;
-use crate::package::handler_path::{self, Expectation, Language};
-use crate::report::{Finding, Status};
+use crate::package::handler_path::{self, Expectation, Failure, Language};
+use crate::report::{Finding, Severity, Status};
 
-/// What the runtime says when it cannot load the handler's file.
-fn load_error(expectation: &Expectation) -> &'static str {
-    match expectation.language {
-        Language::Python => "Runtime.ImportModuleError: Unable to import module",
-        Language::Node => "Runtime.ImportModuleError: Cannot find module",
-        Language::Ruby => "LoadError: cannot load such file",
-        Language::Java => "Class not found",
-        Language::DotNet => "Could not find the specified handler assembly",
-        Language::Executable if expectation.candidates == ["bootstrap"] => {
-            "Runtime.InvalidEntrypoint: Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]"
-        }
-        Language::Executable => "fork/exec /var/task/<handler>: no such file or directory",
-    }
+/// The finding for a package whose files the runtime's loader stops on (a folder that wins over
+/// the module, a namespace package, an extension built for another Python, a missing
+/// `.deps.json`): it fails although the handler's files seem to be there.
+pub fn loader_fails(
+    doc: &Check,
+    reached: &ReachedTarget<'_>,
+    runtime: &str,
+    handler: &str,
+    failure: &Failure,
+) -> Finding {
+    let message = format!(
+        "{} cannot start: for handler `{handler}` ({runtime}) {}. The function's log shows {} \
+         and clients get 502.",
+        reached.short(),
+        failure.reason,
+        failure.error
+    );
+    let mut finding = base_finding(doc, reached.scope, Status::Fail, message);
+    finding.evidence = json!({
+        "level": "file",
+        "runtime": runtime,
+        "handler": handler,
+        "path": failure.path,
+        "rule": failure.reason,
+        "runtime_error": failure.error,
+        "source": failure.source,
+    });
+    finding.remediation = Some(format!(
+        "{}; then, in the build folder: zip -X -r ../package.zip . && {}",
+        failure.fix,
+        deploy_command(reached, "../package.zip")
+    ));
+    finding
+}
+
+/// The note for a package whose outcome depends on what a listing cannot show.
+pub fn undecided(
+    doc: &Check,
+    reached: &ReachedTarget<'_>,
+    runtime: &str,
+    handler: &str,
+    expectation: &Expectation,
+    why: &str,
+) -> Finding {
+    let message = format!(
+        "{}: whether handler `{handler}` ({runtime}) loads cannot be decided from the package \
+         listing: {why}.",
+        reached.short()
+    );
+    let mut finding = base_finding(doc, reached.scope, Status::Fail, message);
+    finding.severity = Severity::Info;
+    finding.client_status = None;
+    finding.evidence = json!({
+        "level": "file",
+        "runtime": runtime,
+        "handler": handler,
+        "expected": expectation.candidates,
+        "undecided": why,
+    });
+    finding
 }
 
 /// The finding for a handler file in neither the package nor its layers.
@@ -61,7 +109,7 @@ pub fn missing_file(
          {cause}. The runtime fails with {} and clients get 502.",
         reached.short(),
         expectation.describe(),
-        load_error(expectation)
+        expectation.missing_error()
     );
     let mut finding = base_finding(doc, reached.scope, Status::Fail, message);
     let root: Vec<String> = listing

@@ -7,14 +7,14 @@ pub mod fix;
 
 use serde_json::json;
 
-use fix::missing_file;
 use crate::checks::shared::packages::{deploy_command, package_listing, some_of, LISTED};
-use crate::checks::shared::{run_per_target, ReachedTarget};
 use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::shared::{run_per_target, ReachedTarget};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry, PackageListing};
-use crate::package::handler_path::{self, Expectation, Language};
 use crate::log_signatures;
+use crate::package::handler_path::{self, Expectation, Language, Resolution};
+use fix::{loader_fails, missing_file, undecided};
 use crate::report::{Finding, Severity, Status};
 
 pub static CHECK: Check = Check {
@@ -26,41 +26,59 @@ pub static CHECK: Check = Check {
     checks: "For every Zip function, alias or version an API route or Lambda authorizer \
              invokes, reads the listing of its deployment package (the central directory of \
              the zip, fetched with HTTP range requests from GetFunction's presigned \
-             `Code.Location`; each distinct CodeSha256 once) and looks for the file the \
-             runtime loads (docs/aws-facts.md §5): `module.py` (or `module/__init__.py`, `.pyc`, an \
-             extension `.so`) for Python with `.` or `/` in the module path; the extensionless \
-             file, `.js`, `.mjs`, `.cjs` or a folder's `index.js` for Node.js; `file.rb` for \
-             Ruby; `package/Class.class` for Java; `Assembly.dll` for .NET; `bootstrap` at the \
-             root for `provided*`; the executable the handler names for `go1.x`. When it is \
-             not in the package and the function has layers, their listings are read \
-             (GetLayerVersionByArn) and searched where the runtime looks under `/opt` \
-             (`python/`, `python/lib/python3.x/site-packages/`, `nodejs/node_modules/`, \
-             `ruby/lib/`, a layer's root for `bootstrap`). The deeper look (on by default) \
-             also reads the handler file of Python and Node.js functions and reports, at \
-             medium severity with `evidence.level = \"function\"`, a file that evidently \
-             defines no such function or export.",
-    why: "The runtime imports the handler's module before the first invocation; when the file \
-          is missing it fails with `Runtime.ImportModuleError` (\"Unable to import module\", \
-          \"Cannot find module\"), `Runtime.InvalidEntrypoint` (\"Couldn't find valid \
-          bootstrap(s)\"), \"Class not found\" or \"cannot load such file\", Lambda returns a \
-          function error and API Gateway answers 502 Internal server error on every call. \
-          The usual cause is zipping the folder instead of its contents, which puts every \
-          file one level down (`my-fn/lambda_function.py`). A module that loads but lacks the \
-          function gives `Runtime.HandlerNotFound`, also a 502.",
+             `Code.Location`; each distinct CodeSha256 once) and resolves the handler the way \
+             the runtime's own loader does (docs/aws-facts.md §5). Python (awslambdaric and CPython's \
+             path finder): per dotted part, a package `name/__init__.py` wins over a module \
+             (`name.py`, `.pyc`, an extension `.so` tagged for the runtime's Python), which \
+             wins over a bare folder; a bare folder as the handler's module is an empty \
+             namespace package (`Runtime.HandlerNotFound`), a module beside the folder of a \
+             deeper module hides it. Node.js: the extensionless path, `.js`, `.mjs`, `.cjs`, \
+             then `node_modules` and `NODE_PATH`; runtime interface client v3 (up to \
+             `nodejs22.x`) loads a folder there through its `package.json` or `index.js` and \
+             stops on one without, v4 (`nodejs24.x`, and `nodejs22.x` on Managed Instances) \
+             stops on any folder there (`ERR_UNSUPPORTED_DIR_IMPORT`). Ruby: `file.rb` or \
+             `file.so`. Java: `package/Class.class`. .NET: for ASSEMBLY::TYPE::METHOD, \
+             `Assembly.dll` plus the `.deps.json` and `.runtimeconfig.json` the bootstrap \
+             needs; for a handler without `:` (`dotnet6`+), the executable `Name.dll` or the \
+             native binary `Name`. `bootstrap` for `provided*`, the executable the handler \
+             names for `go1.x`. When nothing is in the package and the function has layers, \
+             their listings are read (GetLayerVersionByArn) and searched where the runtime \
+             looks under `/opt` (`python/`, the runtime's `python/lib/python3.x/site-packages/`, \
+             `nodejs/node<N>/node_modules/`, `nodejs/node_modules/`, `ruby/lib/`, a layer's \
+             root for `bootstrap`). The deeper look (on by default) also reads the file the \
+             Python or Node.js loader loads and reports, at medium severity with \
+             `evidence.level = \"function\"`, a file that evidently defines no such function \
+             or export.",
+    why: "The runtime loads the handler's file before the first invocation; when it is \
+          missing or its loader stops on what is there, the function fails at initialisation \
+          with the error the finding names (`Runtime.ImportModuleError` \"Unable to import \
+          module\" / \"Cannot find module\", `Runtime.HandlerNotFound`, \
+          `ERR_UNSUPPORTED_DIR_IMPORT`, `Runtime.InvalidEntrypoint` \"Couldn't find valid \
+          bootstrap(s)\", \"Class not found\", \"cannot load such file\", \"Could not find the \
+          specified handler assembly\", `Runtime.ExitError` of the .NET bootstrap), Lambda \
+          returns a function error and API Gateway answers 502 Internal server error on every \
+          call. The usual cause is zipping the folder instead of its contents, which puts \
+          every file one level down (`my-fn/lambda_function.py`).",
     fix: "Zip the contents of the build folder, not the folder: `cd my-fn && zip -X -r \
           ../package.zip .`, then `aws lambda update-function-code --function-name F \
           --zip-file fileb://../package.zip` (for an alias, with `--publish` and `aws lambda \
           update-alias`). Or point the handler at the file that is there: `aws lambda \
-          update-function-configuration --function-name F --handler src/app.handler`.",
-    limits: "Image functions are skipped (their entry point is in the image). Java classes \
-             inside jars under `lib/` cannot be seen in the listing: such a package gets an \
-             info note instead of a failure. A layer that cannot be read (GetLayerVersion \
-             denied, another account's layer without permission) makes the finding an `error` \
-             rather than a guess. The deeper look is a line scan, not a parser: a name defined \
-             anywhere in the file counts as defined, and a file that builds its exports \
-             dynamically (`module.exports = f()`, `export *`, `from x import *`) is never \
-             reported. Node.js ES module resolution beyond the file itself (`exports` maps of \
-             package.json) is not followed.",
+          update-function-configuration --function-name F --handler src/app.handler`. Each \
+          finding's remediation names the file to add, rename or rebuild.",
+    limits: "Image functions are skipped (their entry point is in the image). What a listing \
+             cannot show is reported at info severity with `evidence.undecided` saying why, \
+             never as a failure: Java classes inside jars of `lib/` or a layer's `java/lib/`, \
+             several `.deps.json` files (the LAMBDA_DOTNET_MAIN_ASSEMBLY environment variable, \
+             which the auditor never reads, may pick one), a `nodejs22.x` package that loader \
+             v3 loads and v4 does not (the inventory does not record Managed Instances), a \
+             Node.js handler naming a folder outside `/var/task` and `/opt`. A `package.json` \
+             counts as loadable without reading its `main`. The module format (CommonJS or ES \
+             module syntax in a `.js` file) is not judged. A layer that cannot be read \
+             (GetLayerVersion denied, another account's layer without permission) makes the \
+             finding an `error` rather than a guess. The deeper look is a line scan, not a \
+             parser: a name defined anywhere in the file counts as defined, and a file that \
+             builds its exports dynamically (`module.exports = f()`, `export *`, `from x import \
+             *`) is never reported.",
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::IMPORT_MODULE_ERROR, &log_signatures::HANDLER_NOT_FOUND, &log_signatures::INVALID_ENTRYPOINT],
@@ -78,15 +96,35 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
         Ok(listing) => listing?,
         Err(error) => return Some(*error),
     };
-    if let Some(entry) = handler_path::find(listing, &expectation) {
-        return deeper_look(reached, handler, &expectation, listing, entry);
+    match handler_path::resolve(listing, &expectation) {
+        Resolution::Loads(entry) => {
+            return deeper_look(reached, handler, &expectation, listing, entry)
+        }
+        Resolution::Fails(failure) => {
+            return Some(loader_fails(&CHECK, reached, runtime, handler, &failure))
+        }
+        Resolution::Undecided(why) => {
+            return Some(undecided(
+                &CHECK,
+                reached,
+                runtime,
+                handler,
+                &expectation,
+                &why,
+            ))
+        }
+        Resolution::Missing => {}
     }
     let mut searched = Vec::new();
+    let mut jars = handler_path::has_jars(listing).then_some("lib/");
     for layer in &config.layers {
         match reached.scope.layers.get(layer) {
             Some(Lookup::Found(layer_listing)) => {
                 if handler_path::find_in_layer(layer_listing, &expectation).is_some() {
                     return None;
+                }
+                if handler_path::layer_has_jars(layer_listing) {
+                    jars = jars.or(Some("/opt/java/lib/ of a layer"));
                 }
                 searched.push(layer.clone());
             }
@@ -109,23 +147,20 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
             }
         }
     }
-    if expectation.language == Language::Java && handler_path::has_jars(listing) {
-        let message = format!(
-            "{}: {} is not at the package root; it may be inside a jar under lib/, which the \
-             listing cannot see.",
-            reached.short(),
+    if let (Language::Java, Some(jar_folder)) = (expectation.language, jars) {
+        let why = format!(
+            "{} is not at the package root; it may be inside a jar in {jar_folder}, which the \
+             class path holds and the listing cannot see",
             expectation.describe()
         );
-        let mut finding = base_finding(&CHECK, reached.scope, Status::Fail, message);
-        finding.severity = Severity::Info;
-        finding.evidence = json!({
-            "level": "file",
-            "runtime": runtime,
-            "handler": handler,
-            "expected": expectation.candidates,
-            "undecided": "classes in lib/*.jar are not listed",
-        });
-        return Some(finding);
+        return Some(undecided(
+            &CHECK,
+            reached,
+            runtime,
+            handler,
+            &expectation,
+            &why,
+        ));
     }
     Some(missing_file(
         &CHECK,
@@ -216,29 +251,38 @@ mod tests {
 
     #[test]
     fn handlers_present_at_the_root_pass() {
-        let cases = [
+        let cases: &[(&str, &str, &[&str])] = &[
             (
                 "python3.12",
                 "lambda_function.lambda_handler",
-                "lambda_function.py",
+                &["lambda_function.py"],
             ),
-            ("python3.12", "src/app.handler", "src/app.py"),
-            ("nodejs22.x", "index.handler", "index.mjs"),
-            ("ruby3.3", "function.handler", "function.rb"),
+            ("python3.12", "src/app.handler", &["src/app.py"]),
+            ("nodejs22.x", "index.handler", &["index.mjs"]),
+            ("ruby3.3", "function.handler", &["function.rb"]),
             (
                 "java21",
                 "example.Handler::handleRequest",
-                "example/Handler.class",
+                &["example/Handler.class"],
             ),
-            ("dotnet8", "App::App.Function::Handler", "App.dll"),
-            ("provided.al2023", "unused", "bootstrap"),
-            ("go1.x", "main", "main"),
+            // bootstrap.sh also needs the class library's .deps.json and .runtimeconfig.json.
+            (
+                "dotnet8",
+                "App::App.Function::Handler",
+                &["App.dll", "App.deps.json", "App.runtimeconfig.json"],
+            ),
+            // bootstrap.sh: a handler without `:` is an executable assembly, `.dll` optional.
+            ("dotnet8", "App.dll", &["App.dll"]),
+            ("dotnet8", "App", &["App"]),
+            ("provided.al2023", "unused", &["bootstrap"]),
+            ("go1.x", "main", &["main"]),
         ];
-        for (runtime, handler, file) in cases {
-            let package = listing(&[(file, 0o644)]);
+        for (runtime, handler, files) in cases {
+            let entries: Vec<(&str, u32)> = files.iter().map(|f| (*f, 0o644)).collect();
+            let package = listing(&entries);
             assert!(
                 findings(inventory(runtime, handler, &[], package)).is_empty(),
-                "{runtime} {handler} with {file}"
+                "{runtime} {handler} with {files:?}"
             );
         }
     }
@@ -363,6 +407,99 @@ mod tests {
             package,
         ));
         assert_eq!(only(&f).severity, Severity::Info);
+        // CustomerClassLoader also holds /opt/java/lib/*.jar of the layers.
+        let in_layer = inventory(
+            "java21",
+            "example.Handler::handleRequest",
+            &[LAYER],
+            listing(&[("README.md", 0o644)]),
+        )
+        .layer(LAYER, listing(&[("java/lib/shared.jar", 0o644)]));
+        let f = findings(in_layer);
+        let f = only(&f);
+        assert_eq!((f.severity, f.client_status), (Severity::Info, None));
+        assert!(
+            f.evidence["undecided"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("/opt/java/lib"),
+            "{:?}",
+            f.evidence
+        );
+    }
+
+    /// CPython's FileFinder: a regular package `app/__init__.py` wins over `app.py`, so the
+    /// deeper look reads the package's `__init__.py`; a bare folder is a namespace package.
+    #[test]
+    fn a_python_package_beside_the_module_wins() {
+        let package = || {
+            let Lookup::Found(mut l) = listing(&[
+                ("app.py", 0o644),
+                ("app/", 0o755),
+                ("app/__init__.py", 0o644),
+            ]) else {
+                unreachable!()
+            };
+            for (file, names) in [("app.py", vec!["handler"]), ("app/__init__.py", vec![])] {
+                l.sources.insert(
+                    file.into(),
+                    SourceDefinitions {
+                        names: names.into_iter().map(String::from).collect(),
+                        opaque: false,
+                    },
+                );
+            }
+            Lookup::Found(l)
+        };
+        let f = findings(inventory("python3.12", "app.handler", &[], package()));
+        let f = only(&f);
+        assert_eq!(f.evidence["file"], json!("app/__init__.py"));
+        assert_eq!(f.evidence["level"], json!("function"));
+
+        let namespace = listing(&[("app/", 0o755), ("app/util.py", 0o644)]);
+        let f = findings(inventory("python3.12", "app.handler", &[], namespace));
+        let f = only(&f);
+        assert_eq!((f.severity, f.client_status), (Severity::High, Some(502)));
+        assert!(
+            f.evidence["runtime_error"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Runtime.HandlerNotFound"),
+            "{:?}",
+            f.evidence
+        );
+        assert!(f.message.contains("namespace package"), "{}", f.message);
+        assert!(
+            f.remediation
+                .as_deref()
+                .unwrap_or_default()
+                .contains("app/__init__.py"),
+            "{:?}",
+            f.remediation
+        );
+    }
+
+    /// Node RIC v4 (nodejs24.x) import()s the extensionless path first: a folder named like
+    /// the module stops it; v3 (nodejs20.x) require()s the folder's sibling `app.js`.
+    #[test]
+    fn a_node_folder_beside_the_module_breaks_only_v4() {
+        let package = || listing(&[("app.js", 0o644), ("app/", 0o755), ("app/db.js", 0o644)]);
+        assert!(findings(inventory("nodejs20.x", "app.handler", &[], package())).is_empty());
+        let f = findings(inventory("nodejs24.x", "app.handler", &[], package()));
+        let f = only(&f);
+        assert_eq!(f.severity, Severity::High);
+        assert!(
+            f.message.contains("ERR_UNSUPPORTED_DIR_IMPORT"),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.evidence["path"], json!("app/"));
+        let f = findings(inventory("nodejs22.x", "app.handler", &[], package()));
+        assert_eq!(
+            only(&f).severity,
+            Severity::Info,
+            "v3, or v4 on Managed Instances"
+        );
     }
 
     #[test]
