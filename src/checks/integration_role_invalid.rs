@@ -14,8 +14,9 @@ use crate::checks::{
 };
 use crate::inventory::iam::is_pass_through;
 use crate::inventory::{IamRole, Lookup, ScopeInventory};
-use crate::policy::identity::{evaluate_role, invoke_request, NamedPolicy, RoleDecision};
-use crate::policy::{self, trust, Decision};
+use crate::policy::access::evaluate_role_access;
+use crate::policy::identity::{invoke_request, NamedPolicy, RoleDecision};
+use crate::policy::{trust, Decision};
 use crate::report::{Finding, Severity, Status};
 use crate::routes::RouteTarget;
 
@@ -78,6 +79,8 @@ enum Reason {
     ExplicitDeny,
     ResourcePolicyDenies,
     PassThrough,
+    /// The decision depends on keys the auditor cannot know: an `error` finding.
+    Undecided,
 }
 
 fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Finding> {
@@ -159,10 +162,22 @@ fn judge_route(scope: &ScopeInventory, route: &RouteTarget<'_>) -> Option<Findin
         }
     }
     let (reason, detail) = judge_role(scope, role, function, &source_arn, target)?;
+    if reason == Reason::Undecided {
+        return Some(undecided_finding(
+            scope,
+            route,
+            function,
+            credentials,
+            &source_arn,
+            detail,
+        ));
+    }
     Some(fail(reason, detail))
 }
 
 /// `None` when the role can invoke the function, else why and the statements that decided.
+/// The identity policies, the boundary and the function's policy are combined by the policy
+/// engine as IAM does within and across accounts (`policy::access`).
 fn judge_role(
     scope: &ScopeInventory,
     role: &IamRole,
@@ -173,13 +188,16 @@ fn judge_role(
     let trust =
         trust::apigateway_may_assume(&role.trust_policy, &role.arn, &scope.account, source_arn);
     if trust.decision != Decision::Allow {
-        let denying: Vec<String> = trust
-            .deciding_statements()
-            .map(|s| s.sid.clone().unwrap_or_else(|| format!("#{}", s.index)))
-            .collect();
+        let deciding: Vec<String> = trust.deciding_statements().map(|s| s.name()).collect();
+        if trust.decision == Decision::Undecided {
+            return Some((
+                Reason::Undecided,
+                json!({"policy": "trust policy", "unknown_keys": trust.unknown_keys, "statements": deciding}),
+            ));
+        }
         return Some((
             Reason::NotTrusted,
-            json!({"trust_decision": trust.decision, "statements": denying}),
+            json!({"trust_decision": trust.decision, "statements": deciding}),
         ));
     }
     let named: Vec<NamedPolicy<'_>> = role
@@ -194,42 +212,117 @@ fn judge_role(
         name: &b.name,
         document: &b.document,
     });
-    let request = invoke_request(&role.arn, &function.to_string());
-    let identity = evaluate_role(&named, boundary.as_ref(), &request);
-    let cross_account = crate::config::account_of(&role.arn) != function.account;
-    let resource = target.map(|t| &t.policy);
-    let resource_decision = match resource {
-        Some(Lookup::Found(policy)) => {
-            Some(policy::evaluate_resource_policy(&policy.document, &request).decision)
-        }
+    let function_policy = match target.map(|t| &t.policy) {
+        Some(Lookup::Found(policy)) => Some(NamedPolicy {
+            name: FUNCTION_POLICY,
+            document: &policy.document,
+        }),
         _ => None,
     };
+    let request = invoke_request(&role.arn, &role.tags, &function.to_string());
+    let access = evaluate_role_access(
+        &named,
+        boundary.as_ref(),
+        function_policy.as_ref(),
+        &request,
+    );
     let detail = json!({
-        "statements": identity.statements,
+        "statements": access.statements,
         "boundary": role.boundary.as_ref().map(|b| &b.name),
     });
-    match identity.decision {
-        RoleDecision::ExplicitDeny => return Some((Reason::ExplicitDeny, detail)),
-        RoleDecision::BoundaryDenies => return Some((Reason::BoundaryDenies, detail)),
-        RoleDecision::NoAllow if cross_account || resource_decision != Some(Decision::Allow) => {
-            return Some((Reason::NoInvokePermission, detail))
+    match access.decision {
+        RoleDecision::Allow => None,
+        RoleDecision::ExplicitDeny
+            if access
+                .statements
+                .iter()
+                .all(|s| s.policy == FUNCTION_POLICY) =>
+        {
+            Some((
+                Reason::ExplicitDeny,
+                json!({"function_policy": "a Deny statement of the function's policy applies to the role", "statements": access.statements}),
+            ))
         }
-        _ => {}
-    }
-    if resource_decision == Some(Decision::ExplicitDeny) {
-        return Some((
-            Reason::ExplicitDeny,
-            json!({"function_policy": "a Deny statement of the function's policy applies to the role"}),
-        ));
-    }
-    // Cross-account calls need both sides (IAM cross-account evaluation, aws-facts §2).
-    if cross_account && resource_decision != Some(Decision::Allow) {
-        return Some((
+        RoleDecision::ExplicitDeny => Some((Reason::ExplicitDeny, detail)),
+        RoleDecision::BoundaryDenies => Some((Reason::BoundaryDenies, detail)),
+        RoleDecision::NoAllow => Some((Reason::NoInvokePermission, detail)),
+        // Cross-account calls need both sides (IAM cross-account evaluation, aws-facts §2).
+        RoleDecision::ResourcePolicyDenies => Some((
             Reason::ResourcePolicyDenies,
             json!({"function_account": function.account}),
-        ));
+        )),
+        RoleDecision::Undecided => Some((
+            Reason::Undecided,
+            json!({"policy": "role policies", "unknown_keys": access.unknown_keys, "statements": access.statements}),
+        )),
     }
-    None
+}
+
+/// How the function's policy is named among the role's policies in the evidence.
+const FUNCTION_POLICY: &str = "function policy";
+
+/// The `error` finding for a decision that depends on keys the auditor cannot know: it names
+/// the keys and the statements that depend on them.
+fn undecided_finding(
+    scope: &ScopeInventory,
+    route: &RouteTarget<'_>,
+    function: &FunctionArn,
+    credentials: &str,
+    source_arn: &str,
+    detail: serde_json::Value,
+) -> Finding {
+    let keys: Vec<String> = detail["unknown_keys"]
+        .as_array()
+        .map(|keys| {
+            keys.iter()
+                .map(|k| {
+                    format!(
+                        "{} ({})",
+                        k["key"].as_str().unwrap_or_default(),
+                        k["why"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let statements: Vec<String> = detail["statements"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|s| match (s.as_str(), s["policy"].as_str()) {
+                    (Some(name), _) => name.to_string(),
+                    (None, Some(policy)) => format!(
+                        "{} {} of {policy}",
+                        s["effect"].as_str().unwrap_or_default(),
+                        s["statement"].as_str().unwrap_or_default()
+                    ),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut finding = route_finding(
+        &DOC,
+        scope,
+        route,
+        Status::Error,
+        Some(function.to_string()),
+        format!(
+            "could not decide whether the credentials role {credentials} may invoke {} for {}: the {} decide on {} (statements: {})",
+            function.short(),
+            describe_invoker(route),
+            detail["policy"].as_str().unwrap_or("policies"),
+            keys.join(", "),
+            statements.join(", ")
+        ),
+    );
+    finding.evidence = json!({
+        "reason": Reason::Undecided,
+        "role": credentials,
+        "source_arns": [source_arn],
+        "detail": detail,
+    });
+    finding
 }
 
 #[cfg(test)]
@@ -262,6 +355,7 @@ mod tests {
             trust_policy: trust_apigw(),
             policies: vec![allow_invoke("*")],
             boundary: None,
+            tags: Default::default(),
         }
     }
 

@@ -63,6 +63,26 @@ fn judge_route(
             finding.evidence = json!({"operation": error.operation, "code": error.code, "source_arns": [source_arn]});
             Some(finding)
         }
+        Judgement::Undecided { statements, keys } => {
+            let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+            let message = format!(
+                "could not decide whether API Gateway may invoke {} for {}: the function's policy decides on {}, which the auditor cannot know ({})",
+                function.short(),
+                describe_invoker(route),
+                names.join(", "),
+                keys.iter().map(|k| format!("{}: {}", k.key, k.why)).collect::<Vec<_>>().join("; "),
+            );
+            let mut finding = route_finding(
+                doc,
+                scope,
+                route,
+                Status::Error,
+                Some(target.arn.clone()),
+                message,
+            );
+            finding.evidence = json!({"reason": "undecided", "unknown_keys": keys, "statements": statements, "source_arns": [source_arn]});
+            Some(finding)
+        }
         Judgement::Denied {
             reason,
             statements,

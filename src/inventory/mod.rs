@@ -338,6 +338,9 @@ pub struct IamRole {
     /// The permissions boundary, when the role has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<RolePolicy>,
+    /// The role's tags (GetRole returns them): its session's `aws:PrincipalTag/...` keys.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
