@@ -48,7 +48,7 @@ pub(crate) fn evaluate_statement(
     // colon ("Variables and tags", Resource element); a variable without value matches nothing.
     let resource_truth = element_truth(&statement.resource, |patterns| {
         Truth::any(patterns.iter().map(|p| {
-            match variables::resolve(p, &request.context, statement.variables) {
+            match variables::resolve_resource(p, &request.context, statement.variables) {
                 Resolved::Pattern(pattern) => {
                     Truth::from_bool(pattern_match(&pattern, &request.resource, Case::Sensitive))
                 }

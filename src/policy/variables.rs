@@ -89,6 +89,25 @@ pub(crate) fn resolve(text: &str, context: &RequestContext, enabled: bool) -> Re
     }
 }
 
+/// `resolve` for a Resource or NotResource pattern: variables count only in the resource part
+/// after the fifth colon ("Variables and tags", Resource element: "You can't use a variable to
+/// replace parts of the ARN before the fifth colon, such as the service or account"); before it
+/// `${...}` is taken as written, so it matches nothing.
+pub(crate) fn resolve_resource(text: &str, context: &RequestContext, enabled: bool) -> Resolved {
+    let Some((cut, _)) = text.match_indices(':').nth(4) else {
+        return resolve(text, context, enabled);
+    };
+    let (head, tail) = text.split_at(cut + 1);
+    match resolve(tail, context, enabled) {
+        Resolved::Pattern(rest) => {
+            let mut pattern = Pattern::wildcards(head);
+            pattern.0.extend(rest.0);
+            Resolved::Pattern(pattern)
+        }
+        other => other,
+    }
+}
+
 /// `aws:username, 'x'` → (`aws:username`, Some(`x`)). A default must be in single quotes; a
 /// part after the comma that is not is kept with the key (and so names no real key).
 fn split_default(inner: &str) -> (&str, Option<&str>) {
@@ -166,6 +185,22 @@ mod tests {
             text(resolve("${aws:PrincipalAccount}", &c, false)),
             "${aws:PrincipalAccount}"
         );
+    }
+
+    /// "Variables and tags", Resource element: only after the fifth colon.
+    #[test]
+    fn resource_variables_only_in_the_resource_part() {
+        let c = ctx();
+        let resolved = |t| text(resolve_resource(t, &c, true));
+        assert_eq!(
+            resolved("arn:aws:lambda:*:*:function:${aws:PrincipalTag/team}-*"),
+            "arn:aws:lambda:*:*:function:pets-*"
+        );
+        assert_eq!(
+            resolved("arn:aws:lambda:*:${aws:PrincipalAccount}:function:*"),
+            "arn:aws:lambda:*:${aws:PrincipalAccount}:function:*"
+        );
+        assert_eq!(resolved("*"), "*");
     }
 
     #[test]

@@ -114,8 +114,11 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
     let team_boundary = managed_policy(
         &fleet,
         "team-boundary",
-        policy(json!([{"Sid": "OwnTeam", "Effect": "Allow", "Action": "lambda:InvokeFunction",
-            "Resource": "arn:aws:lambda:*:${aws:PrincipalAccount}:function:${aws:PrincipalTag/team}-*"}])),
+        policy(
+            json!([{"Sid": "OwnTeam", "Effect": "Allow", "Action": "lambda:InvokeFunction",
+            "Resource": "arn:aws:lambda:*:*:function:${aws:PrincipalTag/team}-*",
+            "Condition": {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}}]),
+        ),
     )
     .await;
     set_boundary(&fleet, "variables-role", &team_boundary).await;
@@ -123,16 +126,22 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
     // has no lambda:InvokeFunction, so AWS denies although the function's policy names the
     // account.
     let delegated = fleet
-        .create_role("delegated-role", apigw, Some(policy(json!([{
-            "Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}]))))
+        .create_role(
+            "delegated-role",
+            apigw,
+            Some(policy(json!([{
+            "Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}]))),
+        )
         .await;
     fleet
         .add_permission(&names[3], None, "account-only", &account, None, None)
         .await;
     // "AWS global condition context keys", aws:RequestedRegion: the function's Region.
     let region_deny = |region: &str| {
-        policy(json!([invoke_all(), {"Sid": "OnlyHome", "Effect": "Deny", "Action": "*", "Resource": "*",
-            "Condition": {"StringNotEquals": {"aws:RequestedRegion": [region]}}}]))
+        policy(
+            json!([invoke_all(), {"Sid": "OnlyHome", "Effect": "Deny", "Action": "*", "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:RequestedRegion": [region]}}}]),
+        )
     };
     let region_ok = fleet
         .create_role("region-ok-role", apigw, Some(region_deny("us-east-1")))
@@ -147,8 +156,10 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
     let office_boundary = managed_policy(
         &fleet,
         "office-boundary",
-        policy(json!([{"Sid": "OfficeOnly", "Effect": "Allow", "Action": "*", "Resource": "*",
-            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}])),
+        policy(
+            json!([{"Sid": "OfficeOnly", "Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]),
+        ),
     )
     .await;
     set_boundary(&fleet, "office-role", &office_boundary).await;
@@ -200,18 +211,20 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
         "{found:#?}"
     );
     let denied = found["/region-denied"];
-    assert_eq!(denied.evidence["detail"]["statements"][0]["statement"], "OnlyHome");
+    assert_eq!(
+        denied.evidence["detail"]["statements"][0]["statement"],
+        "OnlyHome"
+    );
     let office = found["/office"];
     assert!(
         office.message.contains("could not decide") && office.message.contains("aws:SourceIp"),
         "{}",
         office.message
     );
-    assert!(
-        office.message.contains("OfficeOnly"),
-        "{}",
-        office.message
+    assert!(office.message.contains("OfficeOnly"), "{}", office.message);
+    assert_eq!(
+        office.evidence["detail"]["unknown_keys"][0]["key"],
+        "aws:SourceIp"
     );
-    assert_eq!(office.evidence["detail"]["unknown_keys"][0]["key"], "aws:SourceIp");
     assert_eq!(office.remediation, None);
 }
