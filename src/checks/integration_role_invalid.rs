@@ -35,8 +35,10 @@ grant on the unqualified ARN does not cover an alias), its permissions boundary 
 and no Deny in any of them, nor in the function's policy, applies. For a function in another \
 account the function's resource policy must also allow the role (or its account). \
 evidence.reason is one of role-missing, not-trusted, no-invoke-permission, boundary-denies, \
-explicit-deny, resource-policy-denies, pass-through; evidence.statements names the statements \
-that decided. Pass-through credentials (arn:aws:iam::*:user/*) are reported once per route as an \
+explicit-deny, resource-policy-denies, pass-through (and undecided for `error` findings); \
+evidence.statements names the statements that decided. The function's policy counts as IAM \
+counts it: a statement naming the role grants (within its boundary), one naming only the \
+account delegates and needs the role's own policies too. Pass-through credentials (arn:aws:iam::*:user/*) are reported once per route as an \
 `info` note: whether a call succeeds depends on each caller's own permissions.",
     why: "API Gateway assumes the role to call Lambda. A role it cannot assume fails every call \
 with 500 and the execution log line `API Gateway does not have permission to assume the provided \
@@ -51,9 +53,13 @@ function's account. Or remove `credentials` from the integration and grant API G
 with add-permission.",
     limits: "Service control policies, resource control policies and session policies are not \
 evaluated. Whether API Gateway sends aws:SourceArn/aws:SourceAccount when it assumes the role is \
-not documented; they are assumed present. Conditions on other keys (aws:SourceVpc, tags, dates) \
-are judged as absent. A role in another account is read only through that account's configured \
-role ([[scope.accounts]]); otherwise the finding has status `error`.",
+not documented; they are assumed present. The role's session is judged with the keys the \
+auditor knows (principal ARN, account and type, the role's tags as aws:PrincipalTag/..., the \
+function's Region as aws:RequestedRegion, the current time); a decision that depends on a key \
+it cannot know (aws:SourceIp, aws:PrincipalOrgID, MFA, aws:CalledVia, the session name, ...) \
+is reported with status `error` and evidence.reason `undecided`, naming the keys and the \
+statements. A role in another account is read only through that account's configured role \
+([[scope.accounts]]); otherwise the finding has status `error`.",
 };
 
 pub struct IntegrationRoleInvalid;
@@ -464,6 +470,64 @@ mod tests {
             only(&findings).evidence["detail"]["statements"][0]["statement"],
             "nolambda"
         );
+    }
+
+    /// GET /pets to pets-get with the role, the function's policy as given.
+    fn run_with_function_policy(role: IamRole, statements: Vec<Value>) -> Vec<Finding> {
+        let mut integration = proxy_integration("pets-get");
+        integration.credentials = Some(ROLE.into());
+        let mut t = target("pets-get", API);
+        t.policy = Lookup::Found(policy(statements));
+        let mut scope = scope()
+            .api(
+                api(API, "pets")
+                    .integration("GET", "/pets", integration)
+                    .stage("prod"),
+            )
+            .target(t)
+            .build();
+        scope.roles.insert(ROLE.into(), Lookup::Found(role));
+        run(&IntegrationRoleInvalid, &inventory(vec![scope]))
+    }
+
+    /// IAM User Guide, "Principal": an account principal "delegates authority to the account";
+    /// "Policy evaluation logic": a grant to the role's ARN needs no identity permission.
+    #[test]
+    fn account_principals_delegate_and_role_principals_grant() {
+        let mut role = healthy_role();
+        role.policies = vec![];
+        let fn_arn = function_arn("pets-get");
+        let to = |principal: Value| {
+            json!({"Sid": "grant", "Effect": "Allow", "Principal": principal,
+                "Action": "lambda:InvokeFunction", "Resource": fn_arn})
+        };
+        let findings =
+            run_with_function_policy(role.clone(), vec![to(json!({"AWS": "123456789012"}))]);
+        assert_eq!(reason(&findings), "no-invoke-permission");
+        assert!(run_with_function_policy(role, vec![to(json!({"AWS": ROLE}))]).is_empty());
+    }
+
+    /// A boundary that allows only some source addresses: the address API Gateway calls from is
+    /// unknown, so the finding is an `error` naming aws:SourceIp and the boundary's statement.
+    #[test]
+    fn a_decision_on_an_unknown_key_is_an_error_naming_it() {
+        let mut role = healthy_role();
+        role.boundary = Some(RolePolicy {
+            name: "arn:aws:iam::123456789012:policy/office".into(),
+            managed: true,
+            document: json!({"Version": "2012-10-17", "Statement": [{"Sid": "OfficeOnly", "Effect": "Allow",
+                "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}),
+        });
+        let findings = run_with("pets-get", ROLE, Some(Lookup::Found(role)));
+        let finding = only(&findings);
+        assert_eq!(finding.status, Status::Error);
+        assert_eq!(finding.evidence["reason"], "undecided");
+        assert!(
+            finding.message.contains("aws:SourceIp") && finding.message.contains("OfficeOnly"),
+            "{}",
+            finding.message
+        );
+        assert_eq!(finding.remediation, None);
     }
 
     #[test]

@@ -214,6 +214,44 @@ fn covering_source_arn(source_arns: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::covering_source_arn;
+    use crate::checks::invoke_permission_missing::InvokePermissionMissing;
+    use crate::checks::testkit::*;
+    use crate::inventory::Lookup;
+    use crate::report::Status;
+
+    /// A function policy that lets API Gateway in only from some addresses: the address API
+    /// Gateway calls from is not published ("AWS global condition context keys", aws:SourceIp),
+    /// so the check cannot decide and says so as an `error` naming the key.
+    #[test]
+    fn a_policy_that_depends_on_an_unknown_key_is_an_error_naming_it() {
+        let f = function_arn("pets-get");
+        let mut t = target("pets-get", "a1b2c3d4e5");
+        t.policy = Lookup::Found(policy(vec![
+            serde_json::json!({"Sid": "OfficeOnly", "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction",
+            "Resource": f, "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}),
+        ]));
+        let inventory = scope()
+            .api(
+                api("a1b2c3d4e5", "pets")
+                    .route("GET", "/pets", "pets-get")
+                    .stage("prod"),
+            )
+            .target(t)
+            .inventory();
+        let findings = run(&InvokePermissionMissing, &inventory);
+        let finding = only(&findings);
+        assert_eq!(finding.status, Status::Error);
+        assert_eq!(finding.evidence["reason"], "undecided");
+        assert_eq!(finding.evidence["unknown_keys"][0]["key"], "aws:SourceIp");
+        assert_eq!(finding.evidence["statements"][0]["statement"], "OfficeOnly");
+        assert!(
+            finding.message.contains("could not decide")
+                && finding.message.contains("aws:SourceIp"),
+            "{}",
+            finding.message
+        );
+    }
 
     #[test]
     fn covering_arn_widens_only_the_stage() {
