@@ -146,7 +146,7 @@ fn undecided_names_the_keys_and_statements() {
     let deny_unless = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
         "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]});
     assert_eq!(
-        run(&[deny_unless.clone()], None, None, FN).decision,
+        run(std::slice::from_ref(&deny_unless), None, None, FN).decision,
         NoAllow
     );
     assert_eq!(
