@@ -322,4 +322,6 @@ fn compile_values(
 }
 
 #[cfg(test)]
+mod family_tests;
+#[cfg(test)]
 mod tests;
