@@ -26,7 +26,10 @@
 //!    both evaluations return a decision of Allow" — the identity policies within the boundary,
 //!    and the resource policy naming the role, its session, its account or `*`.
 //!
-//! SCPs, resource control policies and session policies are out of scope (see `mod.rs`).
+//! SCPs, resource control policies and session policies are out of scope (see `mod.rs`). So is
+//! the rule that a resource policy's `NotPrincipal` Deny denies every principal with a
+//! permissions boundary ("Permissions boundaries for IAM entities"): a Lambda function's policy
+//! is written by AddPermission, which cannot write NotPrincipal (aws-facts §2).
 
 use serde_json::Value;
 

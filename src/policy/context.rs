@@ -364,9 +364,12 @@ impl RequestContext {
     pub fn apigateway_assume_role(
         source_arn: &str,
         source_account: &str,
+        role_account: &str,
         now: DateTime<Utc>,
     ) -> Self {
-        let mut c = RequestContext::apigateway_invoke(source_arn, source_account, "", "", now);
+        // The resource of AssumeRole is the role, so aws:ResourceAccount is the role's account.
+        let mut c =
+            RequestContext::apigateway_invoke(source_arn, source_account, role_account, "", now);
         // IAM is global: its endpoint is in us-east-1 ("IAM calls are always made to the
         // us-east-1 Region"), but STS has Regional endpoints; which one API Gateway calls is
         // not documented.

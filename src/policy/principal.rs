@@ -293,6 +293,35 @@ mod tests {
         }
     }
 
+    /// The session API Gateway opens with a credentials role: its role and account are known,
+    /// its name is not ("Policy evaluation logic": a grant to the role ARN, the session ARN or the
+    /// account differ in what they are worth, so the kind of match is kept).
+    #[test]
+    fn role_sessions_of_unknown_name() {
+        let session = Principal::RoleSession {
+            role: ROLE.to_string(),
+        };
+        #[rustfmt::skip]
+        let cases: Vec<(Value, PrincipalMatch, Truth)> = vec![
+            (json!({"AWS": ROLE}), PrincipalMatch::Role, Truth::True),
+            (json!({"AWS": "arn:aws:iam::123456789012:role/deployer"}), PrincipalMatch::Role, Truth::True),
+            (json!({"AWS": "123456789012"}), PrincipalMatch::Account, Truth::True),
+            (json!({"AWS": "arn:aws:iam::123456789012:root"}), PrincipalMatch::Account, Truth::True),
+            (json!({"AWS": "210987654321"}), PrincipalMatch::NoMatch, Truth::False),
+            (json!({"AWS": SESSION}), PrincipalMatch::Exact, Truth::Unknown),
+            (json!({"AWS": "arn:aws:sts::123456789012:assumed-role/other/ci-1234"}), PrincipalMatch::NoMatch, Truth::False),
+            (json!("*"), PrincipalMatch::Everyone, Truth::True),
+            (json!({"Service": APIGW}), PrincipalMatch::NoMatch, Truth::False),
+            // the strongest definite match wins over an unknown one
+            (json!({"AWS": [SESSION, "123456789012"]}), PrincipalMatch::Account, Truth::True),
+            (json!({"AWS": [SESSION, ROLE]}), PrincipalMatch::Role, Truth::True),
+        ];
+        for (value, kind, truth) in cases {
+            let spec = parse(&value, &mut Vec::new()).expect("parses");
+            assert_eq!(listed(&spec, &session), (kind, truth), "{value}");
+        }
+    }
+
     #[test]
     fn malformed_forms_are_errors() {
         for value in [

@@ -21,7 +21,12 @@ pub fn assume_request(role_arn: &str, api_account: &str, source_arn: &str) -> Re
         principal: Principal::Service(APIGATEWAY_SERVICE.to_string()),
         action: ASSUME_ROLE_ACTION.to_string(),
         resource: role_arn.to_string(),
-        context: RequestContext::apigateway_assume_role(source_arn, api_account, Utc::now()),
+        context: RequestContext::apigateway_assume_role(
+            source_arn,
+            api_account,
+            role_arn.split(':').nth(4).unwrap_or_default(),
+            Utc::now(),
+        ),
     }
 }
 
