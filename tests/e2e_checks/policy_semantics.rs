@@ -1,7 +1,7 @@
 //! The IAM policy language as AWS evaluates it, end to end: credentials roles built in the
 //! emulator's IAM with conditions on the time and the Region, a permissions boundary written
 //! with policy variables over the role's own tags, a function policy that names only the account,
-//! and a boundary that depends on the caller's IP address — each with the finding, or none, that
+//! or the role itself, and a boundary that depends on the caller's IP address — each with the finding, or none, that
 //! AWS's evaluation implies (IAM User Guide pages cited per route), and the one the auditor cannot
 //! decide reported as an `error` naming the key.
 
@@ -84,6 +84,7 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
         "expired",
         "variables",
         "delegated",
+        "granted",
         "region-ok",
         "region-denied",
         "office",
@@ -136,6 +137,20 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
     fleet
         .add_permission(&names[3], None, "account-only", &account, None, None)
         .await;
+    // "Policy evaluation logic", same account: a resource policy naming the role's ARN grants
+    // by itself ("limited by an implicit deny in a permissions boundary" only, and there is
+    // none), so the same role without identity permission can invoke this function.
+    let granted = fleet
+        .create_role(
+            "granted-role",
+            apigw,
+            Some(policy(json!([{
+            "Effect": "Allow", "Action": "lambda:GetFunction", "Resource": "*"}]))),
+        )
+        .await;
+    fleet
+        .add_permission(&names[4], None, "the-role", &granted, None, None)
+        .await;
     // "AWS global condition context keys", aws:RequestedRegion: the function's Region.
     let region_deny = |region: &str| {
         policy(
@@ -169,6 +184,7 @@ async fn credentials_roles_are_judged_with_the_whole_policy_language() {
         &expired,
         &variables,
         &delegated,
+        &granted,
         &region_ok,
         &region_denied,
         &office,
