@@ -4,7 +4,9 @@
 //! a boundary only limits, an explicit Deny in any of them ends the evaluation).
 //!
 //! Not covered: SCPs, resource control policies and session policies (API Gateway passes none
-//! when it assumes an integration role).
+//! when it assumes an integration role). The rules that combine these with a function's policy,
+//! within and across accounts, are in `access`; this module holds the role's side: its request
+//! (`invoke_request`, with the role's tags) and the decision types.
 
 use std::collections::BTreeMap;
 

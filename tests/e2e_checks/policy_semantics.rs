@@ -1,9 +1,9 @@
 //! The IAM policy language as AWS evaluates it, end to end: credentials roles built in the
 //! emulator's IAM with conditions on the time and the Region, a permissions boundary written
-//! with policy variables over the role's own tags, a function policy that names only the account,
-//! or the role itself, and a boundary that depends on the caller's IP address — each with the finding, or none, that
-//! AWS's evaluation implies (IAM User Guide pages cited per route), and the one the auditor cannot
-//! decide reported as an `error` naming the key.
+//! with policy variables over the role's own tags, a function policy that names only the
+//! account, or the role itself, and a boundary that depends on the caller's IP address — each
+//! with the finding, or none, that AWS's evaluation implies (IAM User Guide pages cited per
+//! route), and the one the auditor cannot decide reported as an `error` naming the key.
 
 use std::collections::BTreeMap;
 
