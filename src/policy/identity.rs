@@ -11,60 +11,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::Value;
 
-use super::{Principal, Request, RequestContext, UnknownKey};
+use super::{Principal, Request, RequestContext};
 
-/// One policy of a role, as read: its name (inline) or ARN (managed), and its document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NamedPolicy<'a> {
-    pub name: &'a str,
-    pub document: &'a Value,
-}
-
-/// What IAM decides for the role's request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoleDecision {
-    Allow,
-    /// A Deny statement of an identity policy, of the boundary or of the function's policy
-    /// applies.
-    ExplicitDeny,
-    /// No identity policy allows the request (and no statement of the function's policy grants
-    /// it to the role or its session).
-    NoAllow,
-    /// An identity policy allows it, but the permissions boundary does not.
-    BoundaryDenies,
-    /// A function in another account whose policy does not let the role (or its account) in.
-    ResourcePolicyDenies,
-    /// Allowed or not depending on keys the auditor cannot know (`unknown_keys`).
-    Undecided,
-}
-
-/// A statement that decided, named by its policy and its Sid (or `#index`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PolicyStatement {
-    pub policy: String,
-    pub statement: String,
-    pub effect: &'static str,
-    /// For an undecided request: the keys this statement depends on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub depends_on: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RoleEvaluation {
-    pub decision: RoleDecision,
-    /// The statements behind the decision: the Denies for `explicit-deny`, the Allows
-    /// otherwise (none for `no-allow`), the ones that may apply for `undecided`.
-    pub statements: Vec<PolicyStatement>,
-    /// For `undecided`: every key the decision depends on, and why it cannot be known.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub unknown_keys: Vec<UnknownKey>,
-    /// Anything malformed or suspicious in the documents, prefixed with the policy's name.
-    pub problems: Vec<String>,
-}
+pub use super::access::{NamedPolicy, PolicyStatement, RoleDecision, RoleEvaluation};
 
 /// The request a role's session makes when API Gateway invokes `function_arn` with it, now. The
 /// session name API Gateway uses is not documented; only the account and the role name of the
@@ -113,7 +63,7 @@ pub fn evaluate_role(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/service/apigw-invoke";
     const FN: &str = "arn:aws:lambda:us-east-1:123456789012:function:pets";
