@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arn::FunctionArn;
 use crate::inventory::{CollectionError, LambdaTarget, Lookup, ResourcePolicy, ScopeInventory};
-use crate::policy::{self, Decision, Effect, Evaluation, Request, StatementOutcome};
+use crate::policy::{self, Decision, Effect, Evaluation, Request, StatementOutcome, UnknownKey};
 
 pub use crate::policy::APIGATEWAY_SERVICE as APIGATEWAY_PRINCIPAL;
 
@@ -45,6 +45,9 @@ pub struct StatementNote {
     pub effect: &'static str,
     /// The parts that did not match (`principal`, `action`, `resource`, `ArnLike aws:SourceArn`).
     pub mismatches: Vec<String>,
+    /// For a statement that may apply: the keys it depends on, which the auditor cannot know.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 /// Another form of the function (unqualified, or another alias or version) whose policy would
@@ -68,6 +71,12 @@ pub enum Judgement {
     },
     /// The policy could not be read.
     Unknown(CollectionError),
+    /// Allowed or not depending on keys the auditor cannot know: the statements that may apply
+    /// and the keys they depend on.
+    Undecided {
+        statements: Vec<StatementNote>,
+        keys: Vec<UnknownKey>,
+    },
 }
 
 /// The request API Gateway makes to Lambda for a route.
@@ -91,6 +100,12 @@ pub fn judge(scope: &ScopeInventory, target: &LambdaTarget, source_arn: &str) ->
                 &policy.document,
                 &request(&target.arn.to_string(), source_arn, &scope.account),
             );
+            if evaluation.decision == Decision::Undecided {
+                return Judgement::Undecided {
+                    statements: evaluation.deciding_statements().map(note).collect(),
+                    keys: evaluation.unknown_keys.clone(),
+                };
+            }
             match classify(&evaluation) {
                 None => return Judgement::Allowed,
                 Some(denied) => denied,
@@ -119,7 +134,8 @@ pub fn judge(scope: &ScopeInventory, target: &LambdaTarget, source_arn: &str) ->
 /// `None` when allowed, else the reason and the statements that decided or came closest.
 fn classify(evaluation: &Evaluation) -> Option<(DenyReason, Vec<StatementNote>)> {
     match evaluation.decision {
-        Decision::Allow => None,
+        // Undecided is handled by `judge` before it classifies.
+        Decision::Allow | Decision::Undecided => None,
         Decision::ExplicitDeny => Some((
             DenyReason::ExplicitDeny,
             evaluation
@@ -205,6 +221,7 @@ fn note(statement: &StatementOutcome) -> StatementNote {
             Effect::Deny => "Deny",
         },
         mismatches,
+        depends_on: statement.undecided.iter().map(|k| k.key.clone()).collect(),
     }
 }
 

@@ -32,7 +32,9 @@ and Terraform write these permissions for you when the function is part of the s
 permission written for another stage name, path or qualifier does not count.",
     limits: "Integrations with a credentials role are judged by integration-role-invalid. SCPs \
 and resource control policies are not evaluated. A target in another account is reported as \
-`error` unless its policy can be read.",
+`error` unless its policy can be read. A policy whose decision depends on a key the auditor \
+cannot know for API Gateway's call (aws:SourceIp, aws:SourceOrgID, the function's tags, ...) is \
+reported with status `error` and evidence.reason `undecided`, naming the keys.",
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS],

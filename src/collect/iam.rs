@@ -127,11 +127,17 @@ impl IamCollector<'_> {
             }),
             None => None,
         };
+        let tags = role
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect();
         Ok(Some(IamRole {
             arn: role.arn().to_string(),
             trust_policy,
             policies,
             boundary,
+            tags,
         }))
     }
 

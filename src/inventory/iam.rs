@@ -1,6 +1,8 @@
 //! The IAM part of the inventory: the roles that integrations and authorizers name in
 //! `credentials`, with their decoded policy documents.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// An IAM role as API Gateway would use it: the trust policy, every identity policy and the
@@ -15,6 +17,9 @@ pub struct IamRole {
     /// The permissions boundary, when the role has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<RolePolicy>,
+    /// The role's tags (GetRole returns them): its session's `aws:PrincipalTag/...` keys.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@
 //! are defined (`arn:partition:service:region:account:resource`) and makes
 //! `...:function:f:live` compare its `function:f:live` resource as one piece.
 
-use super::wildcard::{glob_match, Case};
+use super::wildcard::{pattern_match, Case, Pattern};
 
 /// The number of components an ARN has; the last one keeps any further colons.
 pub(crate) const ARN_COMPONENTS: usize = 6;
@@ -29,11 +29,18 @@ pub(crate) fn split_arn(s: &str) -> Option<[&str; ARN_COMPONENTS]> {
 /// `ArnLike` (= `ArnEquals`): every component of `value` matches the same component of
 /// `pattern` as a case-sensitive glob. A value or pattern that is not an ARN never matches.
 pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
-    match (split_arn(pattern), split_arn(value)) {
-        (Some(pattern), Some(value)) => pattern
+    arn_like_pattern(&Pattern::wildcards(pattern), value)
+}
+
+/// `arn_like` for a pattern whose variables are already substituted: literal `*`/`?` from
+/// `${*}`/`${?}` stay literal, and only literal colons separate components.
+pub(crate) fn arn_like_pattern(pattern: &Pattern, value: &str) -> bool {
+    let parts = pattern.splitn_colon(ARN_COMPONENTS);
+    match split_arn(value) {
+        Some(value) if parts.len() == ARN_COMPONENTS => parts
             .iter()
             .zip(value.iter())
-            .all(|(p, v)| glob_match(p, v, Case::Sensitive)),
+            .all(|(p, v)| pattern_match(p, v, Case::Sensitive)),
         _ => false,
     }
 }

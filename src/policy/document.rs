@@ -8,6 +8,7 @@
 
 use serde_json::Value;
 
+use super::json_forms::string_or_array;
 use super::principal::{self, PrincipalSpec};
 use super::Effect;
 
@@ -48,7 +49,14 @@ pub(crate) struct Statement {
     pub resource: Element<Vec<String>>,
     /// One entry per (operator, key) pair, in document order as serde_json keeps it.
     pub conditions: Vec<ConditionEntry>,
+    /// Whether `${...}` are policy variables: only in documents of Version `2012-10-17` (IAM
+    /// User Guide, "Variables and tags": without it "variables ... are treated as literal
+    /// strings").
+    pub variables: bool,
 }
+
+/// The policy language version that introduced policy variables.
+const VARIABLES_VERSION: &str = "2012-10-17";
 
 /// One `{operator: {key: values}}` pair. `values` is `None` when they are malformed; a block
 /// that is malformed as a whole yields one entry with an empty `key`.
@@ -97,13 +105,18 @@ pub(crate) fn parse_statements(
         problems.push("the policy document has no Statement (or is not a JSON object)".into());
         return Vec::new();
     };
+    let variables = doc.get("Version").and_then(Value::as_str) == Some(VARIABLES_VERSION);
+    let parse = |index, item, problems: &mut Vec<String>| Statement {
+        variables,
+        ..parse_statement(index, item, kind, problems)
+    };
     match statement {
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(index, item)| parse_statement(index, item, kind, problems))
+            .map(|(index, item)| parse(index, item, problems))
             .collect(),
-        Value::Object(_) => vec![parse_statement(0, statement, kind, problems)],
+        Value::Object(_) => vec![parse(0, statement, problems)],
         other => {
             problems.push(format!(
                 "Statement is neither an object nor an array: {other}"
@@ -128,6 +141,7 @@ fn parse_statement(
             action: Element::Malformed,
             resource: Element::Malformed,
             conditions: Vec::new(),
+            variables: false,
         };
     };
     let sid = match map.get("Sid") {
@@ -213,6 +227,7 @@ fn parse_statement(
         action,
         resource,
         conditions,
+        variables: false,
     }
 }
 
@@ -257,19 +272,6 @@ fn pair<T>(
 
 fn string_list(value: &Value) -> Result<Vec<String>, String> {
     string_or_array(value).ok_or_else(|| format!("not a string or an array of strings: {value}"))
-}
-
-/// A string or an array of strings; `None` for anything else, including arrays that hold
-/// non-strings.
-pub(crate) fn string_or_array(value: &Value) -> Option<Vec<String>> {
-    match value {
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::to_owned))
-            .collect(),
-        _ => None,
-    }
 }
 
 /// `{operator: {key: value-or-array}}`. A malformed part becomes an entry whose values are

@@ -4,138 +4,66 @@
 //! a boundary only limits, an explicit Deny in any of them ends the evaluation).
 //!
 //! Not covered: SCPs, resource control policies and session policies (API Gateway passes none
-//! when it assumes an integration role).
+//! when it assumes an integration role). The rules that combine these with a function's policy,
+//! within and across accounts, are in `access`; this module holds the role's side: its request
+//! (`invoke_request`, with the role's tags) and the decision types.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-use serde_json::Value;
+use chrono::{DateTime, Utc};
 
-use super::{evaluate_identity_policy, Decision, Effect, Principal, Request};
+use super::{Principal, Request, RequestContext};
 
-/// One policy of a role, as read: its name (inline) or ARN (managed), and its document.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NamedPolicy<'a> {
-    pub name: &'a str,
-    pub document: &'a Value,
+pub use super::access::{NamedPolicy, PolicyStatement, RoleDecision, RoleEvaluation};
+
+/// The request a role's session makes when API Gateway invokes `function_arn` with it, now. The
+/// session name API Gateway uses is not documented; only the account and the role name of the
+/// session take part in matching (`principal.rs`). `tags` are the role's tags (GetRole), which
+/// the request carries as `aws:PrincipalTag/...`.
+pub fn invoke_request(
+    role_arn: &str,
+    tags: &BTreeMap<String, String>,
+    function_arn: &str,
+) -> Request {
+    invoke_request_at(role_arn, tags, function_arn, Utc::now())
 }
 
-/// What IAM decides for the role's request, from its identity policies and boundary alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RoleDecision {
-    Allow,
-    /// A Deny statement of an identity policy or of the boundary applies.
-    ExplicitDeny,
-    /// No identity policy allows the request.
-    NoAllow,
-    /// An identity policy allows it, but the permissions boundary does not.
-    BoundaryDenies,
-}
-
-/// A statement that decided, named by its policy and its Sid (or `#index`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PolicyStatement {
-    pub policy: String,
-    pub statement: String,
-    pub effect: &'static str,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RoleEvaluation {
-    pub decision: RoleDecision,
-    /// The statements behind the decision: the Denies for `explicit-deny`, the Allows of the
-    /// identity policies otherwise (none for `no-allow`).
-    pub statements: Vec<PolicyStatement>,
-    /// Anything malformed or suspicious in the documents, prefixed with the policy's name.
-    pub problems: Vec<String>,
-}
-
-/// The request a role's session makes when API Gateway invokes `function_arn` with it. The
-/// session name API Gateway uses is not documented; only the account and the role name of an
-/// assumed-role ARN ever take part in matching (`principal.rs`).
-pub fn invoke_request(role_arn: &str, function_arn: &str) -> Request {
-    let account = role_arn.split(':').nth(4).unwrap_or_default().to_string();
-    let name = role_arn.rsplit('/').next().unwrap_or_default();
-    let partition = role_arn.split(':').nth(1).unwrap_or("aws");
-    let session = format!("arn:{partition}:sts::{account}:assumed-role/{name}/apigateway");
+/// `invoke_request` at the time `now`.
+pub fn invoke_request_at(
+    role_arn: &str,
+    tags: &BTreeMap<String, String>,
+    function_arn: &str,
+    now: DateTime<Utc>,
+) -> Request {
+    let parts: Vec<&str> = function_arn.splitn(6, ':').collect();
+    let (region, account) = match parts.as_slice() {
+        [_, _, _, region, account, _] => (*region, *account),
+        _ => ("", ""),
+    };
     Request {
-        principal: Principal::Aws(session),
+        principal: Principal::RoleSession {
+            role: role_arn.to_string(),
+        },
         action: super::INVOKE_ACTION.to_string(),
         resource: function_arn.to_string(),
-        context: BTreeMap::from([
-            ("aws:PrincipalArn".to_string(), vec![role_arn.to_string()]),
-            ("aws:PrincipalAccount".to_string(), vec![account]),
-        ]),
+        context: RequestContext::role_session(role_arn, tags, account, region, now),
     }
 }
 
-/// Evaluates `request` against every identity policy of a role and its boundary.
+/// Evaluates `request` against every identity policy of a role and its boundary alone (no
+/// resource policy), as for a resource without one in the role's account.
 pub fn evaluate_role(
     policies: &[NamedPolicy<'_>],
     boundary: Option<&NamedPolicy<'_>>,
     request: &Request,
 ) -> RoleEvaluation {
-    let mut problems = Vec::new();
-    let mut denies = Vec::new();
-    let mut allows = Vec::new();
-    let mut judge = |policy: &NamedPolicy<'_>| {
-        let evaluation = evaluate_identity_policy(policy.document, request);
-        problems.extend(
-            evaluation
-                .problems
-                .iter()
-                .map(|p| format!("{}: {p}", policy.name)),
-        );
-        for s in evaluation.statements.iter().filter(|s| s.applies) {
-            let named = PolicyStatement {
-                policy: policy.name.to_string(),
-                statement: s
-                    .sid
-                    .clone()
-                    .filter(|sid| !sid.is_empty())
-                    .unwrap_or_else(|| format!("#{}", s.index)),
-                effect: match s.effect {
-                    Effect::Allow => "Allow",
-                    Effect::Deny => "Deny",
-                },
-            };
-            match s.effect {
-                Effect::Deny => denies.push(named),
-                Effect::Allow => allows.push(named),
-            }
-        }
-        evaluation.decision
-    };
-    // Every policy is judged (not just up to the first Allow): a Deny in a later one wins, and
-    // the evidence names every deciding statement.
-    let decisions: Vec<Decision> = policies.iter().map(&mut judge).collect();
-    let identity_allows = decisions.contains(&Decision::Allow);
-    let boundary_decision = boundary.map(&mut judge);
-    // Allows of the boundary only permit; they are not grants. Keep the identity ones.
-    if let Some(boundary) = boundary {
-        allows.retain(|s| s.policy != boundary.name);
-    }
-    let (decision, statements) = if !denies.is_empty() {
-        (RoleDecision::ExplicitDeny, denies)
-    } else if !identity_allows {
-        (RoleDecision::NoAllow, Vec::new())
-    } else if boundary_decision.is_some_and(|d| d != Decision::Allow) {
-        (RoleDecision::BoundaryDenies, allows)
-    } else {
-        (RoleDecision::Allow, allows)
-    };
-    RoleEvaluation {
-        decision,
-        statements,
-        problems,
-    }
+    super::access::evaluate_role_access(policies, boundary, None, request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     const ROLE: &str = "arn:aws:iam::123456789012:role/service/apigw-invoke";
     const FN: &str = "arn:aws:lambda:us-east-1:123456789012:function:pets";
@@ -191,8 +119,11 @@ mod tests {
                 name: "boundary",
                 document,
             });
-            let evaluation =
-                evaluate_role(&named, boundary.as_ref(), &invoke_request(ROLE, resource));
+            let evaluation = evaluate_role(
+                &named,
+                boundary.as_ref(),
+                &invoke_request(ROLE, &BTreeMap::new(), resource),
+            );
             assert_eq!(evaluation.decision, expected, "{name}: {evaluation:#?}");
         }
     }
@@ -216,16 +147,25 @@ mod tests {
             name: "arn:aws:iam::123456789012:policy/boundary",
             document: &b,
         };
-        let denied = evaluate_role(&policies, Some(&boundary), &invoke_request(ROLE, FN));
+        let denied = evaluate_role(
+            &policies,
+            Some(&boundary),
+            &invoke_request(ROLE, &BTreeMap::new(), FN),
+        );
         assert_eq!(
             denied.statements,
             vec![PolicyStatement {
                 policy: "arn:aws:iam::123456789012:policy/deny".into(),
                 statement: "d".into(),
                 effect: "Deny",
+                depends_on: Vec::new(),
             }]
         );
-        let allowed = evaluate_role(&policies[..1], Some(&boundary), &invoke_request(ROLE, FN));
+        let allowed = evaluate_role(
+            &policies[..1],
+            Some(&boundary),
+            &invoke_request(ROLE, &BTreeMap::new(), FN),
+        );
         assert_eq!(allowed.decision, RoleDecision::Allow);
         // The boundary's Allow is not a grant: only the inline policy is named.
         assert_eq!(allowed.statements.len(), 1);
@@ -234,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_session_matches_resource_policies_naming_the_role_or_account() {
-        let request = invoke_request(ROLE, FN);
+        let request = invoke_request(ROLE, &BTreeMap::new(), FN);
         for (entry, expected) in [
             (ROLE, true),
             ("123456789012", true),
@@ -243,7 +183,11 @@ mod tests {
         ] {
             let policy = json!({"Statement": {"Effect": "Allow", "Principal": {"AWS": entry}, "Action": "lambda:InvokeFunction", "Resource": FN}});
             let decision = super::super::evaluate_resource_policy(&policy, &request).decision;
-            assert_eq!(decision == Decision::Allow, expected, "{entry}");
+            assert_eq!(
+                decision == super::super::Decision::Allow,
+                expected,
+                "{entry}"
+            );
         }
     }
 }

@@ -1,22 +1,31 @@
 //! IAM policy evaluation: does a policy let a principal perform an action on a resource in a
-//! given request context — and which statements decided it. One engine, three kinds of
-//! document: a resource policy (a Lambda function's), an identity policy (a role's inline,
-//! managed and boundary policies) and a role's trust policy.
+//! given request context — and which statements decided it, or, when the request depends on
+//! something the auditor cannot know, that it is undecided and which keys it depends on. One
+//! engine, three kinds of document: a resource policy (a Lambda function's), an identity policy
+//! (a role's inline, managed and boundary policies) and a role's trust policy.
 //!
-//! Semantics follow docs/aws-facts.md §2 (the Lambda resource policy) and §3 (IAM evaluation rules).
-//! Each call judges one document; `identity` combines a role's documents (every policy, the
-//! boundary, explicit deny anywhere wins) and `trust` asks whether API Gateway may assume a
-//! role. SCPs, resource control policies and session policies are out of scope.
+//! Semantics follow docs/aws-facts.md §2 (the Lambda resource policy) and §3 (IAM evaluation rules), and
+//! the IAM User Guide pages each module cites. Each call judges one document; `access` combines
+//! a role's documents with a function's policy the way AWS does within and across accounts, and
+//! `trust` asks whether API Gateway may assume a role. SCPs, resource control policies and
+//! session policies are out of scope.
 //!
-//! Layout: `document` reads the JSON, `principal` / `wildcard` / `arn_match` / `condition` match
-//! one element each, and this file combines them into statement outcomes and a decision.
+//! Layout: `document` reads the JSON; `principal`, `wildcard`, `arn_match`, `condition` and
+//! `variables` match one element each against a `context`; `statement` combines them into a
+//! statement's outcome (`truth`: true, false or unknown) and this file into a decision.
 
+pub mod access;
 mod arn_match;
 mod condition;
+pub mod context;
 mod document;
 pub mod identity;
+mod json_forms;
 mod principal;
+mod statement;
 pub mod trust;
+mod truth;
+mod variables;
 mod wildcard;
 
 #[cfg(test)]
@@ -24,9 +33,12 @@ mod decision_tests;
 #[cfg(test)]
 mod tool_shape_tests;
 
-use std::collections::BTreeMap;
+use chrono::{DateTime, Utc};
 
-use document::{Element, PolicyKind, Statement};
+pub use context::RequestContext;
+use document::PolicyKind;
+pub use principal::PrincipalMatch;
+pub use truth::Truth;
 use wildcard::{glob_match, Case};
 
 /// The service principal API Gateway calls Lambda as.
@@ -41,6 +53,9 @@ pub enum Principal {
     Service(String),
     /// An account id (`123456789012`) or an IAM/STS ARN (role, user, assumed-role session).
     Aws(String),
+    /// A session of the role `role` whose session name is not known: the session API Gateway
+    /// opens with an integration's credentials role.
+    RoleSession { role: String },
 }
 
 /// One request to judge.
@@ -49,27 +64,41 @@ pub struct Request {
     pub principal: Principal,
     pub action: String,
     pub resource: String,
-    /// Condition keys present in the request, e.g. `aws:SourceArn` → `[..]`; key names are
-    /// compared case-insensitively. A key mapped to an empty list counts as absent.
-    pub context: BTreeMap<String, Vec<String>>,
+    /// The condition keys of the request and what the auditor knows about the others.
+    pub context: RequestContext,
 }
 
 impl Request {
     /// The request API Gateway makes when it invokes `function_arn` for a method or authorizer
-    /// whose execute-api ARN is `source_arn`, on an API owned by `source_account` (docs/aws-facts.md §1).
+    /// whose execute-api ARN is `source_arn`, on an API owned by `source_account` (docs/aws-facts.md §1),
+    /// now.
     pub fn apigateway_invoke(function_arn: &str, source_arn: &str, source_account: &str) -> Self {
-        let context = BTreeMap::from([
-            ("aws:SourceArn".to_string(), vec![source_arn.to_string()]),
-            (
-                "aws:SourceAccount".to_string(),
-                vec![source_account.to_string()],
-            ),
-        ]);
+        Self::apigateway_invoke_at(function_arn, source_arn, source_account, Utc::now())
+    }
+
+    /// `apigateway_invoke` at the time `now` (`aws:CurrentTime`).
+    pub fn apigateway_invoke_at(
+        function_arn: &str,
+        source_arn: &str,
+        source_account: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let parts: Vec<&str> = function_arn.splitn(6, ':').collect();
+        let (region, account) = match parts.as_slice() {
+            [_, _, _, region, account, _] => (*region, *account),
+            _ => ("", ""),
+        };
         Request {
             principal: Principal::Service(APIGATEWAY_SERVICE.to_string()),
             action: INVOKE_ACTION.to_string(),
             resource: function_arn.to_string(),
-            context,
+            context: RequestContext::apigateway_invoke(
+                source_arn,
+                source_account,
+                account,
+                region,
+                now,
+            ),
         }
     }
 }
@@ -80,6 +109,8 @@ pub enum Decision {
     Allow,
     ExplicitDeny,
     ImplicitDeny,
+    /// Allowed or denied depending on keys the auditor cannot know (`Evaluation::unknown_keys`).
+    Undecided,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -97,7 +128,18 @@ pub struct ConditionOutcome {
     pub key: String,
     /// The policy's values in string form (empty when they were malformed).
     pub values: Vec<String>,
+    /// The condition definitely holds.
     pub matched: bool,
+    /// Set when whether it holds depends on a key the auditor cannot know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unknown: Option<UnknownKey>,
+}
+
+/// A condition key (or `principal`) the decision depends on and the auditor cannot know.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnknownKey {
+    pub key: String,
+    pub why: String,
 }
 
 /// How one statement fared, element by element, so a caller can say which part failed.
@@ -109,17 +151,34 @@ pub struct StatementOutcome {
     /// applies and `Evaluation::problems` says why.
     pub effect: Effect,
     pub principal_matched: bool,
+    /// How the principal element covers the caller (`no-match` when it does not).
+    pub principal: PrincipalMatch,
     pub action_matched: bool,
     pub resource_matched: bool,
     pub conditions: Vec<ConditionOutcome>,
-    /// principal && action && resource && every condition (and a valid Effect).
+    /// principal && action && resource && every condition (and a valid Effect), definitely.
     pub applies: bool,
+    /// The same, three-valued: `unknown` when it may apply, depending on `undecided`.
+    pub truth: Truth,
+    /// For a statement that may apply: the keys it depends on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<UnknownKey>,
 }
 
 impl StatementOutcome {
-    /// The conditions that did not hold.
+    /// The conditions that definitely did not hold.
     pub fn failed_conditions(&self) -> impl Iterator<Item = &ConditionOutcome> {
-        self.conditions.iter().filter(|c| !c.matched)
+        self.conditions
+            .iter()
+            .filter(|c| !c.matched && c.unknown.is_none())
+    }
+
+    /// `Sid`, or `#index` when the statement has none.
+    pub fn name(&self) -> String {
+        self.sid
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("#{}", self.index))
     }
 }
 
@@ -130,20 +189,32 @@ pub struct Evaluation {
     pub statements: Vec<StatementOutcome>,
     /// Human-readable notes on anything malformed, unsupported or suspicious in the document.
     pub problems: Vec<String>,
+    /// For `Undecided`: the keys the decision depends on, each once.
+    pub unknown_keys: Vec<UnknownKey>,
 }
 
 impl Evaluation {
     /// The statements that produced the decision: the applicable Denies for `ExplicitDeny`, the
-    /// applicable Allows for `Allow`, none for `ImplicitDeny`.
+    /// applicable Allows for `Allow`, none for `ImplicitDeny`, and for `Undecided` the ones that
+    /// may apply.
     pub fn deciding_statements(&self) -> impl Iterator<Item = &StatementOutcome> {
-        let effect = match self.decision {
-            Decision::Allow => Some(Effect::Allow),
-            Decision::ExplicitDeny => Some(Effect::Deny),
-            Decision::ImplicitDeny => None,
-        };
-        self.statements
-            .iter()
-            .filter(move |s| s.applies && Some(s.effect) == effect)
+        let decision = self.decision;
+        self.statements.iter().filter(move |s| match decision {
+            Decision::Allow => s.applies && s.effect == Effect::Allow,
+            Decision::ExplicitDeny => s.applies && s.effect == Effect::Deny,
+            Decision::ImplicitDeny => false,
+            Decision::Undecided => s.truth == Truth::Unknown,
+        })
+    }
+
+    /// Whether a statement of `effect` definitely, possibly or never applies.
+    pub fn applies(&self, effect: Effect) -> Truth {
+        Truth::any(
+            self.statements
+                .iter()
+                .filter(|s| s.effect == effect)
+                .map(|s| s.truth),
+        )
     }
 }
 
@@ -172,24 +243,48 @@ fn evaluate(doc: &serde_json::Value, kind: PolicyKind, request: &Request) -> Eva
     let statements: Vec<StatementOutcome> = document::parse_statements(doc, kind, &mut problems)
         .iter()
         .enumerate()
-        .map(|(index, statement)| evaluate_statement(index, statement, request, &mut problems))
+        .map(|(index, s)| statement::evaluate_statement(index, s, request, &mut problems))
         .collect();
-
-    // docs/aws-facts.md §3 "Decision order": an applicable Deny beats every Allow; nothing applicable
-    // means the default, implicit deny.
-    let applicable = |effect| statements.iter().any(|s| s.applies && s.effect == effect);
-    let decision = if applicable(Effect::Deny) {
-        Decision::ExplicitDeny
-    } else if applicable(Effect::Allow) {
-        Decision::Allow
-    } else {
-        Decision::ImplicitDeny
-    };
-    Evaluation {
-        decision,
+    let mut evaluation = Evaluation {
+        decision: Decision::ImplicitDeny,
         statements,
         problems,
+        unknown_keys: Vec::new(),
+    };
+    evaluation.decision = decide(
+        evaluation.applies(Effect::Deny),
+        evaluation.applies(Effect::Allow),
+    );
+    if evaluation.decision == Decision::Undecided {
+        evaluation.unknown_keys = unknown_keys(evaluation.deciding_statements());
     }
+    evaluation
+}
+
+/// docs/aws-facts.md §3 "Decision order" (IAM User Guide, "Policy evaluation logic": "An explicit deny in
+/// any policy overrides any allows"; nothing applicable means the default, implicit deny), over
+/// three-valued facts: a Deny that may apply leaves an Allow undecided; a request no Allow can
+/// cover is denied whatever the unknown Denies are.
+pub(crate) fn decide(deny: Truth, allow: Truth) -> Decision {
+    match (deny, allow) {
+        (Truth::True, _) => Decision::ExplicitDeny,
+        (_, Truth::False) => Decision::ImplicitDeny,
+        (Truth::False, Truth::True) => Decision::Allow,
+        _ => Decision::Undecided,
+    }
+}
+
+/// The keys the given statements depend on, each once.
+pub(crate) fn unknown_keys<'a>(
+    statements: impl Iterator<Item = &'a StatementOutcome>,
+) -> Vec<UnknownKey> {
+    let mut keys: Vec<UnknownKey> = Vec::new();
+    for key in statements.flat_map(|s| s.undecided.iter()) {
+        if !keys.iter().any(|k| k.key.eq_ignore_ascii_case(&key.key)) {
+            keys.push(key.clone());
+        }
+    }
+    keys
 }
 
 /// Resource-element matching: a case-sensitive glob over the whole ARN where `*` also crosses
@@ -204,72 +299,4 @@ pub fn resource_matches(pattern: &str, resource: &str) -> bool {
 /// components separately, so `*` never crosses a `:` (docs/aws-facts.md §3). Non-ARNs never match.
 pub fn arn_like(pattern: &str, value: &str) -> bool {
     arn_match::arn_like(pattern, value)
-}
-
-fn evaluate_statement(
-    index: usize,
-    statement: &Statement,
-    request: &Request,
-    problems: &mut Vec<String>,
-) -> StatementOutcome {
-    let principal_matched = element_matches(&statement.principal, |spec| {
-        principal::is_listed(spec, &request.principal)
-    });
-    // docs/aws-facts.md §3 "Action matching": service prefix and action name are case-insensitive.
-    let action_matched = element_matches(&statement.action, |patterns| {
-        patterns
-            .iter()
-            .any(|p| glob_match(p, &request.action, Case::Insensitive))
-    });
-    let resource_matched = element_matches(&statement.resource, |patterns| {
-        patterns
-            .iter()
-            .any(|p| resource_matches(p, &request.resource))
-    });
-
-    let conditions: Vec<ConditionOutcome> = statement
-        .conditions
-        .iter()
-        .map(|entry| {
-            let mut notes = Vec::new();
-            let matched = condition::holds(entry, &request.context, &mut notes);
-            problems.extend(
-                notes
-                    .into_iter()
-                    .map(|n| format!("{}: {n}", statement.label(index))),
-            );
-            ConditionOutcome {
-                operator: entry.operator.clone(),
-                key: entry.key.clone(),
-                values: entry.values.clone().unwrap_or_default(),
-                matched,
-            }
-        })
-        .collect();
-
-    let applies = statement.effect.is_some()
-        && principal_matched
-        && action_matched
-        && resource_matched
-        && conditions.iter().all(|c| c.matched);
-    StatementOutcome {
-        index,
-        sid: statement.sid.clone(),
-        effect: statement.effect.unwrap_or(Effect::Deny),
-        principal_matched,
-        action_matched,
-        resource_matched,
-        conditions,
-        applies,
-    }
-}
-
-/// `Principal`/`Action`/`Resource` match when the request is listed; their `Not...` forms when
-/// it is not. A malformed element matches nothing (see `document`).
-fn element_matches<T>(element: &Element<T>, listed: impl Fn(&T) -> bool) -> bool {
-    match element {
-        Element::Match(value) => listed(value),
-        Element::Not(value) => !listed(value),
-        Element::Malformed => false,
-    }
 }

@@ -8,7 +8,8 @@
 use serde_json::Value;
 
 use super::arn_match::{arn_account, split_arn};
-use super::document::string_or_array;
+use super::json_forms::string_or_array;
+use super::truth::Truth;
 use super::Principal;
 
 /// What a `Principal` (or `NotPrincipal`) element lists.
@@ -59,34 +60,110 @@ pub(crate) fn parse(value: &Value, notes: &mut Vec<String>) -> Result<PrincipalS
     }
 }
 
-/// True when the request's principal is one of those the element lists.
-pub(crate) fn is_listed(spec: &PrincipalSpec, request: &Principal) -> bool {
+/// How a statement's principal element covers the request's principal. What the grant of an
+/// Allow means depends on it (IAM User Guide, "Policy evaluation logic": "the principal ARN that
+/// is specified in the policy determines whether implicit denies in other policy types are
+/// applicable"; "Principal": an account principal "delegates authority to the account").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalMatch {
+    NoMatch,
+    /// The account (id or `:root`): delegation, the account's own policies must allow too.
+    Account,
+    /// The role the session belongs to: a grant limited by the role's permissions boundary.
+    Role,
+    /// `*`, `{"AWS": "*"}`, or a `NotPrincipal` that does not list the caller.
+    Everyone,
+    /// The service principal making the call.
+    Service,
+    /// The caller itself (a user, or the exact session): a grant no boundary limits.
+    Exact,
+}
+
+/// Whether (and how) the request's principal is among those the element lists: the strongest
+/// definite match, else `Unknown` when an entry names a role session whose name the auditor
+/// cannot know.
+pub(crate) fn listed(spec: &PrincipalSpec, request: &Principal) -> (PrincipalMatch, Truth) {
     match spec {
-        PrincipalSpec::Anyone => true,
-        PrincipalSpec::Listed(entries) => entries
-            .iter()
-            .any(|(kind, value)| entry_matches(*kind, value, request)),
+        PrincipalSpec::Anyone => (PrincipalMatch::Everyone, Truth::True),
+        PrincipalSpec::Listed(entries) => {
+            let matches: Vec<(PrincipalMatch, Truth)> = entries
+                .iter()
+                .map(|(kind, value)| entry_match(*kind, value, request))
+                .collect();
+            let best = |truth| {
+                matches
+                    .iter()
+                    .filter(|(_, t)| *t == truth)
+                    .map(|(m, _)| *m)
+                    .max()
+                    .map(|m| (m, truth))
+            };
+            best(Truth::True)
+                .or_else(|| best(Truth::Unknown))
+                .unwrap_or((PrincipalMatch::NoMatch, Truth::False))
+        }
     }
 }
 
-fn entry_matches(kind: PrincipalType, value: &str, request: &Principal) -> bool {
+/// True when the request's principal is definitely one of those the element lists.
+#[cfg(test)]
+pub(crate) fn is_listed(spec: &PrincipalSpec, request: &Principal) -> bool {
+    listed(spec, request).1.is_true()
+}
+
+fn entry_match(kind: PrincipalType, value: &str, request: &Principal) -> (PrincipalMatch, Truth) {
+    let yes = |m| (m, Truth::True);
+    let no = (PrincipalMatch::NoMatch, Truth::False);
     match (kind, request) {
         // `{"AWS": "*"}` is "everyone" too, services included (docs/aws-facts.md §3 "Principal").
-        (PrincipalType::Aws, _) if value == "*" => true,
+        (PrincipalType::Aws, _) if value == "*" => yes(PrincipalMatch::Everyone),
         (PrincipalType::Aws, Principal::Aws(caller)) => aws_entry_matches(value, caller),
+        (PrincipalType::Aws, Principal::RoleSession { role }) => role_session_match(value, role),
         // Service principal names are DNS names: compare without case.
-        (PrincipalType::Service, Principal::Service(caller)) => value.eq_ignore_ascii_case(caller),
-        _ => false,
+        (PrincipalType::Service, Principal::Service(caller))
+            if value.eq_ignore_ascii_case(caller) =>
+        {
+            yes(PrincipalMatch::Service)
+        }
+        _ => no,
     }
 }
 
 /// An account id and the account's root ARN both stand for the whole account: any principal of
 /// that account matches. Any other ARN matches only itself, or (for a role) its sessions.
-fn aws_entry_matches(entry: &str, caller: &str) -> bool {
+fn aws_entry_matches(entry: &str, caller: &str) -> (PrincipalMatch, Truth) {
     if let Some(account) = account_of_entry(entry) {
-        return account_of_caller(caller) == Some(account);
+        let matched = account_of_caller(caller) == Some(account);
+        return (PrincipalMatch::Account, Truth::from_bool(matched));
     }
-    entry == caller || assumed_role_of(caller).is_some_and(|session| role_matches(entry, session))
+    if entry == caller {
+        return (PrincipalMatch::Exact, Truth::True);
+    }
+    let role = assumed_role_of(caller).is_some_and(|session| role_matches(entry, session));
+    (PrincipalMatch::Role, Truth::from_bool(role))
+}
+
+/// The session API Gateway opens with an integration's role: its account and role are known,
+/// its session name is not (not documented), so an entry naming one session is unknown.
+fn role_session_match(entry: &str, role_arn: &str) -> (PrincipalMatch, Truth) {
+    let Some([_, _, "iam", _, account, resource]) = split_arn(role_arn) else {
+        return (PrincipalMatch::NoMatch, Truth::False);
+    };
+    let name = resource.rsplit('/').next().unwrap_or_default();
+    if let Some(entry_account) = account_of_entry(entry) {
+        return (
+            PrincipalMatch::Account,
+            Truth::from_bool(entry_account == account),
+        );
+    }
+    if role_matches(entry, (account, name)) {
+        return (PrincipalMatch::Role, Truth::True);
+    }
+    match assumed_role_of(entry) {
+        Some((a, n)) if a == account && n == name => (PrincipalMatch::Exact, Truth::Unknown),
+        _ => (PrincipalMatch::NoMatch, Truth::False),
+    }
 }
 
 /// The account an entry names as a whole: a 12-digit id or `arn:...:iam::ACCOUNT:root`.
@@ -213,6 +290,35 @@ mod tests {
                 expected,
                 "{value} vs {request:?}"
             );
+        }
+    }
+
+    /// The session API Gateway opens with a credentials role: its role and account are known,
+    /// its name is not ("Policy evaluation logic": a grant to the role ARN, the session ARN or the
+    /// account differ in what they are worth, so the kind of match is kept).
+    #[test]
+    fn role_sessions_of_unknown_name() {
+        let session = Principal::RoleSession {
+            role: ROLE.to_string(),
+        };
+        #[rustfmt::skip]
+        let cases: Vec<(Value, PrincipalMatch, Truth)> = vec![
+            (json!({"AWS": ROLE}), PrincipalMatch::Role, Truth::True),
+            (json!({"AWS": "arn:aws:iam::123456789012:role/deployer"}), PrincipalMatch::Role, Truth::True),
+            (json!({"AWS": "123456789012"}), PrincipalMatch::Account, Truth::True),
+            (json!({"AWS": "arn:aws:iam::123456789012:root"}), PrincipalMatch::Account, Truth::True),
+            (json!({"AWS": "210987654321"}), PrincipalMatch::NoMatch, Truth::False),
+            (json!({"AWS": SESSION}), PrincipalMatch::Exact, Truth::Unknown),
+            (json!({"AWS": "arn:aws:sts::123456789012:assumed-role/other/ci-1234"}), PrincipalMatch::NoMatch, Truth::False),
+            (json!("*"), PrincipalMatch::Everyone, Truth::True),
+            (json!({"Service": APIGW}), PrincipalMatch::NoMatch, Truth::False),
+            // the strongest definite match wins over an unknown one
+            (json!({"AWS": [SESSION, "123456789012"]}), PrincipalMatch::Account, Truth::True),
+            (json!({"AWS": [SESSION, ROLE]}), PrincipalMatch::Role, Truth::True),
+        ];
+        for (value, kind, truth) in cases {
+            let spec = parse(&value, &mut Vec::new()).expect("parses");
+            assert_eq!(listed(&spec, &session), (kind, truth), "{value}");
         }
     }
 

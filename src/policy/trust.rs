@@ -3,9 +3,11 @@
 //! does not trust it makes every call of the integration fail with "API Gateway does not have
 //! permission to assume the provided role" (500).
 
-use std::collections::BTreeMap;
+use chrono::Utc;
 
-use super::{evaluate_trust_policy, Evaluation, Principal, Request, APIGATEWAY_SERVICE};
+use super::{
+    evaluate_trust_policy, Evaluation, Principal, Request, RequestContext, APIGATEWAY_SERVICE,
+};
 
 /// The action a trust policy must allow.
 pub const ASSUME_ROLE_ACTION: &str = "sts:AssumeRole";
@@ -19,13 +21,12 @@ pub fn assume_request(role_arn: &str, api_account: &str, source_arn: &str) -> Re
         principal: Principal::Service(APIGATEWAY_SERVICE.to_string()),
         action: ASSUME_ROLE_ACTION.to_string(),
         resource: role_arn.to_string(),
-        context: BTreeMap::from([
-            (
-                "aws:SourceAccount".to_string(),
-                vec![api_account.to_string()],
-            ),
-            ("aws:SourceArn".to_string(), vec![source_arn.to_string()]),
-        ]),
+        context: RequestContext::apigateway_assume_role(
+            source_arn,
+            api_account,
+            role_arn.split(':').nth(4).unwrap_or_default(),
+            Utc::now(),
+        ),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Glob matching with IAM's two wildcards: `*` (any run of characters, possibly empty) and `?`
 //! (exactly one character), used by Action, Resource, StringLike and each ARN component.
 //!
-//! IAM has no escape character in these patterns (policy variables such as `${*}` exist only in
-//! version 2012-10-17 documents and never in what Lambda's AddPermission writes), so every `*`
-//! and `?` is a wildcard and everything else, braces included, is literal: the console's literal
-//! `{id}` in a source ARN only matches the literal `{id}` API Gateway sends (docs/aws-facts.md §1).
+//! IAM has no escape character in these patterns: every `*` and `?` written in a policy is a
+//! wildcard and everything else, braces included, is literal (the console's literal `{id}` in a
+//! source ARN only matches the literal `{id}` API Gateway sends, docs/aws-facts.md §1). The one way to
+//! write a literal `*` or `?` is the policy variable `${*}` / `${?}` (IAM User Guide, "IAM policy
+//! elements: Variables and tags", *Special characters*); `variables` resolves those into a
+//! [`Pattern`] whose characters are already marked literal or wildcard.
 
 /// Whether letters must match in case. Actions are case-insensitive; resources, ARNs and
 /// `StringLike` values are case-sensitive (docs/aws-facts.md §3).
@@ -14,13 +16,83 @@ pub(crate) enum Case {
     Insensitive,
 }
 
+/// One position of a pattern: a character that must be there, or a wildcard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Token {
+    Literal(char),
+    /// `*`: any run of characters, possibly empty.
+    Any,
+    /// `?`: exactly one character.
+    One,
+}
+
+/// A pattern with its wildcards already told apart from literal `*` and `?`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Pattern(pub Vec<Token>);
+
+impl Pattern {
+    /// Every `*` and `?` of `text` is a wildcard (a policy value with no variables).
+    pub(crate) fn wildcards(text: &str) -> Self {
+        Pattern(
+            text.chars()
+                .map(|c| match c {
+                    '*' => Token::Any,
+                    '?' => Token::One,
+                    c => Token::Literal(c),
+                })
+                .collect(),
+        )
+    }
+
+    /// Every character of `text` is literal.
+    #[cfg(test)]
+    pub(crate) fn literal(text: &str) -> Self {
+        Pattern(text.chars().map(Token::Literal).collect())
+    }
+
+    pub(crate) fn push_literal(&mut self, text: &str) {
+        self.0.extend(text.chars().map(Token::Literal));
+    }
+
+    /// The pattern as text with wildcards written `*`/`?` (for exact-match operators, where
+    /// IAM compares the substituted string).
+    pub(crate) fn to_text(&self) -> String {
+        self.0
+            .iter()
+            .map(|t| match t {
+                Token::Literal(c) => *c,
+                Token::Any => '*',
+                Token::One => '?',
+            })
+            .collect()
+    }
+
+    /// Splits at literal `:` into at most `n` parts, the last keeping the rest (ARN components).
+    pub(crate) fn splitn_colon(&self, n: usize) -> Vec<Pattern> {
+        let mut parts = vec![Pattern::default()];
+        for token in &self.0 {
+            if *token == Token::Literal(':') && parts.len() < n {
+                parts.push(Pattern::default());
+            } else if let Some(last) = parts.last_mut() {
+                last.0.push(*token);
+            }
+        }
+        parts
+    }
+}
+
 /// True when `text` matches `pattern` as a whole.
+pub(crate) fn glob_match(pattern: &str, text: &str, case: Case) -> bool {
+    pattern_match(&Pattern::wildcards(pattern), text, case)
+}
+
+/// True when `text` matches the tokens of `pattern` as a whole.
 ///
 /// Iterative greedy matching with a single backtrack point: when a later `*` is reached the
 /// earlier ones never need revisiting, so the cost is O(pattern × text) in the worst case and
 /// there is no recursion to blow the stack on hostile input.
-pub(crate) fn glob_match(pattern: &str, text: &str, case: Case) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
+pub(crate) fn pattern_match(pattern: &Pattern, text: &str, case: Case) -> bool {
+    let pattern = &pattern.0;
     let text: Vec<char> = text.chars().collect();
     let (mut p, mut t) = (0usize, 0usize);
     // (pattern index just after the last `*`, text index that `*` currently extends to)
@@ -28,11 +100,15 @@ pub(crate) fn glob_match(pattern: &str, text: &str, case: Case) -> bool {
 
     while t < text.len() {
         match pattern.get(p) {
-            Some('*') => {
+            Some(Token::Any) => {
                 backtrack = Some((p + 1, t));
                 p += 1;
             }
-            Some(&c) if c == '?' || chars_equal(c, text[t], case) => {
+            Some(Token::One) => {
+                p += 1;
+                t += 1;
+            }
+            Some(&Token::Literal(c)) if chars_equal(c, text[t], case) => {
                 p += 1;
                 t += 1;
             }
@@ -50,7 +126,7 @@ pub(crate) fn glob_match(pattern: &str, text: &str, case: Case) -> bool {
     // The text is used up: only `*`s (matching the empty string) may remain in the pattern.
     pattern
         .get(p..)
-        .is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+        .is_some_and(|rest| rest.iter().all(|&c| c == Token::Any))
 }
 
 fn chars_equal(a: char, b: char, case: Case) -> bool {
@@ -122,6 +198,22 @@ mod tests {
                 "glob_match({pattern:?}, {text:?}, {case:?})"
             );
         }
+    }
+
+    #[test]
+    fn literal_wildcard_characters() {
+        // `${*}` and `${?}` (IAM User Guide, "Variables and tags", Special characters) give a
+        // literal `*` / `?` that only matches itself.
+        let mut pattern = Pattern::literal("a*");
+        pattern.0.push(Token::Any);
+        assert!(pattern_match(&pattern, "a*bc", Case::Sensitive));
+        assert!(!pattern_match(&pattern, "abc", Case::Sensitive));
+        assert!(pattern_match(&Pattern::literal("?"), "?", Case::Sensitive));
+        assert!(!pattern_match(&Pattern::literal("?"), "x", Case::Sensitive));
+        let parts = Pattern::wildcards("a:b*:c:d:e:f:g").splitn_colon(6);
+        assert_eq!(parts.len(), 6);
+        assert_eq!(parts[5].to_text(), "f:g");
+        assert_eq!(parts[1].to_text(), "b*");
     }
 
     #[test]

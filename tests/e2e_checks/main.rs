@@ -62,6 +62,7 @@ mod invoke_permission_qualifiers;
 mod packages;
 mod pagination;
 mod policy_hygiene;
+mod policy_semantics;
 mod probe;
 mod route_integrations;
 mod route_targets;

@@ -13,9 +13,31 @@ use crate::report::Severity;
 /// The message, evidence and remediation once all affected stages are known.
 pub(super) fn render(group: &Group<'_, Problem>) -> Rendered {
     let scope = group.routes.scope;
+    let mut source_arns: Vec<&str> = Vec::new();
+    for (_, problem) in &group.problems {
+        if let Problem::Fail { source_arn, .. } | Problem::Undecided { source_arn, .. } = problem {
+            if !source_arns.contains(&source_arn.as_str()) {
+                source_arns.push(source_arn);
+            }
+        }
+    }
     let (reason, role, detail, boundary) = match group.first() {
         Problem::Error { message, evidence } => {
             return Rendered::new(message.clone(), evidence.clone(), None);
+        }
+        Problem::Undecided {
+            role,
+            detail,
+            message,
+            ..
+        } => {
+            let evidence = json!({
+                "reason": Reason::Undecided,
+                "role": role,
+                "source_arns": source_arns,
+                "detail": detail,
+            });
+            return Rendered::new(message.clone(), evidence, None);
         }
         Problem::Fail {
             reason,
@@ -25,14 +47,6 @@ pub(super) fn render(group: &Group<'_, Problem>) -> Rendered {
             ..
         } => (*reason, role.clone(), detail, boundary),
     };
-    let mut source_arns: Vec<&str> = Vec::new();
-    for (_, problem) in &group.problems {
-        if let Problem::Fail { source_arn, .. } = problem {
-            if !source_arns.contains(&source_arn.as_str()) {
-                source_arns.push(source_arn);
-            }
-        }
-    }
     let evidence = json!({
         "reason": reason,
         "role": role,
@@ -94,6 +108,11 @@ pub(super) fn render(group: &Group<'_, Problem>) -> Rendered {
             Some(format!(
                 "# remove or narrow the Deny statements named in evidence.detail (aws iam list-role-policies --role-name {name}; aws iam list-attached-role-policies --role-name {name})"
             )),
+        ),
+        // Undecided judgements are `error` findings, rendered above; kept for completeness.
+        Reason::Undecided => (
+            format!("whether its credentials role {role} may invoke {short} could not be decided"),
+            None,
         ),
         Reason::ResourcePolicyDenies => (
             format!("{short} is in account {} and its policy does not allow the credentials role {role}", function.account),

@@ -14,9 +14,10 @@ use crate::arn::FunctionArn;
 use crate::checks::shared::route_groups::{run_per_route, Verdict};
 use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
 use crate::inventory::{IamRole, Lookup, ScopeInventory};
-use crate::policy::identity::{evaluate_role, invoke_request, NamedPolicy, RoleDecision};
-use crate::policy::{self, trust, Decision};
 use crate::log_signatures;
+use crate::policy::access::evaluate_role_access;
+use crate::policy::identity::{invoke_request, NamedPolicy, RoleDecision};
+use crate::policy::{trust, Decision, UnknownKey};
 use crate::report::{Finding, Severity};
 use crate::routes::{RouteTarget, ScopeRoutes};
 
@@ -35,8 +36,10 @@ grant on the unqualified ARN does not cover an alias), its permissions boundary 
 and no Deny in any of them, nor in the function's policy, applies. For a function in another \
 account the function's resource policy must also allow the role (or its account). \
 evidence.reason is one of role-missing, not-trusted, no-invoke-permission, boundary-denies, \
-explicit-deny, resource-policy-denies, pass-through; evidence.statements names the statements \
-that decided. Pass-through credentials (arn:aws:iam::*:user/*) are reported once per route as an \
+explicit-deny, resource-policy-denies, pass-through (and undecided for `error` findings); \
+evidence.statements names the statements that decided. The function's policy counts as IAM \
+counts it: a statement naming the role grants (within its boundary), one naming only the \
+account delegates and needs the role's own policies too. Pass-through credentials (arn:aws:iam::*:user/*) are reported once per route as an \
 `info` note: whether a call succeeds depends on each caller's own permissions.",
     why: "API Gateway assumes the role to call Lambda. A role it cannot assume fails every call \
 with 500 and the execution log line `API Gateway does not have permission to assume the provided \
@@ -51,9 +54,13 @@ function's account. Or remove `credentials` from the integration and grant API G
 with add-permission.",
     limits: "Service control policies, resource control policies and session policies are not \
 evaluated. Whether API Gateway sends aws:SourceArn/aws:SourceAccount when it assumes the role is \
-not documented; they are assumed present. Conditions on other keys (aws:SourceVpc, tags, dates) \
-are judged as absent. A role in another account is read only through that account's configured \
-role ([[scope.accounts]]); otherwise the finding has status `error`.",
+not documented; they are assumed present. The role's session is judged with the keys the \
+auditor knows (principal ARN, account and type, the role's tags as aws:PrincipalTag/..., the \
+function's Region as aws:RequestedRegion, the current time); a decision that depends on a key \
+it cannot know (aws:SourceIp, aws:PrincipalOrgID, MFA, aws:CalledVia, the session name, ...) \
+is reported with status `error` and evidence.reason `undecided`, naming the keys and the \
+statements. A role in another account is read only through that account's configured role \
+([[scope.accounts]]); otherwise the finding has status `error`.",
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS, &log_signatures::CANNOT_ASSUME_ROLE],
@@ -75,6 +82,8 @@ enum Reason {
     ExplicitDeny,
     ResourcePolicyDenies,
     PassThrough,
+    /// The decision depends on keys the auditor cannot know: an `error` finding.
+    Undecided,
 }
 
 /// What one route on one stage was judged to be.
@@ -88,6 +97,13 @@ enum Problem {
         detail: serde_json::Value,
         /// The permissions boundary that denies, for `boundary-denies`.
         boundary: Option<String>,
+    },
+    /// Whether the role may invoke depends on keys the auditor cannot know.
+    Undecided {
+        role: String,
+        source_arn: String,
+        detail: serde_json::Value,
+        message: String,
     },
     /// The role (or the function's policy, for a cross-account role) could not be read.
     Error {
@@ -159,7 +175,31 @@ fn judge_route(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verd
         }
     }
     let source_arn = route.source_arn.clone().unwrap_or_default();
-    let (reason, detail) = judge_role(scope, role, function, &source_arn, target)?;
+    let (reason, detail, undecided) = judge_role(scope, role, function, &source_arn, target)?;
+    if let Some(undecided) = undecided {
+        let message = format!(
+            "could not decide whether the credentials role {credentials} may invoke {} for {}: the {} decide on {} (statements: {})",
+            function.short(),
+            route.describe(),
+            undecided.policy,
+            undecided
+                .keys
+                .iter()
+                .map(|k| format!("{} ({})", k.key, k.why))
+                .collect::<Vec<_>>()
+                .join(", "),
+            undecided.statements.join(", ")
+        );
+        return Some(Verdict::error(
+            named,
+            Problem::Undecided {
+                role: credentials.to_string(),
+                source_arn,
+                detail,
+                message,
+            },
+        ));
+    }
     let boundary = (reason == Reason::BoundaryDenies)
         .then(|| role.boundary.as_ref().map(|b| b.name.clone()))
         .flatten();
@@ -167,23 +207,35 @@ fn judge_route(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verd
 }
 
 /// `None` when the role can invoke the function, else why and the statements that decided.
+/// The identity policies, the boundary and the function's policy are combined by the policy
+/// engine as IAM does within and across accounts (`policy::access`).
 fn judge_role(
     scope: &ScopeInventory,
     role: &IamRole,
     function: &FunctionArn,
     source_arn: &str,
     target: Option<&crate::inventory::LambdaTarget>,
-) -> Option<(Reason, serde_json::Value)> {
+) -> Option<(Reason, serde_json::Value, Option<Undecided>)> {
     let trust =
         trust::apigateway_may_assume(&role.trust_policy, &role.arn, &scope.account, source_arn);
     if trust.decision != Decision::Allow {
-        let denying: Vec<String> = trust
-            .deciding_statements()
-            .map(|s| s.sid.clone().unwrap_or_else(|| format!("#{}", s.index)))
-            .collect();
+        let deciding: Vec<String> = trust.deciding_statements().map(|s| s.name()).collect();
+        if trust.decision == Decision::Undecided {
+            let undecided = Undecided {
+                policy: "trust policy",
+                keys: trust.unknown_keys.clone(),
+                statements: deciding.clone(),
+            };
+            return Some((
+                Reason::Undecided,
+                json!({"policy": "trust policy", "unknown_keys": trust.unknown_keys, "statements": deciding}),
+                Some(undecided),
+            ));
+        }
         return Some((
             Reason::NotTrusted,
-            json!({"trust_decision": trust.decision, "statements": denying}),
+            json!({"trust_decision": trust.decision, "statements": deciding}),
+            None,
         ));
     }
     let named: Vec<NamedPolicy<'_>> = role
@@ -198,43 +250,73 @@ fn judge_role(
         name: &b.name,
         document: &b.document,
     });
-    let request = invoke_request(&role.arn, &function.to_string());
-    let identity = evaluate_role(&named, boundary.as_ref(), &request);
-    let cross_account = crate::arn::account_of(&role.arn) != function.account;
-    let resource = target.map(|t| &t.policy);
-    let resource_decision = match resource {
-        Some(Lookup::Found(policy)) => {
-            Some(policy::evaluate_resource_policy(&policy.document, &request).decision)
-        }
+    let function_policy = match target.map(|t| &t.policy) {
+        Some(Lookup::Found(policy)) => Some(NamedPolicy {
+            name: FUNCTION_POLICY,
+            document: &policy.document,
+        }),
         _ => None,
     };
+    let request = invoke_request(&role.arn, &role.tags, &function.to_string());
+    let access = evaluate_role_access(
+        &named,
+        boundary.as_ref(),
+        function_policy.as_ref(),
+        &request,
+    );
     let detail = json!({
-        "statements": identity.statements,
+        "statements": access.statements,
         "boundary": role.boundary.as_ref().map(|b| &b.name),
     });
-    match identity.decision {
-        RoleDecision::ExplicitDeny => return Some((Reason::ExplicitDeny, detail)),
-        RoleDecision::BoundaryDenies => return Some((Reason::BoundaryDenies, detail)),
-        RoleDecision::NoAllow if cross_account || resource_decision != Some(Decision::Allow) => {
-            return Some((Reason::NoInvokePermission, detail))
+    let undecided = (access.decision == RoleDecision::Undecided).then(|| Undecided {
+        policy: "role policies",
+        keys: access.unknown_keys.clone(),
+        statements: access
+            .statements
+            .iter()
+            .map(|s| format!("{} {} of {}", s.effect, s.statement, s.policy))
+            .collect(),
+    });
+    let verdict = match access.decision {
+        RoleDecision::Allow => None,
+        RoleDecision::ExplicitDeny
+            if access
+                .statements
+                .iter()
+                .all(|s| s.policy == FUNCTION_POLICY) =>
+        {
+            Some((
+                Reason::ExplicitDeny,
+                json!({"function_policy": "a Deny statement of the function's policy applies to the role", "statements": access.statements}),
+            ))
         }
-        _ => {}
-    }
-    if resource_decision == Some(Decision::ExplicitDeny) {
-        return Some((
-            Reason::ExplicitDeny,
-            json!({"function_policy": "a Deny statement of the function's policy applies to the role"}),
-        ));
-    }
-    // Cross-account calls need both sides (IAM cross-account evaluation, docs/aws-facts.md §2).
-    if cross_account && resource_decision != Some(Decision::Allow) {
-        return Some((
+        RoleDecision::ExplicitDeny => Some((Reason::ExplicitDeny, detail)),
+        RoleDecision::BoundaryDenies => Some((Reason::BoundaryDenies, detail)),
+        RoleDecision::NoAllow => Some((Reason::NoInvokePermission, detail)),
+        // Cross-account calls need both sides (IAM cross-account evaluation, docs/aws-facts.md §2).
+        RoleDecision::ResourcePolicyDenies => Some((
             Reason::ResourcePolicyDenies,
             json!({"function_account": function.account}),
-        ));
-    }
-    None
+        )),
+        RoleDecision::Undecided => Some((
+            Reason::Undecided,
+            json!({"policy": "role policies", "unknown_keys": access.unknown_keys, "statements": access.statements}),
+        )),
+    };
+    verdict.map(|(reason, detail)| (reason, detail, undecided))
 }
+
+/// A decision that depends on keys the auditor cannot know: which policies, the keys, and the
+/// statements that depend on them, for the `error` finding's message.
+struct Undecided {
+    policy: &'static str,
+    keys: Vec<UnknownKey>,
+    statements: Vec<String>,
+}
+
+/// How the function's policy is named among the role's policies in the evidence.
+const FUNCTION_POLICY: &str = "function policy";
+
 
 #[cfg(test)]
 mod tests {
@@ -266,6 +348,7 @@ mod tests {
             trust_policy: trust_apigw(),
             policies: vec![allow_invoke("*")],
             boundary: None,
+            tags: Default::default(),
         }
     }
 
@@ -374,6 +457,64 @@ mod tests {
             only(&findings).evidence["detail"]["statements"][0]["statement"],
             "nolambda"
         );
+    }
+
+    /// GET /pets to pets-get with the role, the function's policy as given.
+    fn run_with_function_policy(role: IamRole, statements: Vec<Value>) -> Vec<Finding> {
+        let mut integration = proxy_integration("pets-get");
+        integration.credentials = Some(ROLE.into());
+        let mut t = target("pets-get", API);
+        t.policy = Lookup::Found(policy(statements));
+        let mut scope = scope()
+            .api(
+                api(API, "pets")
+                    .integration("GET", "/pets", integration)
+                    .stage("prod"),
+            )
+            .target(t)
+            .build();
+        scope.roles.insert(ROLE.into(), Lookup::Found(role));
+        run_check(&CHECK, &inventory(vec![scope]))
+    }
+
+    /// IAM User Guide, "Principal": an account principal "delegates authority to the account";
+    /// "Policy evaluation logic": a grant to the role's ARN needs no identity permission.
+    #[test]
+    fn account_principals_delegate_and_role_principals_grant() {
+        let mut role = healthy_role();
+        role.policies = vec![];
+        let fn_arn = function_arn("pets-get");
+        let to = |principal: Value| {
+            json!({"Sid": "grant", "Effect": "Allow", "Principal": principal,
+                "Action": "lambda:InvokeFunction", "Resource": fn_arn})
+        };
+        let findings =
+            run_with_function_policy(role.clone(), vec![to(json!({"AWS": "123456789012"}))]);
+        assert_eq!(reason(&findings), "no-invoke-permission");
+        assert!(run_with_function_policy(role, vec![to(json!({"AWS": ROLE}))]).is_empty());
+    }
+
+    /// A boundary that allows only some source addresses: the address API Gateway calls from is
+    /// unknown, so the finding is an `error` naming aws:SourceIp and the boundary's statement.
+    #[test]
+    fn a_decision_on_an_unknown_key_is_an_error_naming_it() {
+        let mut role = healthy_role();
+        role.boundary = Some(RolePolicy {
+            name: "arn:aws:iam::123456789012:policy/office".into(),
+            managed: true,
+            document: json!({"Version": "2012-10-17", "Statement": [{"Sid": "OfficeOnly", "Effect": "Allow",
+                "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}),
+        });
+        let findings = run_with("pets-get", ROLE, Some(Lookup::Found(role)));
+        let finding = only(&findings);
+        assert_eq!(finding.status, Status::Error);
+        assert_eq!(finding.evidence["reason"], "undecided");
+        assert!(
+            finding.message.contains("aws:SourceIp") && finding.message.contains("OfficeOnly"),
+            "{}",
+            finding.message
+        );
+        assert_eq!(finding.remediation, None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::checks::shared::{add_permission, remove_permission};
 use crate::checks::{Check, Context};
 use crate::inventory::{CollectionError, Lookup};
 use crate::invoke_permission::{self, AllowedOn, DenyReason, Judgement, StatementNote};
+use crate::policy::UnknownKey;
 use crate::report::Finding;
 use crate::routes::{RouteTarget, ScopeRoutes};
 
@@ -27,12 +28,21 @@ enum Problem {
         message: String,
         source_arn: String,
     },
+    /// Allowed or not depending on keys the auditor cannot know.
+    Undecided {
+        statements: Vec<StatementNote>,
+        keys: Vec<UnknownKey>,
+        message: String,
+        source_arn: String,
+    },
 }
 
 impl Problem {
     fn source_arn(&self) -> &str {
         match self {
-            Problem::Denied { source_arn, .. } | Problem::Unknown { source_arn, .. } => source_arn,
+            Problem::Denied { source_arn, .. }
+            | Problem::Unknown { source_arn, .. }
+            | Problem::Undecided { source_arn, .. } => source_arn,
         }
     }
 }
@@ -89,6 +99,28 @@ fn judge_route(
                 },
             ))
         }
+        Judgement::Undecided { statements, keys } => {
+            let names: Vec<&str> = keys.iter().map(|k| k.key.as_str()).collect();
+            let message = format!(
+                "could not decide whether API Gateway may invoke {} for {}: the function's policy decides on {}, which the auditor cannot know ({})",
+                function.short(),
+                route.describe(),
+                names.join(", "),
+                keys.iter()
+                    .map(|k| format!("{}: {}", k.key, k.why))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+            Some(Verdict::error(
+                named,
+                Problem::Undecided {
+                    statements,
+                    keys,
+                    message,
+                    source_arn,
+                },
+            ))
+        }
         Judgement::Denied {
             reason,
             statements,
@@ -119,6 +151,18 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
             return Rendered::new(
                 message.clone(),
                 json!({"operation": error.operation, "code": error.code, "source_arns": source_arns}),
+                None,
+            );
+        }
+        Problem::Undecided {
+            statements,
+            keys,
+            message,
+            ..
+        } => {
+            return Rendered::new(
+                message.clone(),
+                json!({"reason": "undecided", "unknown_keys": keys, "statements": statements, "source_arns": source_arns}),
                 None,
             );
         }
@@ -206,6 +250,45 @@ fn covering_source_arn(source_arns: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::covering_source_arn;
+    use crate::checks::invoke_permission_missing::CHECK;
+    use crate::inventory::Lookup;
+    use crate::report::Status;
+    use crate::testkit::*;
+
+    /// A function policy that lets API Gateway in only from some addresses: the address API
+    /// Gateway calls from is not published ("AWS global condition context keys", aws:SourceIp),
+    /// so the check cannot decide and says so as an `error` naming the key.
+    #[test]
+    fn a_policy_that_depends_on_an_unknown_key_is_an_error_naming_it() {
+        let f = function_arn("pets-get");
+        let mut t = target("pets-get", "a1b2c3d4e5");
+        t.policy = Lookup::Found(policy(vec![serde_json::json!({
+            "Sid": "OfficeOnly", "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"},
+            "Action": "lambda:InvokeFunction", "Resource": f,
+            "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+        })]));
+        let inventory = scope()
+            .api(
+                api("a1b2c3d4e5", "pets")
+                    .route("GET", "/pets", "pets-get")
+                    .stage("prod"),
+            )
+            .target(t)
+            .inventory();
+        let findings = run_check(&CHECK, &inventory);
+        let finding = only(&findings);
+        assert_eq!(finding.status, Status::Error);
+        assert_eq!(finding.evidence["reason"], "undecided");
+        assert_eq!(finding.evidence["unknown_keys"][0]["key"], "aws:SourceIp");
+        assert_eq!(finding.evidence["statements"][0]["statement"], "OfficeOnly");
+        assert!(
+            finding.message.contains("could not decide")
+                && finding.message.contains("aws:SourceIp"),
+            "{}",
+            finding.message
+        );
+    }
 
     #[test]
     fn covering_arn_widens_only_the_stage() {
