@@ -38,6 +38,7 @@ pub use glob::glob_matches;
 pub use keys::{did_you_mean, suggest, CHECKS_WITH_SETTINGS, KNOWN_KEYS};
 pub use overrides::Overrides;
 pub use probe_rules::{ProbeSettings, PROBE_VERBS};
+pub use publish_rules::{SecurityHubDestination, SecurityHubPublish};
 pub use scope_rules::account_of;
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,6 +65,8 @@ pub struct PublishSettings {
     /// One JSON line per finding on stderr, for Logs Insights.
     pub finding_events: FindingEvents,
     pub cloudwatch: CloudWatchPublish,
+    /// `[publish.security-hub]`: findings imported into AWS Security Hub (ASFF).
+    pub security_hub: SecurityHubPublish,
 }
 
 /// When to write one JSON event per finding.
@@ -395,11 +398,17 @@ pub enum OutputFormat {
     Table,
     Json,
     Jsonl,
+    /// OCSF 1.6 Compliance Findings (class 2003), one JSON object per line.
+    Ocsf,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 3] =
-        [OutputFormat::Table, OutputFormat::Json, OutputFormat::Jsonl];
+    pub const ALL: [OutputFormat; 4] = [
+        OutputFormat::Table,
+        OutputFormat::Json,
+        OutputFormat::Jsonl,
+        OutputFormat::Ocsf,
+    ];
 
     /// The name used in the config file and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -407,6 +416,7 @@ impl OutputFormat {
             OutputFormat::Table => "table",
             OutputFormat::Json => "json",
             OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Ocsf => "ocsf",
         }
     }
 }
