@@ -301,7 +301,9 @@ fn member_role_grants_only_the_read_actions() {
         .filter_map(|op| op.iam_action())
         .collect();
     assert!(
-        writes.iter().all(|write| !actions(&always).contains(*write)),
+        writes
+            .iter()
+            .all(|write| !actions(&always).contains(*write)),
         "the member role must not write"
     );
     // And with Security Hub on, it writes findings and nothing else.
