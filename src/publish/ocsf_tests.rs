@@ -273,3 +273,17 @@ fn lines_hold_one_finding_each_with_its_account_and_resources() {
     assert!(empty.findings.is_empty());
     assert_eq!(render_lines(&empty).unwrap(), "");
 }
+
+#[test]
+fn every_finding_of_the_demo_is_a_valid_compliance_finding() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/demo-account.json");
+    let inventory = crate::audit::read_snapshot(std::path::Path::new(path)).unwrap();
+    let report =
+        crate::evaluate::evaluate(&inventory, &crate::config::Config::default(), run_context());
+    assert!(report.findings.len() > 20);
+    for finding in &report.findings {
+        let event = compliance_finding(finding, &report);
+        let problems = schema_problems(&event);
+        assert!(problems.is_empty(), "{}: {problems:?}", finding.check);
+    }
+}

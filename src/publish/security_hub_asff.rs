@@ -271,7 +271,9 @@ pub fn product_fields(finding: &Finding, run_id: &str) -> BTreeMap<String, Strin
     }
     // The whole command, when the recommendation's 512 characters cut it.
     if let Some(remediation) = &finding.remediation {
-        put("apigw-auditor/Remediation", remediation);
+        if remediation.chars().count() > MAX_RECOMMENDATION {
+            put("apigw-auditor/Remediation", remediation);
+        }
     }
     put("apigw-auditor/RunId", run_id);
     fields
