@@ -11,6 +11,7 @@ pub mod resources;
 pub mod security_hub;
 pub mod security_hub_asff;
 pub mod security_hub_lifecycle;
+pub mod security_hub_plan;
 pub mod security_hub_sdk;
 pub mod sinks;
 pub mod table;

@@ -32,116 +32,15 @@ use crate::inventory::clients::regional;
 use crate::inventory::collect::identify;
 use crate::publish::security_hub_asff::{
     batches, finding_id, product_arn, timestamp, to_asff, AsffFinding, ComplianceStatus, Placement,
-    RecordState, MAX_FINDING_BYTES,
+    RecordState, FINGERPRINT_FIELD, MAX_FINDING_BYTES,
 };
 use crate::publish::security_hub_lifecycle::{Keep, RunView};
+pub use crate::publish::security_hub_plan::{plan, Hub, Plan, Reach};
 use crate::publish::security_hub_sdk::{parse_time, read_back, to_sdk, Earlier};
-use crate::report::{Finding, SinkOutcome, Status};
+use crate::report::{SinkOutcome, Status};
 
 /// The sink's name in `report.publish`.
 pub const SINK: &str = "security-hub";
-
-/// How the sink reaches a hub's account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// The credentials of the run.
-    Base,
-    /// The scope's role, as collection assumed it.
-    Role {
-        arn: String,
-        external_id: Option<String>,
-    },
-}
-
-/// One account in one region, and the run's findings that go there.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hub<'a> {
-    pub account: String,
-    pub region: String,
-    pub reach: Reach,
-    pub findings: Vec<&'a Finding>,
-}
-
-/// The hubs of a run, and the scopes nothing goes to because they could not start.
-#[derive(Debug, Default)]
-pub struct Plan<'a> {
-    pub hubs: Vec<Hub<'a>>,
-    pub not_audited: Vec<String>,
-}
-
-/// The external id to assume a scope's role with: its `[[scope.accounts]]` entry's, else the
-/// organization's.
-fn external_id(config: &Config, role_arn: &str) -> Option<String> {
-    config
-        .scope
-        .accounts
-        .iter()
-        .find(|a| a.role_arn == role_arn)
-        .map(|a| a.external_id.clone())
-        .unwrap_or_else(|| {
-            config
-                .scope
-                .organization
-                .as_ref()
-                .and_then(|o| o.external_id.clone())
-        })
-}
-
-/// Where each finding goes. `auditor` is the credentials' own account, needed for
-/// `auditor-account`.
-pub fn plan<'a>(audit: &'a Audit, config: &Config, auditor: Option<&str>) -> Plan<'a> {
-    let into_auditor = match (config.publish.security_hub.destination, auditor) {
-        (SecurityHubDestination::AuditorAccount, Some(auditor)) => Some(auditor),
-        _ => None,
-    };
-    let scopes = &audit.inventory.scopes;
-    let key = |account: &str, region: &str| {
-        (
-            into_auditor.unwrap_or(account).to_string(),
-            region.to_string(),
-        )
-    };
-    let hub = |(account, region): (String, String)| {
-        let role = scopes
-            .iter()
-            .find(|s| s.account == account && s.error.is_none())
-            .and_then(|s| s.role_arn.as_deref());
-        let reach = match (into_auditor, role) {
-            (None, Some(arn)) => Reach::Role {
-                arn: arn.to_string(),
-                external_id: external_id(config, arn),
-            },
-            _ => Reach::Base,
-        };
-        Hub {
-            account,
-            region,
-            reach,
-            findings: Vec::new(),
-        }
-    };
-    let mut plan = Plan::default();
-    let mut hubs: BTreeMap<(String, String), Hub<'a>> = BTreeMap::new();
-    // Every scope that started gets its hub, findings or not: its earlier findings may be gone.
-    for scope in scopes {
-        if scope.error.is_some() {
-            plan.not_audited
-                .push(format!("{}/{}", scope.account, scope.region));
-            continue;
-        }
-        let key = key(&scope.account, &scope.region);
-        hubs.entry(key.clone()).or_insert_with(|| hub(key));
-    }
-    for finding in &audit.report.findings {
-        let key = key(&finding.account, &finding.region);
-        hubs.entry(key.clone())
-            .or_insert_with(|| hub(key))
-            .findings
-            .push(finding);
-    }
-    plan.hubs = hubs.into_values().collect();
-    plan
-}
 
 /// What happened in one hub.
 #[derive(Debug, Default)]
@@ -226,9 +125,9 @@ fn is_ours(found: &AwsSecurityFinding, account: &str, product: &str) -> bool {
     found.product_arn() == Some(product)
         && found.aws_account_id() == Some(account)
         && found.record_state().is_none_or(|s| s.as_str() == "ACTIVE")
-        && found.product_fields().is_some_and(|fields| {
-            fields.contains_key(crate::publish::security_hub_asff::FINGERPRINT_FIELD)
-        })
+        && found
+            .product_fields()
+            .is_some_and(|fields| fields.contains_key(FINGERPRINT_FIELD))
 }
 
 /// Imports `records` in batches; the first call that fails ends the import.

@@ -9,6 +9,7 @@ use crate::config::{AccountScope, OrganizationScope};
 use crate::inventory::Inventory;
 use crate::publish::metrics::tests::run_context;
 use crate::publish::resources::tests::finding;
+use crate::report::Finding;
 
 const MEMBER: &str = "222222222222";
 const ROLE: &str = "arn:aws:iam::222222222222:role/apigw-auditor";
