@@ -8,8 +8,6 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use apigw_auditor::app::exit_code;
 use apigw_auditor::audit::{audit, Audit};
 use apigw_auditor::config::{
@@ -26,7 +24,7 @@ use serde_json::json;
 use support::emulator::{Emulator, Microburst};
 use support::fleet::apigw::{ApiHandle, MethodOptions};
 use support::fleet::{function_arn, Fleet};
-use support::moto::{self, on_main_sized_stack, Moto};
+use support::moto::{self, hub, on_main_sized_stack, Moto};
 use support::{new_account, new_fleet, sdk_config, REGION};
 
 /// An API with a healthy route and a broken one: `POST /orders` calls the alias `live`, which has
@@ -89,33 +87,6 @@ fn outcome<'a>(audit: &'a Audit, sink: &str) -> (bool, &'a str) {
         .find(|o| o.sink == sink)
         .unwrap_or_else(|| panic!("no {sink} outcome: {:#?}", audit.report.publish));
     (found.ok, found.detail.as_str())
-}
-
-/// Every finding moto's Security Hub holds for the account of `sdk`, by `Id`, read with the
-/// real `GetFindings`, page by page.
-async fn hub(sdk: &SdkConfig) -> BTreeMap<String, AwsSecurityFinding> {
-    let client = aws_sdk_securityhub::Client::new(sdk);
-    let mut all = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let page = client
-            .get_findings()
-            .max_results(100)
-            .set_next_token(token)
-            .send()
-            .await
-            .expect("securityhub:GetFindings");
-        for finding in page.findings() {
-            all.insert(finding.id().unwrap().to_string(), finding.clone());
-        }
-        token = page
-            .next_token()
-            .filter(|t| !t.is_empty())
-            .map(str::to_string);
-        if token.is_none() {
-            return all;
-        }
-    }
 }
 
 fn id_of(finding: &Finding) -> String {

@@ -9,11 +9,13 @@
 //! does not emulate: `GetFindings` ignores `Filters` (the sink checks every finding it reads back
 //! itself), and `BatchImportFindings` validates nothing but `Resources`.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::sync::OnceLock;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_lambda::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_securityhub::types::AwsSecurityFinding;
 
 use super::emulator::{start_with_retries, state_dir, venv_bin, watched};
 use super::REGION;
@@ -123,4 +125,34 @@ pub fn on_main_sized_stack<F: std::future::Future<Output = ()>>(test: impl FnOnc
             std::panic::resume_unwind(panic);
         }
     });
+}
+
+/// Every finding Security Hub holds for the account of `sdk` in its region, by `Id`, read with
+/// the real `GetFindings`, page by page.
+pub async fn hub(sdk: &SdkConfig) -> BTreeMap<String, AwsSecurityFinding> {
+    let client = aws_sdk_securityhub::Client::new(sdk);
+    let mut all = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .get_findings()
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("securityhub:GetFindings");
+        for finding in page.findings() {
+            all.insert(
+                finding.id().unwrap_or_default().to_string(),
+                finding.clone(),
+            );
+        }
+        token = page
+            .next_token()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        if token.is_none() {
+            return all;
+        }
+    }
 }
