@@ -89,6 +89,40 @@ fn outcome<'a>(audit: &'a Audit, sink: &str) -> (bool, &'a str) {
     (found.ok, found.detail.as_str())
 }
 
+const FOREIGN: &str = "other-tool/finding-1";
+
+/// A finding of another tool that also imports under the account's default product ARN.
+async fn import_foreign(sdk: &SdkConfig, account: &str) {
+    use aws_sdk_securityhub::types::{
+        RecordState, Resource, Severity as SdkSeverity, SeverityLabel,
+    };
+    let finding = AwsSecurityFinding::builder()
+        .schema_version("2018-10-08")
+        .id(FOREIGN)
+        .product_arn(format!(
+            "arn:aws:securityhub:{REGION}:{account}:product/{account}/default"
+        ))
+        .generator_id("other-check")
+        .aws_account_id(account)
+        .types("Software and Configuration Checks")
+        .created_at("2026-01-01T00:00:00.000Z")
+        .updated_at("2026-01-01T00:00:00.000Z")
+        .severity(SdkSeverity::builder().label(SeverityLabel::Low).build())
+        .title("another tool's finding")
+        .description("not the auditor's")
+        .resources(Resource::builder().r#type("Other").id("x").build())
+        .product_fields("ProviderName", "other-tool")
+        .record_state(RecordState::Active)
+        .build();
+    let output = aws_sdk_securityhub::Client::new(sdk)
+        .batch_import_findings()
+        .findings(finding)
+        .send()
+        .await
+        .expect("securityhub:BatchImportFindings");
+    assert_eq!(output.success_count(), Some(1));
+}
+
 fn id_of(finding: &Finding) -> String {
     match finding.status {
         Status::Fail => format!("apigw-auditor/{}", finding.fingerprint),
@@ -196,6 +230,9 @@ fn every_finding_lands_and_a_fixed_one_is_archived() {
         let (account, sdk, fleet) = new_fleet().await;
         let api = broken_fleet(&fleet, &account).await;
         let moto = moto::sdk_config(Moto::shared().endpoint_url(), &account).await;
+        // Another tool's finding under the same default product ARN: never ours to archive
+        // (moto ignores GetFindings' filters, so the sink's own check is what keeps it).
+        import_foreign(&moto, &account).await;
         let (first, _, _) = run(&config(), &sdk, &moto).await;
         assert!(
             outcome(&first, "security-hub").0,
@@ -213,7 +250,7 @@ fn every_finding_lands_and_a_fixed_one_is_archived() {
         );
 
         let held = hub(&moto).await;
-        assert_eq!(held.len(), findings.len(), "{:?}", held.keys());
+        assert_eq!(held.len(), findings.len() + 1, "{:?}", held.keys());
         for finding in findings {
             let found = held
                 .get(&id_of(finding))
@@ -236,6 +273,11 @@ fn every_finding_lands_and_a_fixed_one_is_archived() {
             .all(|f| f.check != "invoke-permission-missing"));
         let after = hub(&moto).await;
         assert_eq!(after.len(), held.len(), "nothing new, nothing lost");
+        assert_eq!(
+            after[FOREIGN], held[FOREIGN],
+            "another tool's finding is left alone"
+        );
+        assert_eq!(record_state(&after[FOREIGN]), "ACTIVE");
         let archived = &after[&id_of(missing)];
         assert_eq!(record_state(archived), "ARCHIVED");
         assert_eq!(compliance(archived), "PASSED");

@@ -71,6 +71,23 @@ fn failure(operation: Operation, failure: &crate::inventory::aws::CallFailure) -
     )
 }
 
+/// The `GetFindings` filters of a hub's active findings under its default product ARN. The
+/// product ARN is per account and region, so a hub in Security Hub's aggregation region does not
+/// read the findings of linked regions (which `GetFindings` returns there) as its own.
+fn earlier_filters(account: &str, product: &str) -> AwsSecurityFindingFilters {
+    let equals = |value: &str| {
+        StringFilter::builder()
+            .value(value)
+            .comparison(StringFilterComparison::Equals)
+            .build()
+    };
+    AwsSecurityFindingFilters::builder()
+        .product_arn(equals(product))
+        .aws_account_id(equals(account))
+        .record_state(equals("ACTIVE"))
+        .build()
+}
+
 /// This tool's active findings in the hub, and how many of its findings could not be read back.
 async fn read_active(
     client: &aws_sdk_securityhub::Client,
@@ -78,17 +95,7 @@ async fn read_active(
     account: &str,
     product: &str,
 ) -> Result<(Vec<Earlier>, usize), String> {
-    let equals = |value: &str| {
-        StringFilter::builder()
-            .value(value)
-            .comparison(StringFilterComparison::Equals)
-            .build()
-    };
-    let filters = AwsSecurityFindingFilters::builder()
-        .product_arn(equals(product))
-        .aws_account_id(equals(account))
-        .record_state(equals("ACTIVE"))
-        .build();
+    let filters = earlier_filters(account, product);
     let (mut earlier, mut unreadable) = (Vec::new(), 0);
     let mut token: Option<String> = None;
     loop {

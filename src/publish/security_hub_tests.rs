@@ -171,3 +171,20 @@ fn the_outcome_counts_and_names_every_failure() {
     let all_fine = summarize(&plan, &[]);
     assert!(all_fine.ok);
 }
+
+#[test]
+fn earlier_findings_are_read_by_product_arn_account_and_state() {
+    let product = product_arn("123456789012", "eu-west-1");
+    let filters = earlier_filters("123456789012", &product);
+    let only = |list: &[StringFilter]| {
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].comparison(), Some(&StringFilterComparison::Equals));
+        list[0].value().unwrap().to_string()
+    };
+    assert_eq!(
+        only(filters.product_arn()),
+        "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default"
+    );
+    assert_eq!(only(filters.aws_account_id()), "123456789012");
+    assert_eq!(only(filters.record_state()), "ACTIVE");
+}
