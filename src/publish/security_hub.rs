@@ -24,12 +24,12 @@ use aws_sdk_securityhub::types::{
 use chrono::{DateTime, Duration, Utc};
 use futures::stream::{self, StreamExt};
 
-use crate::audit::Audit;
 use crate::config::{Config, SecurityHubDestination};
 use crate::inventory::accounts::{reach, Role, Target};
 use crate::inventory::aws::{translate, CallGate, Operation};
 use crate::inventory::clients::regional;
 use crate::inventory::collect::identify;
+use crate::inventory::Inventory;
 use crate::publish::security_hub_asff::{
     batches, finding_id, product_arn, timestamp, to_asff, AsffFinding, ComplianceStatus, Placement,
     RecordState, FINGERPRINT_FIELD, MAX_FINDING_BYTES,
@@ -37,7 +37,7 @@ use crate::publish::security_hub_asff::{
 use crate::publish::security_hub_lifecycle::{Keep, RunView};
 pub use crate::publish::security_hub_plan::{plan, Hub, Plan, Reach};
 use crate::publish::security_hub_sdk::{parse_time, read_back, to_sdk, Earlier};
-use crate::report::{SinkOutcome, Status};
+use crate::report::{Report, SinkOutcome, Status};
 
 /// The sink's name in `report.publish`.
 pub const SINK: &str = "security-hub";
@@ -187,7 +187,8 @@ async fn import(
 
 /// Everything the hubs share.
 struct Run<'a> {
-    audit: &'a Audit,
+    report: &'a Report,
+    inventory: &'a Inventory,
     config: &'a Config,
     sdk: &'a SdkConfig,
     now: DateTime<Utc>,
@@ -236,8 +237,8 @@ async fn sync_hub_into(
     let by_id: HashMap<&str, &Earlier> =
         earlier.iter().map(|e| (e.record.id.as_str(), e)).collect();
 
-    let report = &run.audit.report;
-    let observed_at = run.audit.inventory.collected_at;
+    let report = run.report;
+    let observed_at = run.inventory.collected_at;
     let mut records: Vec<AsffFinding> = hub
         .findings
         .iter()
@@ -271,7 +272,7 @@ async fn sync_hub_into(
         .collect();
     let view = RunView {
         report,
-        inventory: &run.audit.inventory,
+        inventory: run.inventory,
         config,
     };
     let mut archived = Vec::new();
@@ -303,13 +304,17 @@ async fn sync_hub_into(
     import(&client, &gate, &records).await
 }
 
-/// Publishes the run to Security Hub.
-pub async fn publish(audit: &Audit, config: &Config, sdk: &SdkConfig) -> SinkOutcome {
+/// Publishes the run (its report, and the inventory it was made from) to Security Hub.
+pub async fn publish(
+    report: &Report,
+    inventory: &Inventory,
+    config: &Config,
+    sdk: &SdkConfig,
+) -> SinkOutcome {
     let auditor = match config.publish.security_hub.destination {
         SecurityHubDestination::FindingAccount => None,
         SecurityHubDestination::AuditorAccount => {
-            let region = audit
-                .inventory
+            let region = inventory
                 .scopes
                 .first()
                 .map(|s| s.region.clone())
@@ -334,9 +339,10 @@ pub async fn publish(audit: &Audit, config: &Config, sdk: &SdkConfig) -> SinkOut
             }
         }
     };
-    let plan = plan(audit, config, auditor.as_deref());
+    let plan = plan(report, inventory, config, auditor.as_deref());
     let run = Run {
-        audit,
+        report,
+        inventory,
         config,
         sdk,
         now: Utc::now(),

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::audit::Audit;
 use crate::config::{Config, SecurityHubDestination};
-use crate::report::Finding;
+use crate::inventory::Inventory;
+use crate::report::{Finding, Report};
 
 /// How the sink reaches a hub's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,12 +57,17 @@ fn external_id(config: &Config, role_arn: &str) -> Option<String> {
 
 /// Where each finding goes. `auditor` is the credentials' own account, needed for
 /// `auditor-account`.
-pub fn plan<'a>(audit: &'a Audit, config: &Config, auditor: Option<&str>) -> Plan<'a> {
+pub fn plan<'a>(
+    report: &'a Report,
+    inventory: &Inventory,
+    config: &Config,
+    auditor: Option<&str>,
+) -> Plan<'a> {
     let into_auditor = match (config.publish.security_hub.destination, auditor) {
         (SecurityHubDestination::AuditorAccount, Some(auditor)) => Some(auditor),
         _ => None,
     };
-    let scopes = &audit.inventory.scopes;
+    let scopes = &inventory.scopes;
     let key = |account: &str, region: &str| {
         (
             into_auditor.unwrap_or(account).to_string(),
@@ -100,7 +105,7 @@ pub fn plan<'a>(audit: &'a Audit, config: &Config, auditor: Option<&str>) -> Pla
         let key = key(&scope.account, &scope.region);
         hubs.entry(key.clone()).or_insert_with(|| hub(key));
     }
-    for finding in &audit.report.findings {
+    for finding in &report.findings {
         let key = key(&finding.account, &finding.region);
         hubs.entry(key.clone())
             .or_insert_with(|| hub(key))

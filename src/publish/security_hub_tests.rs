@@ -16,7 +16,7 @@ const ROLE: &str = "arn:aws:iam::222222222222:role/apigw-auditor";
 
 /// The auditor's own account in us-east-1 and eu-west-1, a member through its role in
 /// us-east-1, and a member whose role could not be assumed.
-fn audit_of(findings: Vec<Finding>) -> Audit {
+fn audit_of(findings: Vec<Finding>) -> (Report, Inventory) {
     let own = |region: &str| {
         let mut s = scope().build();
         s.region = region.into();
@@ -37,7 +37,7 @@ fn audit_of(findings: Vec<Finding>) -> Audit {
     ]);
     let mut report = crate::evaluate::evaluate(&inventory, &Config::default(), run_context());
     report.findings = findings;
-    Audit { inventory, report }
+    (report, inventory)
 }
 
 fn in_account(account: &str, region: &str, check: &str) -> Finding {
@@ -62,7 +62,7 @@ fn summary(plan: &Plan<'_>) -> Vec<(String, String, Reach, usize)> {
 
 #[test]
 fn findings_go_to_their_own_account_through_its_role() {
-    let audit = audit_of(vec![
+    let (report, inventory) = audit_of(vec![
         in_account("123456789012", "us-east-1", "handler-invalid"),
         in_account("123456789012", "us-east-1", "runtime-deprecated"),
         in_account(MEMBER, "us-east-1", "handler-invalid"),
@@ -73,7 +73,7 @@ fn findings_go_to_their_own_account_through_its_role() {
         external_id: Some("ext-1".into()),
         name: None,
     }];
-    let plan = plan(&audit, &config, None);
+    let plan = plan(&report, &inventory, &config, None);
     let role = Reach::Role {
         arn: ROLE.into(),
         external_id: Some("ext-1".into()),
@@ -92,7 +92,7 @@ fn findings_go_to_their_own_account_through_its_role() {
 
 #[test]
 fn an_organization_role_takes_the_organization_external_id() {
-    let audit = audit_of(Vec::new());
+    let (report, inventory) = audit_of(Vec::new());
     let mut config = Config::default();
     config.scope.organization = Some(OrganizationScope {
         role_name: "apigw-auditor".into(),
@@ -100,7 +100,7 @@ fn an_organization_role_takes_the_organization_external_id() {
         include: Vec::new(),
         exclude: Vec::new(),
     });
-    let plan = plan(&audit, &config, None);
+    let plan = plan(&report, &inventory, &config, None);
     assert_eq!(
         plan.hubs[2].reach,
         Reach::Role {
@@ -112,14 +112,14 @@ fn an_organization_role_takes_the_organization_external_id() {
 
 #[test]
 fn into_the_auditor_account_everything_goes_by_region_with_the_base_credentials() {
-    let audit = audit_of(vec![
+    let (report, inventory) = audit_of(vec![
         in_account("123456789012", "us-east-1", "handler-invalid"),
         in_account(MEMBER, "us-east-1", "handler-invalid"),
         in_account(MEMBER, "ap-south-1", "handler-invalid"),
     ]);
     let mut config = Config::default();
     config.publish.security_hub.destination = SecurityHubDestination::AuditorAccount;
-    let plan = plan(&audit, &config, Some("999999999999"));
+    let plan = plan(&report, &inventory, &config, Some("999999999999"));
     assert_eq!(
         summary(&plan),
         [
@@ -146,8 +146,8 @@ fn updated_at_always_grows() {
 
 #[test]
 fn the_outcome_counts_and_names_every_failure() {
-    let audit = audit_of(Vec::new());
-    let plan = plan(&audit, &Config::default(), None);
+    let (report, inventory) = audit_of(Vec::new());
+    let plan = plan(&report, &inventory, &Config::default(), None);
     let fine = HubOutcome {
         imported: 3,
         archived: 1,

@@ -53,7 +53,8 @@ pub async fn publish(
     };
     // First, so that the metrics' PublishFailures count it.
     if let (Some(sdk), true) = (&sdk, settings.security_hub.enabled) {
-        outcomes.push(security_hub::publish(audit, config, sdk).await);
+        let (report, inventory) = (&audit.report, &audit.inventory);
+        outcomes.push(security_hub::publish(report, inventory, config, sdk).await);
     }
     if let (Some(sdk), true) = (&sdk, needs_cloudwatch(config)) {
         // CloudWatch of the first audited region (dashboards are global; metrics and the alarm
