@@ -163,6 +163,8 @@ pub enum FormatArg {
     Table,
     Json,
     Jsonl,
+    /// OCSF 1.6 Compliance Findings, one per line.
+    Ocsf,
 }
 
 impl From<FormatArg> for OutputFormat {
@@ -171,6 +173,7 @@ impl From<FormatArg> for OutputFormat {
             FormatArg::Table => OutputFormat::Table,
             FormatArg::Json => OutputFormat::Json,
             FormatArg::Jsonl => OutputFormat::Jsonl,
+            FormatArg::Ocsf => OutputFormat::Ocsf,
         }
     }
 }
@@ -227,6 +230,16 @@ mod tests {
         assert_eq!(args.scope.regions, vec!["us-east-1", "eu-west-1"]);
         assert!(matches!(args.format, Some(FormatArg::Json)));
         assert!(matches!(args.fail_on, Some(SeverityArg::Medium)));
+    }
+
+    #[test]
+    fn ocsf_is_a_format() {
+        let cli = Cli::try_parse_from(["apigw-auditor", "audit", "--format", "ocsf"]).unwrap();
+        let Command::Audit(args) = cli.command else {
+            panic!("not audit")
+        };
+        let format: OutputFormat = args.format.expect("a format").into();
+        assert_eq!(format, OutputFormat::Ocsf);
     }
 
     #[test]

@@ -271,7 +271,7 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SinkOutcome {
     /// `cloudwatch-metrics`, `cloudwatch-emf`, `cloudwatch-dashboard`, `cloudwatch-alarm`,
-    /// `json-file`, `finding-events`.
+    /// `security-hub`, `json-file`, `finding-events`.
     pub sink: String,
     pub ok: bool,
     /// What was published, or why it failed.

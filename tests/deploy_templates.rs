@@ -1,7 +1,7 @@
 //! The deployment files agree with the code and with each other: `cfn-lint` passes on every
 //! CloudFormation template under `deploy/`; the ECS template's task role is `deploy/iam-policy.json`
 //! statement for statement; the member-account role grants the per-account read actions and
-//! nothing else; the config file the ECS task writes loads; and every command line the
+//! nothing else, but for the Security Hub statement under its own condition; the config file the ECS task writes loads; and every command line the
 //! Dockerfile and the template run parses with the real CLI.
 //!
 //! No Docker engine or AWS account is needed: these read the files.
@@ -12,7 +12,7 @@ use std::process::Command;
 
 use apigw_auditor::aws::Operation;
 use apigw_auditor::cli::Cli;
-use apigw_auditor::config::{self, MetricsMode};
+use apigw_auditor::config::{self, MetricsMode, SecurityHubDestination};
 use clap::Parser;
 use serde_yaml::Value;
 
@@ -132,13 +132,26 @@ fn strings(value: &Value) -> BTreeSet<String> {
     }
 }
 
-/// The statements of a policy document, by Sid.
-fn statements(document: &Value) -> BTreeMap<String, Statement> {
+/// The statements of a policy document, by Sid, each with the template condition it is granted
+/// under: a statement written `!If [Condition, statement, !Ref AWS::NoValue]` exists only when
+/// the condition holds.
+fn conditional_statements(document: &Value) -> BTreeMap<String, (Option<String>, Statement)> {
     let list = document["Statement"]
         .as_sequence()
         .expect("Statement is a list");
     let mut by_sid = BTreeMap::new();
-    for statement in list {
+    for entry in list {
+        let (condition, statement) = match entry {
+            Value::Tagged(tagged) if tagged.tag == "If" => {
+                let args = tagged.value.as_sequence().expect("!If takes a list");
+                assert!(
+                    is_no_value(&args[2]),
+                    "a conditional statement is left out otherwise: {entry:?}"
+                );
+                (Some(args[0].as_str().unwrap().to_string()), &args[1])
+            }
+            plain => (None, plain),
+        };
         let sid = statement["Sid"]
             .as_str()
             .expect("every statement has a Sid");
@@ -148,15 +161,28 @@ fn statements(document: &Value) -> BTreeMap<String, Statement> {
             resources: strings(&statement["Resource"]),
         };
         assert!(
-            by_sid.insert(sid.to_string(), parsed).is_none(),
+            by_sid
+                .insert(sid.to_string(), (condition, parsed))
+                .is_none(),
             "Sid {sid} twice"
         );
     }
     by_sid
 }
 
-/// The statements of every inline policy of a role in a template.
-fn role_statements(template: &Value, role: &str) -> BTreeMap<String, Statement> {
+/// The statements of a policy document, by Sid, whatever their condition.
+fn statements(document: &Value) -> BTreeMap<String, Statement> {
+    conditional_statements(document)
+        .into_iter()
+        .map(|(sid, (_, statement))| (sid, statement))
+        .collect()
+}
+
+/// The statements of every inline policy of a role in a template, with their conditions.
+fn role_statements_with_conditions(
+    template: &Value,
+    role: &str,
+) -> BTreeMap<String, (Option<String>, Statement)> {
     let resource = &template["Resources"][role];
     assert_eq!(resource["Type"].as_str(), Some("AWS::IAM::Role"), "{role}");
     let mut all = BTreeMap::new();
@@ -164,7 +190,7 @@ fn role_statements(template: &Value, role: &str) -> BTreeMap<String, Statement> 
         .as_sequence()
         .expect("the role has inline policies")
     {
-        all.extend(statements(&policy["PolicyDocument"]));
+        all.extend(conditional_statements(&policy["PolicyDocument"]));
     }
     // Policies attached from elsewhere in the template would escape the comparison.
     for (name, other) in template["Resources"].as_mapping().unwrap() {
@@ -178,6 +204,14 @@ fn role_statements(template: &Value, role: &str) -> BTreeMap<String, Statement> 
         );
     }
     all
+}
+
+/// The statements of every inline policy of a role in a template, whatever their condition.
+fn role_statements(template: &Value, role: &str) -> BTreeMap<String, Statement> {
+    role_statements_with_conditions(template, role)
+        .into_iter()
+        .map(|(sid, (_, statement))| (sid, statement))
+        .collect()
 }
 
 fn actions(statements: &BTreeMap<String, Statement>) -> BTreeSet<String> {
@@ -209,7 +243,38 @@ fn ecs_task_role_is_the_iam_policy() {
 fn member_role_grants_only_the_read_actions() {
     let policy = statements(&yaml("deploy/iam-policy.json"));
     let template = yaml("deploy/member-role.yaml");
+    let with_conditions = role_statements_with_conditions(&template, "AuditorReadRole");
     let member = role_statements(&template, "AuditorReadRole");
+
+    // One statement is conditional: Security Hub findings imported into the member account
+    // (`destination = "finding-account"`), only with PublishSecurityHubFindings, off by default.
+    let conditional: BTreeMap<&str, &str> = with_conditions
+        .iter()
+        .filter_map(|(sid, (condition, _))| Some((sid.as_str(), condition.as_deref()?)))
+        .collect();
+    assert_eq!(
+        conditional,
+        BTreeMap::from([("PublishSecurityHubFindings", "PublishesSecurityHubFindings")])
+    );
+    assert_eq!(
+        template["Conditions"]["PublishesSecurityHubFindings"],
+        serde_yaml::from_str::<Value>("!Equals [!Ref PublishSecurityHubFindings, \"true\"]")
+            .unwrap()
+    );
+    assert_eq!(
+        template["Parameters"]["PublishSecurityHubFindings"]["Default"].as_str(),
+        Some("false")
+    );
+    assert_eq!(
+        member.get("PublishSecurityHubFindings"),
+        policy.get("PublishSecurityHubFindings"),
+        "the member's Security Hub statement is the policy's"
+    );
+    let always: BTreeMap<String, Statement> = with_conditions
+        .into_iter()
+        .filter(|(_, (condition, _))| condition.is_none())
+        .map(|(sid, (_, statement))| (sid, statement))
+        .collect();
 
     // What is collected in each audited account: every call the code makes, less the
     // publishing ones (the policy's Publish* statements hold them all, writes or not, as
@@ -229,14 +294,26 @@ fn member_role_grants_only_the_read_actions() {
         .filter(|action| !AUDITOR_ACCOUNT_ONLY.contains(action) && !publishing.contains(*action))
         .map(str::to_string)
         .collect();
-    assert_eq!(actions(&member), per_account_reads);
+    assert_eq!(actions(&always), per_account_reads);
+    let writes: BTreeSet<&str> = Operation::ALL
+        .iter()
+        .filter(|op| op.writes())
+        .filter_map(|op| op.iam_action())
+        .collect();
     assert!(
-        Operation::ALL
+        writes
             .iter()
-            .filter(|op| op.writes())
-            .filter_map(|op| op.iam_action())
-            .all(|write| !actions(&member).contains(write)),
+            .all(|write| !actions(&always).contains(*write)),
         "the member role must not write"
+    );
+    // And with Security Hub on, it writes findings and nothing else.
+    let written: BTreeSet<String> = actions(&member)
+        .into_iter()
+        .filter(|a| writes.contains(a.as_str()))
+        .collect();
+    assert_eq!(
+        written,
+        BTreeSet::from(["securityhub:BatchImportFindings".to_string()])
     );
 
     // Each statement is the policy's statement of the same Sid, unchanged (same resources).
@@ -384,12 +461,13 @@ impl Stack<'_> {
 fn ecs_task_writes_a_config_that_loads() {
     let template = yaml("deploy/ecs-auditor.yaml");
     let known = apigw_auditor::checks::specs();
-    // The defaults alone, then with the optional parameters set: an alarm topic, and more
-    // config (the organization's accounts) appended.
+    // The defaults alone, then with the optional parameters set: an alarm topic, Security Hub,
+    // and more config (the organization's accounts) appended.
     for optional in [false, true] {
         let mut parameters = BTreeMap::new();
         if optional {
             parameters.insert("AlarmTopicArn", "arn:aws:sns:us-east-1:123456789012:ops");
+            parameters.insert("SecurityHub", "auditor-account");
             parameters.insert(
                 "ExtraConfig",
                 "[scope.organization]\nrole-name = \"apigw-auditor\"",
@@ -398,7 +476,11 @@ fn ecs_task_writes_a_config_that_loads() {
         let stack = Stack {
             template: &template,
             parameters,
-            conditions: BTreeMap::from([("HasAlarmTopic", optional), ("HasRegions", false)]),
+            conditions: BTreeMap::from([
+                ("HasAlarmTopic", optional),
+                ("HasRegions", false),
+                ("HasSecurityHub", optional),
+            ]),
         };
         let text = stack
             .environment("config", "AUDITOR_CONFIG_TOML")
@@ -417,6 +499,14 @@ fn ecs_task_writes_a_config_that_loads() {
             stack.parameters.get("AlarmTopicArn").copied()
         );
         assert_eq!(loaded.scope.organization.is_some(), optional, "{text}");
+        let security_hub = loaded.publish.security_hub;
+        assert_eq!(security_hub.enabled, optional, "{text}");
+        if optional {
+            assert_eq!(
+                security_hub.destination,
+                SecurityHubDestination::AuditorAccount
+            );
+        }
         // The auditor reads the file the config container writes, from the volume they share.
         assert_eq!(
             stack

@@ -225,3 +225,32 @@ fn probe_actions_are_only_in_the_optional_probe_policy() {
         }
     }
 }
+
+/// The Security Hub sink's calls (`securityhub:BatchImportFindings`, and the `GetFindings` that
+/// reads its earlier findings back) sit together in a publishing statement of their own, so a
+/// deployment without Security Hub leaves exactly that statement out.
+#[test]
+fn security_hub_actions_have_a_publish_statement_of_their_own() {
+    let called: BTreeSet<String> = called_actions()
+        .into_iter()
+        .filter(|a| a.starts_with("securityhub:"))
+        .collect();
+    assert_eq!(
+        called,
+        BTreeSet::from([
+            "securityhub:BatchImportFindings".to_string(),
+            "securityhub:GetFindings".to_string()
+        ])
+    );
+    let policy = policy();
+    let statement = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "PublishSecurityHubFindings")
+        .expect("a PublishSecurityHubFindings statement");
+    assert_eq!(
+        policy_actions(&serde_json::json!({ "Statement": [statement] })),
+        called
+    );
+}

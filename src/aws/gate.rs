@@ -36,6 +36,8 @@ pub struct CallGate {
     dashboards: Arc<DefaultDirectRateLimiter>,
     put_metric_data: Arc<DefaultDirectRateLimiter>,
     alarms: Arc<DefaultDirectRateLimiter>,
+    security_hub_import: Arc<DefaultDirectRateLimiter>,
+    security_hub_get_findings: Arc<DefaultDirectRateLimiter>,
     organizations: Arc<DefaultDirectRateLimiter>,
     iam: Arc<DefaultDirectRateLimiter>,
     /// `[probe] per-second`; see [`CallGate::with_invoke_limit`].
@@ -68,6 +70,17 @@ impl CallGate {
             alarms: limiter(RateLimit {
                 per_second: 1.0,
                 burst: 1,
+            }),
+            // Security Hub's published throttling limits (the introduction of the Security Hub
+            // API Reference): BatchImportFindings 10 requests/s with a burst of 30, GetFindings 3
+            // with a burst of 6, per account and region (docs/aws-facts.md §9).
+            security_hub_import: limiter(RateLimit {
+                per_second: 10.0,
+                burst: 30,
+            }),
+            security_hub_get_findings: limiter(RateLimit {
+                per_second: 3.0,
+                burst: 6,
             }),
             // ListAccounts: one page of 20 accounts per call, a few calls per run; Organizations
             // throttles its API at a few requests per second per account.
@@ -142,6 +155,10 @@ impl CallGate {
             | Operation::CloudWatchDeleteDashboards => self.dashboards.until_ready().await,
             Operation::CloudWatchPutMetricData => self.put_metric_data.until_ready().await,
             Operation::CloudWatchPutMetricAlarm => self.alarms.until_ready().await,
+            Operation::SecurityHubBatchImportFindings => {
+                self.security_hub_import.until_ready().await
+            }
+            Operation::SecurityHubGetFindings => self.security_hub_get_findings.until_ready().await,
             Operation::LambdaInvoke => self.lambda_invoke.until_ready().await,
         }
         let mut counts = self

@@ -35,12 +35,15 @@ pub enum Operation {
     IamListAttachedRolePolicies,
     IamGetPolicy,
     IamGetPolicyVersion,
+    // The Security Hub sink (only with `[publish.security-hub]` on).
+    SecurityHubBatchImportFindings,
+    SecurityHubGetFindings,
     // The opt-in probe (only with `[probe]` on): it runs functions, so it is not in `ALL`.
     LambdaInvoke,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 24] = [
+    pub const ALL: [Operation; 26] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -65,6 +68,8 @@ impl Operation {
         Operation::IamListAttachedRolePolicies,
         Operation::IamGetPolicy,
         Operation::IamGetPolicyVersion,
+        Operation::SecurityHubBatchImportFindings,
+        Operation::SecurityHubGetFindings,
     ];
 
     /// The calls of the opt-in probe. They execute customer code, so they are kept out of
@@ -81,6 +86,7 @@ impl Operation {
                 | Operation::CloudWatchPutDashboard
                 | Operation::CloudWatchDeleteDashboards
                 | Operation::CloudWatchPutMetricAlarm
+                | Operation::SecurityHubBatchImportFindings
         )
     }
 
@@ -111,6 +117,8 @@ impl Operation {
             Operation::IamListAttachedRolePolicies => "iam:ListAttachedRolePolicies",
             Operation::IamGetPolicy => "iam:GetPolicy",
             Operation::IamGetPolicyVersion => "iam:GetPolicyVersion",
+            Operation::SecurityHubBatchImportFindings => "securityhub:BatchImportFindings",
+            Operation::SecurityHubGetFindings => "securityhub:GetFindings",
             Operation::LambdaInvoke => "lambda:Invoke",
         }
     }

@@ -9,7 +9,7 @@ use crate::checks::shared::evidence::{
     window_phrase,
 };
 use crate::checks::shared::{api_ref, base_finding, error_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::evidence::{StageMetrics, Window};
 use crate::inventory::{Lookup, RestApi, ScopeInventory};
@@ -42,6 +42,7 @@ pub static CHECK: Check = Check {
              them and the message says so). The numbers cover the window only; a stage with \
              less traffic than the minimum is not judged. Metrics that could not be read give \
              an `error` finding; a stage with no data gives nothing.",
+    input: Input::Metrics,
     role: Role::Symptom,
     settings: &[THRESHOLD_PERCENT, MIN_REQUESTS],
     explains: &[],

@@ -1,7 +1,7 @@
 //! `authorizer-invoke-permission-missing`: API Gateway may not invoke a Lambda authorizer.
 
 use crate::checks::shared::permission::permission_findings;
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
 
@@ -25,6 +25,7 @@ shows `Invalid permissions on Lambda function` then `Authorizer error` (docs/aws
 a method path does not cover the authorizer.",
     limits: "Authorizers no deployed method uses are not audited: they are never invoked. \
 Authorizers with a credentials role are judged by integration-role-invalid.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS],

@@ -3,7 +3,7 @@
 
 use crate::checks::shared::evidence::{api_named, SignatureTable};
 use crate::checks::shared::{base_finding, error_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::evidence::LogScan;
 use crate::inventory::Lookup;
 use crate::report::{Finding, Severity, Status};
@@ -41,6 +41,7 @@ pub static CHECK: Check = Check {
              gives nothing. Counts are of lines read: when a scan hit its page or time bound \
              the count is a lower bound (`capped`). A log group that could not be read gives an \
              `error` finding.",
+    input: Input::Logs,
     role: Role::Symptom,
     settings: &[],
     explains: &[],

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::checks::shared::sh;
 use crate::checks::shared::{api_ref, base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::report::{Finding, Severity, Status};
 
 pub static CHECK: Check = Check {
@@ -33,6 +33,7 @@ pub static CHECK: Check = Check {
              has a working CloudWatch Logs role is not checked: with logging on and no role, no \
              log group ever appears. APIs whose stages could not be read are skipped (the \
              route checks report that error).",
+    input: Input::Configuration,
     role: Role::Evidence,
     settings: &[],
     explains: &[],

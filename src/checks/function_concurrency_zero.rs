@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::arn::FunctionArn;
 use crate::checks::shared::{base_finding, error_finding, function_args};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::Lookup;
 use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
@@ -35,6 +35,7 @@ pub static CHECK: Check = Check {
              concurrency and burst throttling are visible in `lambda-error-rate` (Throttles). \
              The setting belongs to the function, so one finding names the unqualified function \
              and lists the routes of every alias and version.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::RATE_EXCEEDED],

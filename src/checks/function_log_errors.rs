@@ -7,7 +7,7 @@ use crate::checks::shared::evidence::{
     function_routes, outlives_integration, scope_function_arn, SignatureTable,
 };
 use crate::checks::shared::{base_finding, error_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::Lookup;
 use crate::report::{Finding, Severity, Status};
 
@@ -40,6 +40,7 @@ pub static CHECK: Check = Check {
              Gateway: the lines may come from a version no route uses. Counts are of lines read \
              and a lower bound when `capped`. A missing log group (never invoked) gives nothing; \
              one that could not be read gives an `error` finding.",
+    input: Input::Logs,
     role: Role::Evidence,
     settings: &[],
     explains: &[],

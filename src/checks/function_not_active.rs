@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::checks::shared::{function_args, qualifier_arg, run_per_target, ReachedTarget};
 use crate::checks::shared::{base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
 use crate::log_signatures;
 use crate::report::{Finding, Severity, Status};
@@ -38,6 +38,7 @@ pub static CHECK: Check = Check {
     limits: "The state is the one at collection time; a function can move from Pending to \
              Active within seconds. States of functions not reached by any route are not \
              judged.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR],

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::checks::invoke_permission_stale::{named_api, source_arns, stale_statements, KnownApis};
 use crate::checks::shared::{function_args, qualifier_arg, run_per_target, sh, ReachedTarget};
 use crate::checks::shared::{base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::ResourcePolicy;
 use crate::report::{Finding, Severity, Status};
@@ -39,6 +39,7 @@ pub static CHECK: Check = Check {
              without a Sid cannot be removed by the CLI and are not listed. Statements for \
              deleted APIs are only suggested for removal when the account's API list was read \
              without error.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[THRESHOLD_PERCENT],
     explains: &[],

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::checks::shared::{run_per_target, sh, update_configuration, ReachedTarget};
 use crate::checks::shared::{base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::FunctionConfig;
 use crate::log_signatures;
 use crate::package::handler_path;
@@ -51,6 +51,7 @@ pub static CHECK: Check = Check {
              modules). A Python function part that is no Python name is reported even though a \
              module could set such an attribute through `globals()`. Runtimes of unknown \
              families are not judged.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::MALFORMED_HANDLER_NAME],

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
 use crate::checks::shared::{redeploy, resource_id, sh};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
 
@@ -33,6 +33,7 @@ pub static CHECK: Check = Check {
              deployment may differ (see `stage-not-redeployed`). An integration whose HTTP \
              method was not collected is not judged. Lambda authorizers have no integration \
              HTTP method and are not covered.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[],

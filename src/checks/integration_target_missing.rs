@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::arn::{self, FunctionArn};
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
 use crate::checks::shared::{redeploy, resource_id, sh};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
@@ -40,6 +40,7 @@ pub static CHECK: Check = Check {
     limits: "Only targets collection looked up are judged; a route whose target was never \
              recorded in the inventory produces nothing. When GetFunction fails (for example \
              AccessDenied on a function in another account) the route is reported as `error`.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS],

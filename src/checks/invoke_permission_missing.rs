@@ -1,7 +1,7 @@
 //! `invoke-permission-missing`: API Gateway may not invoke the function a method integrates with.
 
 use crate::checks::shared::permission::permission_findings;
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
 
@@ -35,6 +35,7 @@ and resource control policies are not evaluated. A target in another account is 
 `error` unless its policy can be read. A policy whose decision depends on a key the auditor \
 cannot know for API Gateway's call (aws:SourceIp, aws:SourceOrgID, the function's tags, ...) is \
 reported with status `error` and evidence.reason `undecided`, naming the keys.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS],

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::checks::shared::{self, ReachedTarget};
 use crate::checks::shared::{base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{Inventory, ResourcePolicy};
 use crate::report::{Finding, Severity, Status};
 
@@ -26,6 +26,7 @@ account, grant it access. Clients see nothing today.",
         "Remove the statements with the `aws lambda remove-permission` commands in the remediation.",
     limits: "Only regions and accounts in the audit are judged, and only when their API list was \
 read completely. An API in a region that is not audited is never called stale.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[],

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::arn::FunctionArn;
 use crate::checks::shared::ReachedTarget;
 use crate::checks::shared::{base_finding, self};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::ResourcePolicy;
 use crate::invoke_permission;
 use crate::policy::{self, Decision, Effect, StatementOutcome};
@@ -32,6 +32,7 @@ remediation lists both commands, with `{api id}/*` covering every stage, method 
 each API that uses the function.",
     limits: "Only the policy of each integrated target is read. Policies that allow other \
 services or accounts are out of scope.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[],

@@ -10,7 +10,7 @@ use crate::checks::shared::evidence::{
 };
 use crate::checks::shared::{function_args, sh};
 use crate::checks::shared::{base_finding, error_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::config::{SettingKind, SettingSpec};
 use crate::routes::ScopeRoutes;
 use crate::inventory::evidence::{FunctionMetrics, MetricSums, Window};
@@ -44,6 +44,7 @@ pub static CHECK: Check = Check {
              they invoke the same function or alias. The numbers cover the window only. Metrics \
              that could not be read give an `error` finding; a target with no data gives \
              nothing.",
+    input: Input::Metrics,
     role: Role::Evidence,
     settings: &[THRESHOLD_PERCENT, MIN_INVOCATIONS],
     explains: &[],

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
 use crate::checks::shared::{resource_id, update_configuration};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::Lookup;
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
@@ -39,6 +39,7 @@ pub static CHECK: Check = Check {
     limits: "Lambda authorizers are not covered (they have their own fixed limit). A function \
              whose timeout was not collected is not judged. The integration timeout is the \
              current method configuration, not necessarily the deployed one.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INTEGRATION_TIMEOUT, &log_signatures::TASK_TIMED_OUT],

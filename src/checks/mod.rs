@@ -76,6 +76,24 @@ impl ResourceKind {
     }
 }
 
+/// What part of collection a check judges: whether a run could have seen a problem depends on
+/// whether that part was read (a Security Hub finding is archived only when it could).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// The APIs, their stages and the Lambda targets' configuration and policies: always read.
+    Configuration,
+    /// CloudWatch metrics (`[evidence] metrics`).
+    Metrics,
+    /// CloudWatch Logs (`[evidence] logs`).
+    Logs,
+    /// Deployment-package listings (`[packages]`).
+    Packages,
+    /// What each stage serves (`collect.integrations = "deployed"`).
+    Deployments,
+    /// The opt-in probe's invocations (`[probe]`).
+    Probe,
+}
+
 /// A check's part in root-cause linking (`crate::causes`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -105,6 +123,8 @@ pub struct Check {
     pub fix: &'static str,
     /// What the check does not cover.
     pub limits: &'static str,
+    /// What part of collection it judges.
+    pub input: Input,
     pub role: Role,
     /// Its settings under `[checks.<id>]`, read through [`Context::integer`]/[`Context::percent`].
     pub settings: &'static [SettingSpec],

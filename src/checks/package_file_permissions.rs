@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::checks::shared::packages::{deploy_command, package_listing, some_of, LISTED};
 use crate::checks::shared::{run_per_target, ReachedTarget};
 use crate::checks::shared::{base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry};
 use crate::package::handler_path;
 use crate::log_signatures;
@@ -45,6 +45,7 @@ pub static CHECK: Check = Check {
              required executable is reported for them. Files are judged whether or not the \
              code loads them. Layers are judged only for an executable the function needs \
              from them.",
+    input: Input::Packages,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::INVALID_ENTRYPOINT, &log_signatures::PERMISSION_DENIED],

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::checks::shared::{function_args, qualifier_arg, sh};
 use crate::checks::shared::{base_finding, error_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::ScopeInventory;
 use crate::probe::{ProbeOutcome, ProbeResult, Rule, Violation};
 use crate::log_signatures;
@@ -49,6 +49,7 @@ pub static CHECK: Check = Check {
              only because the sample id does not exist. Authorizers and non-proxy integrations \
              are not probed. At most `[probe] max-targets` invocations per account and region; \
              a target in another account is not probed.",
+    input: Input::Probe,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::MALFORMED_PROXY_RESPONSE],

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::checks::shared::{api_ref, base_finding, error_finding, self};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{ApiResource, Integration, Lookup};
 use crate::report::{Finding, Severity, Status};
 use crate::routes::is_lambda_proxy;
@@ -36,6 +36,7 @@ authorizers, models or other integration types); timeouts are not compared. With
 `collect.integrations = \"current\"` nothing is read and the check is silent. A stage whose \
 export cannot be read gets an `error` finding and the other checks judge its current \
 configuration instead.",
+    input: Input::Deployments,
     role: Role::Cause,
     settings: &[],
     explains: &[],

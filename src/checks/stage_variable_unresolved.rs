@@ -7,7 +7,7 @@ use serde_json::{json, Map};
 use crate::arn::{self, ArnError};
 use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
 use crate::checks::shared::{redeploy, resource_id, sh};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget};
@@ -37,6 +37,7 @@ pub static CHECK: Check = Check {
     limits: "Only Lambda URIs are judged. Stage variable values are not shown in the evidence, \
              only their names; whether the function a valid value names exists is \
              `integration-target-missing`.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS],

@@ -68,6 +68,8 @@ pub const KNOWN_KEYS: &[&str] = &[
     "publish.cloudwatch.log-group",
     "publish.cloudwatch.alarms",
     "publish.cloudwatch.alarm-topic-arn",
+    "publish.security-hub.enabled",
+    "publish.security-hub.destination",
     "daemon.schedule",
     "daemon.run-at-start",
     "daemon.shutdown-deadline-seconds",

@@ -43,6 +43,7 @@ pub use glob::glob_matches;
 pub use keys::{did_you_mean, suggest, KNOWN_KEYS};
 pub use overrides::Overrides;
 pub use probe_rules::{ProbeSettings, PROBE_VERBS};
+pub use publish_rules::{SecurityHubDestination, SecurityHubPublish};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -68,6 +69,8 @@ pub struct PublishSettings {
     /// One JSON line per finding on stderr, for Logs Insights.
     pub finding_events: FindingEvents,
     pub cloudwatch: CloudWatchPublish,
+    /// `[publish.security-hub]`: findings imported into AWS Security Hub (ASFF).
+    pub security_hub: SecurityHubPublish,
 }
 
 /// When to write one JSON event per finding.
@@ -399,11 +402,17 @@ pub enum OutputFormat {
     Table,
     Json,
     Jsonl,
+    /// OCSF 1.6 Compliance Findings (class 2003), one JSON object per line.
+    Ocsf,
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 3] =
-        [OutputFormat::Table, OutputFormat::Json, OutputFormat::Jsonl];
+    pub const ALL: [OutputFormat; 4] = [
+        OutputFormat::Table,
+        OutputFormat::Json,
+        OutputFormat::Jsonl,
+        OutputFormat::Ocsf,
+    ];
 
     /// The name used in the config file and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -411,6 +420,7 @@ impl OutputFormat {
             OutputFormat::Table => "table",
             OutputFormat::Json => "json",
             OutputFormat::Jsonl => "jsonl",
+            OutputFormat::Ocsf => "ocsf",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `[publish]` section: where each run lands besides stdout (a JSON file, finding events on
-//! stderr, CloudWatch metrics, dashboard and alarm), and the formats AWS accepts for the names
-//! that go into those calls, checked here so a typo fails at load time and not after the audit.
+//! stderr, CloudWatch metrics, dashboard and alarm, Security Hub), and the formats AWS accepts for
+//! the names that go into those calls, checked here so a typo fails at load time and not after
+//! the audit.
 
 use std::path::{is_separator, Path, PathBuf};
 
@@ -14,6 +15,34 @@ const FINDING_EVENTS: [(&str, FindingEvents); 3] = [
     ("auto", FindingEvents::Auto),
     ("on", FindingEvents::On),
     ("off", FindingEvents::Off),
+];
+
+/// Where the Security Hub sink imports each finding (`[publish.security-hub]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecurityHubDestination {
+    /// Into the finding's own account and region, through the scope's credentials (its role
+    /// for an account reached through one). Security Hub's administrator account then sees it
+    /// through its own aggregation, under the account it is about.
+    #[default]
+    FindingAccount,
+    /// Into the auditor's own account (the credentials' account), in the finding's region,
+    /// for member roles that must stay read-only. `BatchImportFindings` only accepts findings
+    /// whose `AwsAccountId` is the caller's (aws-facts §9), so these carry the auditor's account;
+    /// the audited account is in their resources and product fields.
+    AuditorAccount,
+}
+
+/// `[publish.security-hub]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SecurityHubPublish {
+    /// Import findings with `BatchImportFindings` and archive the ones that were fixed.
+    pub enabled: bool,
+    pub destination: SecurityHubDestination,
+}
+
+const DESTINATIONS: [(&str, SecurityHubDestination); 2] = [
+    ("finding-account", SecurityHubDestination::FindingAccount),
+    ("auditor-account", SecurityHubDestination::AuditorAccount),
 ];
 
 const METRICS_MODES: [(&str, MetricsMode); 3] = [
@@ -45,7 +74,28 @@ impl Walker<'_> {
                         self.cloudwatch(t, &mut out.cloudwatch);
                     }
                 }
+                "security-hub" => {
+                    if let Some(t) = self.problems.table(&key, value) {
+                        self.security_hub(t, &mut out.security_hub);
+                    }
+                }
                 _ => self.problems.unknown_key(&key, name, "publish"),
+            }
+        }
+    }
+
+    fn security_hub(&mut self, table: &Table, out: &mut SecurityHubPublish) {
+        const PATTERN: &str = "publish.security-hub";
+        for (name, value) in table {
+            let key = join(PATTERN, name);
+            match name.as_str() {
+                "enabled" => set(&mut out.enabled, self.problems.boolean(&key, value)),
+                "destination" => set(
+                    &mut out.destination,
+                    self.problems
+                        .one_of(&key, value, "destination", &DESTINATIONS),
+                ),
+                _ => self.problems.unknown_key(&key, name, PATTERN),
             }
         }
     }

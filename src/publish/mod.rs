@@ -1,11 +1,18 @@
-//! Publishing the report: the table for people, JSON and JSON Lines for machines, and the
-//! atomic file writes they share.
+//! Publishing the report: the table for people, JSON, JSON Lines and OCSF for machines, the
+//! sinks (CloudWatch, Security Hub, files), and the atomic file writes they share.
 
 pub mod cloudwatch;
 pub mod dashboard;
 pub mod emf;
 pub mod json;
 pub mod metrics;
+pub mod ocsf;
+pub mod resources;
+pub mod security_hub;
+pub mod security_hub_asff;
+pub mod security_hub_lifecycle;
+pub mod security_hub_plan;
+pub mod security_hub_sdk;
 pub mod sinks;
 pub mod table;
 
@@ -23,6 +30,7 @@ pub fn render(report: &Report, format: OutputFormat, colour: bool) -> anyhow::Re
         OutputFormat::Table => Ok(table::render(report, colour)),
         OutputFormat::Json => json::render(report),
         OutputFormat::Jsonl => json::render_lines(report),
+        OutputFormat::Ocsf => ocsf::render_lines(report),
     }
 }
 

@@ -1,6 +1,6 @@
-//! Publishing one run to every configured sink, each independent of the others: CloudWatch
-//! dashboards, the alarm and the metrics (API or EMF), one JSON event per finding, and the JSON
-//! report file, written last so it records how the other sinks fared. A failing sink is
+//! Publishing one run to every configured sink, each independent of the others: Security Hub,
+//! CloudWatch dashboards, the alarm and the metrics (API or EMF), one JSON event per finding, and
+//! the JSON report file, written last so it records how the other sinks fared. A failing sink is
 //! logged and recorded in `report.publish`; the run's exit code says so (`EXIT_SINK_FAILED`).
 
 use std::io::Write;
@@ -13,7 +13,7 @@ use crate::aws::load_sdk_config;
 use crate::aws::CallGate;
 use crate::config::{Config, FindingEvents, MetricsMode};
 use crate::inventory::Inventory;
-use crate::publish::{cloudwatch, dashboard, emf, metrics, write_atomically};
+use crate::publish::{cloudwatch, dashboard, emf, metrics, security_hub, write_atomically};
 use crate::report::{Report, SinkOutcome};
 
 /// Where the local sinks write: EMF lines go to stdout (after the report), finding events to
@@ -26,6 +26,10 @@ pub struct Streams<'a> {
 
 /// True when some sink needs AWS credentials.
 pub fn needs_aws(config: &Config) -> bool {
+    needs_cloudwatch(config) || config.publish.security_hub.enabled
+}
+
+fn needs_cloudwatch(config: &Config) -> bool {
     let cloudwatch = &config.publish.cloudwatch;
     cloudwatch.dashboard.is_some() || cloudwatch.metrics == MetricsMode::Api || cloudwatch.alarms
 }
@@ -44,11 +48,16 @@ pub async fn publish(
     let cw = &settings.cloudwatch;
     let mut outcomes: Vec<SinkOutcome> = Vec::new();
 
-    if needs_aws(config) {
-        let sdk = match sdk {
-            Some(sdk) => sdk.clone(),
-            None => load_sdk_config(config).await,
-        };
+    let sdk = match (needs_aws(config), sdk) {
+        (false, _) => None,
+        (true, Some(sdk)) => Some(sdk.clone()),
+        (true, None) => Some(load_sdk_config(config).await),
+    };
+    // First, so that the metrics' PublishFailures count it.
+    if let (Some(sdk), true) = (&sdk, settings.security_hub.enabled) {
+        outcomes.push(security_hub::publish(report, inventory, config, sdk).await);
+    }
+    if let (Some(sdk), true) = (&sdk, needs_cloudwatch(config)) {
         // CloudWatch of the first audited region (dashboards are global; metrics and the alarm
         // live in one region).
         let region = report
@@ -58,7 +67,7 @@ pub async fn publish(
             .or_else(|| sdk.region().map(|r| r.to_string()))
             .unwrap_or_else(|| "us-east-1".to_string());
         let client =
-            aws_sdk_cloudwatch::Client::new(&regional(&sdk, &region, config.collect.max_attempts));
+            aws_sdk_cloudwatch::Client::new(&regional(sdk, &region, config.collect.max_attempts));
         let gate = CallGate::new(&config.collect.rate_limits);
         if let Some(base) = &cw.dashboard {
             let bodies = dashboard::dashboards(&*report, inventory, cw);

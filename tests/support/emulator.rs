@@ -1,5 +1,6 @@
 //! The local AWS for end-to-end tests: one ministack per test binary, and microburst fault-injection
-//! proxies per test, both started from the checkout's `.venv` and never outliving the test binary.
+//! proxies per test, both started from the checkout's `.venv` and never outliving the test binary
+//! (moto, for Security Hub, is started the same way from `moto.rs`).
 //!
 //! Statics are never dropped, so the shared server cannot be stopped from Rust when the binary
 //! exits. Every process is therefore started under a small `sh` watchdog in its own process group:
@@ -252,7 +253,7 @@ pub fn venv_bin(name: &str) -> PathBuf {
 
 /// `target/emulator/<pid>/`, created on first use. State dirs of test binaries that are no longer
 /// running are removed then, so they do not pile up.
-fn state_dir() -> PathBuf {
+pub(super) fn state_dir() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         // CARGO_TARGET_TMPDIR is `<target dir>/tmp`, wherever the (shared) target dir is.
@@ -301,7 +302,7 @@ fn kill_group(pgid: u32) {
 }
 
 /// `program args…` under the watchdog, in a new process group led by the watchdog.
-fn watched(program: &Path, args: &[&str]) -> Command {
+pub(super) fn watched(program: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(WATCHDOG)
@@ -314,13 +315,13 @@ fn watched(program: &Path, args: &[&str]) -> Command {
     cmd
 }
 
-struct Started {
-    port: u16,
-    child: Child,
+pub(super) struct Started {
+    pub(super) port: u16,
+    pub(super) child: Child,
 }
 
 /// Starts `command(port)` on a free port with output to `log` and waits for `health`.
-fn start_with_retries(
+pub(super) fn start_with_retries(
     what: &str,
     log: &Path,
     health: &str,
@@ -373,7 +374,7 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local addr").port()
 }
 
-fn log_tail(log: &Path, lines: usize) -> String {
+pub(super) fn log_tail(log: &Path, lines: usize) -> String {
     let text = fs::read_to_string(log).unwrap_or_else(|e| format!("(cannot read log: {e})"));
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

@@ -1,5 +1,5 @@
 //! Harness for the end-to-end tests (`tests/e2e_*.rs` and `tests/e2e_checks/`, each with `mod support;`): the local AWS
-//! emulator (`emulator`), per-test accounts and SDK configs (here), and a builder that creates
+//! emulator (`emulator`), moto for Security Hub (`moto`), per-test accounts and SDK configs (here), and a builder that creates
 //! real API Gateway / Lambda / IAM resources through the SDK (`fleet`), the CloudWatch metrics and
 //! logs the emulator does not produce itself (`cloudwatch`), and a live audit of a test account
 //! (`audit`).
@@ -18,6 +18,7 @@ pub mod cloudwatch;
 pub mod emulator;
 pub mod fleet;
 pub mod http;
+pub mod moto;
 pub mod packages;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::checks::shared::packages::{deploy_command, package_listing, some_of, LISTED};
 use crate::checks::shared::{base_finding, error_finding};
 use crate::checks::shared::{run_per_target, ReachedTarget};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{FunctionConfig, Lookup, PackageEntry, PackageListing};
 use crate::log_signatures;
 use crate::package::handler_path::{self, Expectation, Language, Resolution};
@@ -79,6 +79,7 @@ pub static CHECK: Check = Check {
              parser: a name defined anywhere in the file counts as defined, and a file that \
              builds its exports dynamically (`module.exports = f()`, `export *`, `from x import \
              *`) is never reported.",
+    input: Input::Packages,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::CUSTOMER_FUNCTION_ERROR, &log_signatures::IMPORT_MODULE_ERROR, &log_signatures::HANDLER_NOT_FOUND, &log_signatures::INVALID_ENTRYPOINT],

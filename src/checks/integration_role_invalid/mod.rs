@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::arn::is_pass_through;
 use crate::arn::FunctionArn;
 use crate::checks::shared::route_groups::{run_per_route, Verdict};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{IamRole, Lookup, ScopeInventory};
 use crate::log_signatures;
 use crate::policy::access::evaluate_role_access;
@@ -61,6 +61,7 @@ it cannot know (aws:SourceIp, aws:PrincipalOrgID, MFA, aws:CalledVia, the sessio
 is reported with status `error` and evidence.reason `undecided`, naming the keys and the \
 statements. A role in another account is read only through that account's configured role \
 ([[scope.accounts]]); otherwise the finding has status `error`.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
     explains: &[&log_signatures::INVALID_PERMISSIONS, &log_signatures::CANNOT_ASSUME_ROLE],

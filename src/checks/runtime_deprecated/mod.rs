@@ -8,7 +8,7 @@ use serde_json::json;
 use dates::{deprecation_date, successor};
 use crate::checks::shared::{run_per_target, sh, update_configuration, ReachedTarget};
 use crate::checks::shared::{base_finding};
-use crate::checks::{Check, CheckId, Context, ResourceKind, Role};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::FunctionConfig;
 use crate::report::{Finding, Severity, Status};
@@ -36,6 +36,7 @@ pub static CHECK: Check = Check {
     limits: "Runtimes missing from the table (new ones, or misspelt) are not judged; image \
              functions have no managed runtime and are skipped. Dates change when AWS extends \
              a runtime: the table is updated with each release.",
+    input: Input::Configuration,
     role: Role::Cause,
     settings: &[WARNING_DAYS],
     explains: &[],

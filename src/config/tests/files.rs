@@ -132,9 +132,13 @@ fn children_follow_known_keys() {
     );
     assert_eq!(
         keys::children("publish"),
-        ["json-file", "finding-events", "cloudwatch"]
+        ["json-file", "finding-events", "cloudwatch", "security-hub"]
     );
     assert_eq!(keys::children("publish.cloudwatch").len(), 6);
+    assert_eq!(
+        keys::children("publish.security-hub"),
+        ["enabled", "destination"]
+    );
     assert_eq!(
         keys::children("checks"),
         ["disable", "severity"],

@@ -143,7 +143,7 @@ fn each_kind_of_problem_has_its_key_and_message() {
             "[output]\nformat = \"JSON\"",
             &[(
                 "output.format",
-                "unknown output format `JSON` (expected table, json or jsonl); did you mean `json`?",
+                "unknown output format `JSON` (expected table, json, jsonl or ocsf); did you mean `json`?",
             )],
         ),
         (

@@ -91,7 +91,10 @@ fn a_full_publish_section() {
            dashboard = "apigw-auditor"
            log-group = "/ecs/apigw-auditor"
            alarms = true
-           alarm-topic-arn = "{ARN}""#
+           alarm-topic-arn = "{ARN}"
+           [publish.security-hub]
+           enabled = true
+           destination = "auditor-account""#
     ));
     let publish = PublishSettings {
         json_file: Some("out/report.json".into()),
@@ -103,6 +106,10 @@ fn a_full_publish_section() {
             log_group: Some("/ecs/apigw-auditor".into()),
             alarms: true,
             alarm_topic_arn: Some(ARN.into()),
+        },
+        security_hub: SecurityHubPublish {
+            enabled: true,
+            destination: SecurityHubDestination::AuditorAccount,
         },
     };
     // Everything else is the defaults.
@@ -132,6 +139,10 @@ alarm-topic = "arn:aws:sns:us-east-1:123456789012:ops"
 
 [publish.cloud-watch]
 alarms = true
+
+[publish.security-hub]
+enable = true
+destination = "member-account"
 "#;
     let found = problems(text);
     let found: Vec<(&str, &str)> = found
@@ -181,6 +192,15 @@ alarms = true
                 "publish.json_file",
                 "unknown key `json_file`; did you mean `json-file`?"
             ),
+            (
+                "publish.security-hub.destination",
+                "unknown destination `member-account` (expected finding-account or \
+                 auditor-account)"
+            ),
+            (
+                "publish.security-hub.enable",
+                "unknown key `enable`; did you mean `enabled`?"
+            ),
         ]
     );
 }
@@ -190,6 +210,7 @@ fn publish_tables_must_be_tables() {
     let cases = [
         ("publish = \"report.json\"", "publish"),
         ("[publish]\ncloudwatch = true", "publish.cloudwatch"),
+        ("[publish]\nsecurity-hub = true", "publish.security-hub"),
     ];
     for (text, key) in cases {
         let found = problems(text);

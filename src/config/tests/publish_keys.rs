@@ -1,5 +1,5 @@
-//! Each key of `[publish]` and `[publish.cloudwatch]`: good values, wrong types and bad formats,
-//! each problem under its exact key.
+//! Each key of `[publish]`, `[publish.cloudwatch]` and `[publish.security-hub]`: good values,
+//! wrong types and bad formats, each problem under its exact key.
 
 use super::*;
 
@@ -19,6 +19,7 @@ fn debug(value: impl std::fmt::Debug) -> String {
 }
 
 const CW: &str = "publish.cloudwatch";
+const SH: &str = "publish.security-hub";
 
 fn key_cases() -> Vec<KeyCase> {
     vec![
@@ -210,6 +211,38 @@ fn key_cases() -> Vec<KeyCase> {
                 ),
             ],
         },
+        KeyCase {
+            table: SH,
+            name: "enabled",
+            read: |c| debug(c.publish.security_hub.enabled),
+            good: &[("true", "true"), ("false", "false")],
+            bad: &[
+                ("\"yes\"", "expected a boolean, found a string"),
+                ("1", "expected a boolean, found an integer"),
+            ],
+        },
+        KeyCase {
+            table: SH,
+            name: "destination",
+            read: |c| debug(c.publish.security_hub.destination),
+            good: &[
+                ("\"finding-account\"", "FindingAccount"),
+                ("\"auditor-account\"", "AuditorAccount"),
+            ],
+            bad: &[
+                ("true", "expected a string, found a boolean"),
+                (
+                    "\"administrator\"",
+                    "unknown destination `administrator` (expected finding-account or \
+                     auditor-account)",
+                ),
+                (
+                    "\"auditor_account\"",
+                    "unknown destination `auditor_account` (expected finding-account or \
+                     auditor-account); did you mean `auditor-account`?",
+                ),
+            ],
+        },
     ]
 }
 
@@ -247,8 +280,8 @@ fn every_publish_key_has_a_case() {
         let case = case.unwrap_or_else(|| panic!("no case for {key}"));
         assert!(!case.good.is_empty() && !case.bad.is_empty(), "{key}");
     }
-    assert_eq!(publish_keys.len(), 8);
-    assert_eq!(cases.len(), 8);
+    assert_eq!(publish_keys.len(), 10);
+    assert_eq!(cases.len(), 10);
 }
 
 /// The defaults the lead's types declare, which the example file writes out.
@@ -263,6 +296,12 @@ fn publish_defaults() {
     assert_eq!((cw.dashboard, cw.log_group), (None, None));
     assert!(!cw.alarms);
     assert_eq!(cw.alarm_topic_arn, None);
+    assert!(!publish.security_hub.enabled);
+    assert_eq!(
+        publish.security_hub.destination,
+        SecurityHubDestination::FindingAccount
+    );
     // An empty section is the defaults too.
     assert_eq!(ok("[publish]\n[publish.cloudwatch]\n"), Config::default());
+    assert_eq!(ok("[publish.security-hub]\n"), Config::default());
 }
