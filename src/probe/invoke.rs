@@ -24,15 +24,16 @@ pub async fn invoke(
     event: &Value,
     timeout: Duration,
 ) -> ProbeOutcome {
-    gate.admit(Operation::LambdaInvoke).await;
     let payload = serde_json::to_vec(event).unwrap_or_default();
-    let call = client
-        .invoke()
-        .function_name(target.unqualified().to_string())
-        .set_qualifier(target.qualifier.clone())
-        .invocation_type(InvocationType::RequestResponse)
-        .payload(Blob::new(payload))
-        .send();
+    let call = gate.send(Operation::LambdaInvoke, || {
+        client
+            .invoke()
+            .function_name(target.unqualified().to_string())
+            .set_qualifier(target.qualifier.clone())
+            .invocation_type(InvocationType::RequestResponse)
+            .payload(Blob::new(payload.clone()))
+            .send()
+    });
     let failed = |code: &str, message: String| ProbeOutcome::Failed {
         error: CollectionError {
             account: scope.0.to_string(),

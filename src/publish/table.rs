@@ -210,8 +210,16 @@ pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let total = s.findings.high + s.findings.medium + s.findings.low + s.findings.info;
     let calls: u64 = s.api_calls.values().sum();
+    let throttled: u64 = s.throttled.values().sum();
+    // Throttles mean someone else spent the same quotas during the run: say so, since the
+    // auditor's own calls stay under them.
+    let throttled = match throttled {
+        0 => String::new(),
+        1 => " (1 throttled by AWS)".to_string(),
+        n => format!(" ({n} throttled by AWS)"),
+    };
     format!(
-        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls in {} ms",
+        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls{throttled} in {} ms",
         if total == 1 { "" } else { "s" },
         s.findings.high,
         s.findings.medium,
