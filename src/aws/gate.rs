@@ -16,7 +16,7 @@ use aws_smithy_types::retry::ProvideErrorKind;
 
 use super::limiter::{acquire, now, Limiter, Ticket};
 use super::quotas::{self, Buckets, Quota};
-use super::retry::{backoff, classify, Outcome};
+use super::retry::{answered, backoff, classify, Outcome};
 use super::Operation;
 use crate::config::{RateLimit, RateLimits};
 
@@ -64,6 +64,8 @@ pub struct CallGate {
     /// `[probe] per-second`; see [`CallGate::with_invoke_limit`].
     invoke: Arc<Limiter>,
     max_attempts: u32,
+    /// Attempts that get no answer at all before a call gives up (see `with_unanswered_attempts`).
+    unanswered_attempts: u32,
     tally: Arc<Mutex<CallTally>>,
 }
 
@@ -82,6 +84,7 @@ impl CallGate {
                 burst: 1,
             })),
             max_attempts: max_attempts.max(1),
+            unanswered_attempts: max_attempts.max(1),
             tally: Arc::default(),
         }
     }
@@ -106,11 +109,13 @@ impl CallGate {
         self
     }
 
-    /// The same gate (and counters) with another retry budget: the first call of a run tries
-    /// twice, so that an unreachable endpoint fails the run quickly.
-    pub fn with_max_attempts(&self, max_attempts: u32) -> Self {
+    /// The same gate (and counters), giving up after `attempts` that get no answer at all (a
+    /// refused connection, a timeout): the first call of a run, so that an unreachable endpoint
+    /// fails the run quickly. Answered failures (a throttle, a 5XX) keep the full budget: the
+    /// endpoint is there, and a throttled first call must not fail a run.
+    pub fn with_unanswered_attempts(&self, attempts: u32) -> Self {
         Self {
-            max_attempts: max_attempts.max(1),
+            unanswered_attempts: attempts.max(1),
             ..self.clone()
         }
     }
@@ -148,7 +153,7 @@ impl CallGate {
     {
         self.count(|t| bump(&mut t.calls, operation));
         let limiters = self.limiters(operation);
-        let mut attempts = 1;
+        let (mut attempts, mut unanswered) = (1, 0);
         loop {
             let tickets = acquire(&limiters).await;
             let result = attempt().await;
@@ -165,7 +170,11 @@ impl CallGate {
                     );
                 }
             }
-            if outcome == Outcome::Done || attempts >= self.max_attempts {
+            unanswered += u32::from(!answered(&result));
+            if outcome == Outcome::Done
+                || attempts >= self.max_attempts
+                || unanswered >= self.unanswered_attempts
+            {
                 self.count(|t| t.most_attempts = t.most_attempts.max(attempts));
                 return result;
             }
@@ -222,6 +231,8 @@ fn blame(limiters: &[&Limiter], tickets: &[Ticket]) {
 }
 
 #[cfg(test)]
+// The SDK's errors are large; tests build them as the SDK returns them.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use aws_sdk_lambda::operation::get_policy::GetPolicyError;
@@ -302,12 +313,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_first_call_gives_up_without_an_answer_but_not_on_throttles() {
+        let refused = || -> Answer {
+            Err(SdkError::dispatch_failure(
+                aws_smithy_runtime_api::client::result::ConnectorError::io(
+                    "connection refused".into(),
+                ),
+            ))
+        };
+        let first = CallGate::new(&RateLimits::default(), 10).with_unanswered_attempts(2);
+        let (answer, tried) = run(
+            &first,
+            Operation::StsGetCallerIdentity,
+            vec![refused(), refused()],
+        )
+        .await;
+        assert!(answer.is_err());
+        assert_eq!(tried, 2, "an unreachable endpoint fails fast");
+        let script = vec![
+            error("Throttling", 400),
+            error("Throttling", 400),
+            error("Throttling", 400),
+            Ok(3),
+        ];
+        let (answer, tried) = run(&first, Operation::StsGetCallerIdentity, script).await;
+        assert_eq!(
+            (answer.unwrap(), tried),
+            (3, 4),
+            "throttles say the endpoint is there"
+        );
+    }
+
+    #[tokio::test]
     async fn every_attempt_takes_a_token_so_retries_wait_their_turn() {
         // Ten tokens per second, no burst: three attempts of one call take 0.2 s.
-        let mut limits = RateLimits::default();
-        limits.lambda_get_policy = RateLimit {
-            per_second: 10.0,
-            burst: 1,
+        let limits = RateLimits {
+            lambda_get_policy: RateLimit {
+                per_second: 10.0,
+                burst: 1,
+            },
+            ..RateLimits::default()
         };
         let gate = CallGate::new(&limits, 10);
         let start = std::time::Instant::now();

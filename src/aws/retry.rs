@@ -76,6 +76,15 @@ where
     }
 }
 
+/// Whether AWS answered at all (a throttle or a 5XX says the endpoint is there; a refused
+/// connection, a reset or a timeout does not).
+pub(crate) fn answered<T, E>(result: &Result<T, SdkError<E, HttpResponse>>) -> bool {
+    !matches!(
+        result,
+        Err(SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))
+    )
+}
+
 /// The wait before attempt `next` (2, 3, …) after a transient error: exponential with full
 /// jitter, as the SDKs' standard mode (docs/aws-facts.md §7), from 200 ms up to 20 s.
 pub(crate) fn backoff(next: u32) -> Duration {
@@ -87,6 +96,8 @@ pub(crate) fn backoff(next: u32) -> Duration {
 }
 
 #[cfg(test)]
+// The SDK's errors are large; tests build them as the SDK returns them.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use aws_sdk_lambda::operation::get_policy::GetPolicyError;
@@ -152,6 +163,8 @@ mod tests {
         assert_eq!(classify(&reset), Outcome::Transient);
         let timeout: Result = Err(SdkError::timeout_error("attempt timeout"));
         assert_eq!(classify(&timeout), Outcome::Transient);
+        assert!(!answered(&reset) && !answered(&timeout));
+        assert!(answered(&generic("InternalFailure", 500)));
         assert_eq!(
             classify(&generic("AccessDeniedException", 403)),
             Outcome::Done

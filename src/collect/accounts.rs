@@ -128,9 +128,14 @@ async fn list_organization(
     region: &str,
     gate: &CallGate,
 ) -> Result<OrgListing, CollectError> {
-    // Two attempts for the first call: an unreachable endpoint should fail the run quickly.
-    let (own_account, partition) =
-        identify(&gate.with_max_attempts(2), &regional(base, region), region).await?;
+    // The first call gives up after two attempts without an answer: an unreachable endpoint
+    // should fail the run quickly.
+    let (own_account, partition) = identify(
+        &gate.with_unanswered_attempts(2),
+        &regional(base, region),
+        region,
+    )
+    .await?;
     let client = aws_sdk_organizations::Client::new(&regional(base, region));
     let mut listing = OrgListing {
         own_account,

@@ -57,9 +57,9 @@ enum Kind {
 
 /// A finished job.
 enum Done {
-    Api(usize, RestApi),
+    Api(usize, Box<RestApi>),
     Export(usize, String, Lookup<Vec<ApiResource>>),
-    Target(LambdaTarget),
+    Target(Box<LambdaTarget>),
     Package(PackageRead),
     Role(String, Lookup<IamRole>),
     Logs(LogScan),
@@ -141,7 +141,7 @@ impl<'a> Pipeline<'a> {
         };
         for (index, (id, name)) in listed.into_iter().enumerate() {
             queue.push(Kind::Api, async move {
-                Done::Api(index, self.apis.collect_api(id, name).await)
+                Done::Api(index, Box::new(self.apis.collect_api(id, name).await))
             });
         }
         while queue.start() {
@@ -150,7 +150,7 @@ impl<'a> Pipeline<'a> {
             };
             match done {
                 Done::Api(index, api) => {
-                    self.api_read(index, api, scope, &mut progress, &mut queue)
+                    self.api_read(index, *api, scope, &mut progress, &mut queue)
                 }
                 Done::Export(index, deployment, served) => {
                     let api = progress.apis[index]
@@ -164,7 +164,7 @@ impl<'a> Pipeline<'a> {
                 }
                 Done::Target(target) => {
                     self.target_read(&target, scope, &mut progress, &mut queue, packages);
-                    scope.targets.insert(target.arn.to_string(), target);
+                    scope.targets.insert(target.arn.to_string(), *target);
                 }
                 Done::Package(read) => {
                     if let Some(again) = packages.on_read(read, scope) {
@@ -241,7 +241,7 @@ impl<'a> Pipeline<'a> {
         for function in plan.functions {
             if progress.functions.insert(function.clone()) {
                 queue.push(Kind::Target, async move {
-                    Done::Target(self.lambdas.read_target(&function).await)
+                    Done::Target(Box::new(self.lambdas.read_target(&function).await))
                 });
             }
         }

@@ -81,9 +81,10 @@ pub(crate) async fn collect_region(
     tracing::info!(region, "collecting scope");
     let first = CallGate::new(&settings.rate_limits, settings.max_attempts)
         .with_invoke_limit(config.probe.per_second);
-    // Two attempts for the first call: an unreachable endpoint should fail the run quickly.
     let sdk = regional(base, region);
-    let (account, partition) = identify(&first.with_max_attempts(2), &sdk, region).await?;
+    // The first call gives up after two attempts without an answer: an unreachable endpoint
+    // should fail the run quickly.
+    let (account, partition) = identify(&first.with_unanswered_attempts(2), &sdk, region).await?;
     // From here on, the account's buckets, shared with every other scope and run of the process.
     let gate = first.at(&account, region, run.run);
     let apigateway = aws_sdk_apigateway::Client::new(&sdk);
