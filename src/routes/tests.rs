@@ -12,14 +12,15 @@ use crate::inventory::{Integration, ScopeInventory};
 use crate::testkit::{api, proxy_integration, scope};
 
 /// What the route model makes of one `AWS_PROXY` method with this URI on stage `prod`
-/// (variables `alias=live`).
+/// (variables `alias=live`, `fn=pets`, `account=210987654321`, `region=eu-west-1`).
 #[derive(Debug, PartialEq)]
 enum Outcome {
     /// A route target resolved to this function, calling this Lambda API.
     Judged(String, LambdaAction),
     /// A route target the auditor cannot judge (`unjudgeable`, counted in `summary.unaudited`).
     Unjudgeable,
-    /// A route target naming a stage variable the stage lacks (`stage-variable-unresolved`).
+    /// A route target whose stage variables do not resolve to a function: undefined, unterminated,
+    /// or a value that makes no valid ARN (`stage-variable-unresolved`).
     StageVariable,
     /// Not a Lambda integration: no route target, counted by type.
     NotLambda,
@@ -34,7 +35,15 @@ fn inventory_with(uri: &str) -> ScopeInventory {
         .api(
             api("a1b2c3", "shop")
                 .integration("GET", "/p", integration)
-                .stage_vars("prod", &[("alias", "live")]),
+                .stage_vars(
+                    "prod",
+                    &[
+                        ("alias", "live"),
+                        ("fn", "pets"),
+                        ("account", "210987654321"),
+                        ("region", "eu-west-1"),
+                    ],
+                ),
         )
         .build()
 }
@@ -62,9 +71,12 @@ fn outcome(uri: &str) -> Outcome {
                     route.action.expect("a resolved URI has an action"),
                 ),
                 Err(_) if route.unjudgeable() => Outcome::Unjudgeable,
-                Err(ArnError::UndefinedStageVariable(_) | ArnError::InvalidFunction(_)) => {
-                    Outcome::StageVariable
-                }
+                // stage-variable-unresolved reports these.
+                Err(
+                    ArnError::UndefinedStageVariable(_)
+                    | ArnError::UnterminatedStageVariable(_)
+                    | ArnError::InvalidFunction(_),
+                ) => Outcome::StageVariable,
                 Err(other) => panic!("{uri}: neither judged nor reported: {other}"),
             }
         }
@@ -94,6 +106,17 @@ fn every_uri_form_is_judged_or_reported() {
         (format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FN}:${{stageVariables.alias}}/invocations"), judged(&format!("{FN}:live"), Buffered)),
         (format!("arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/{FN}:${{stageVariables.alias}}/response-streaming-invocations"), judged(&format!("{FN}:live"), Streaming)),
         (format!("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{FN}:${{stageVariables.missing}}/invocations"), StageVariable),
+        // Names and partial ARNs: the API's account and the URI's region.
+        ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/pets/invocations".into(), judged(FN, Buffered)),
+        ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/pets:live/invocations".into(), judged(&format!("{FN}:live"), Buffered)),
+        ("arn:aws:apigateway:us-east-1:lambda:path/2021-11-15/functions/210987654321:function:pets/response-streaming-invocations".into(), judged("arn:aws:lambda:us-east-1:210987654321:function:pets", Streaming)),
+        // Another account and another region.
+        ("arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:210987654321:function:pets:7/invocations".into(), judged("arn:aws:lambda:eu-west-1:210987654321:function:pets:7", Buffered)),
+        // Stage variables in the name, the account and the region.
+        ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:${stageVariables.fn}/invocations".into(), judged(FN, Buffered)),
+        ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/${stageVariables.fn}:${stageVariables.alias}/invocations".into(), judged(&format!("{FN}:live"), Buffered)),
+        ("arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:${stageVariables.region}:${stageVariables.account}:function:pets/invocations".into(), judged("arn:aws:lambda:eu-west-1:210987654321:function:pets", Buffered)),
+        ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:pets:${stageVariables.alias/invocations".into(), StageVariable),
         // Other partitions.
         ("arn:aws-cn:apigateway:cn-north-1:lambda:path/2015-03-31/functions/arn:aws-cn:lambda:cn-north-1:123456789012:function:pets/invocations".into(), judged("arn:aws-cn:lambda:cn-north-1:123456789012:function:pets", Buffered)),
         ("arn:aws-us-gov:apigateway:us-gov-west-1:lambda:path/2021-11-15/functions/arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:pets/response-streaming-invocations".into(), judged("arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:pets", Streaming)),
@@ -191,6 +214,9 @@ proptest! {
     #[test]
     fn any_uri_is_judged_reported_or_counted(pieces in prop::collection::vec(uri_piece(), 0..10)) {
         let uri = pieces.concat();
-        let _ = outcome(&uri);
+        if outcome(&uri) == Outcome::StageVariable {
+            // Blamed on a stage variable only when the URI has one.
+            prop_assert!(uri.contains("${stageVariables."), "{}", uri);
+        }
     }
 }
