@@ -64,6 +64,8 @@ pub fn proxy_integration(reference: &str) -> Integration {
         uri: Some(lambda_uri(reference)),
         credentials: None,
         timeout_ms: None,
+        response_transfer_mode: None,
+        request_parameters: BTreeMap::new(),
     }
 }
 
@@ -91,6 +93,7 @@ pub fn api(id: &str, name: &str) -> ApiBuilder {
         stages: Lookup::Found(Vec::new()),
         authorizers: Lookup::Found(Vec::new()),
         deployments: BTreeMap::new(),
+        endpoint_types: vec!["REGIONAL".into()],
     })
 }
 
@@ -234,6 +237,9 @@ pub fn healthy_config(arn: &str) -> FunctionConfig {
         code_sha256: Some("c2hhMjU2".into()),
         version: Some("1".into()),
         layers: Vec::new(),
+        durable: None,
+        tenant_isolation: None,
+        capacity_provider: None,
         code_location: None,
     }
 }

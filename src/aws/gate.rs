@@ -121,7 +121,10 @@ impl CallGate {
     }
 
     fn limiters(&self, operation: Operation) -> Vec<&Limiter> {
-        if operation == Operation::LambdaInvoke {
+        if matches!(
+            operation,
+            Operation::LambdaInvoke | Operation::LambdaInvokeWithResponseStream
+        ) {
             return vec![&self.invoke];
         }
         Quota::spent_by(operation)

@@ -98,7 +98,7 @@ impl Quota {
             LambdaGetFunction => &[Quota::LambdaGetFunction],
             LambdaGetPolicy => &[Quota::LambdaGetPolicy],
             LambdaGetLayerVersionByArn => &[Quota::LambdaOther],
-            LambdaInvoke => &[],
+            LambdaInvoke | LambdaInvokeWithResponseStream => &[],
             CloudWatchGetMetricData => &[Quota::CloudWatchGetMetricData],
             LogsFilterLogEvents => &[Quota::LogsFilterLogEvents],
             CloudWatchPutDashboard | CloudWatchGetDashboard | CloudWatchDeleteDashboards => {

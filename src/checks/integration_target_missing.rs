@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::arn::{self, FunctionArn};
+use crate::arn::{self, FunctionArn, LambdaAction};
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
 use crate::checks::shared::{redeploy, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
@@ -53,6 +53,8 @@ enum Problem {
         /// `function`, `alias`, `version`, or `function or qualifier`.
         missing: &'static str,
         uri: String,
+        /// The URI's form, which a rewritten URI keeps.
+        action: Option<LambdaAction>,
         resource_id: Option<String>,
         stage_variables_used: Vec<String>,
     },
@@ -86,6 +88,7 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
                 Problem::Missing {
                     missing,
                     uri: route.uri.to_string(),
+                    action: route.action,
                     resource_id,
                     stage_variables_used: arn::stage_variable_names(route.uri).unwrap_or_default(),
                 },
@@ -121,14 +124,15 @@ fn missing_part(scope: &ScopeInventory, function: &FunctionArn) -> &'static str 
 }
 
 fn render(group: &Group<'_, Problem>) -> Rendered {
-    let (missing, uri, resource_id, variables) = match group.first() {
+    let (missing, uri, resource_id, variables, action) = match group.first() {
         Problem::Unread(failed) => return failed.rendered(),
         Problem::Missing {
             missing,
             uri,
             resource_id,
             stage_variables_used,
-        } => (*missing, uri, resource_id, stage_variables_used),
+            action,
+        } => (*missing, uri, resource_id, stage_variables_used, *action),
     };
     let evidence = json!({
         "missing": missing,
@@ -146,7 +150,14 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         function.short(),
         missing
     );
-    let fix = remediation(group, function, missing, resource_id.as_deref(), variables);
+    let fix = remediation(
+        group,
+        function,
+        missing,
+        resource_id.as_deref(),
+        variables,
+        action.unwrap_or(LambdaAction::Invocations),
+    );
     Rendered::new(message, evidence, Some(fix))
 }
 
@@ -156,6 +167,7 @@ fn remediation(
     missing: &str,
     resource_id: Option<&str>,
     variables: &[String],
+    action: LambdaAction,
 ) -> String {
     let api = group.route.api;
     let region = &group.routes.scope.region;
@@ -208,11 +220,14 @@ fn remediation(
         "version" => format!("{}:EXISTING_VERSION", function.name),
         _ => "EXISTING_FUNCTION".to_string(),
     };
-    let uri = format!(
-        "arn:{p}:apigateway:{r}:lambda:path/2015-03-31/functions/arn:{p}:lambda:{r}:{a}:function:{name}/invocations",
-        p = function.partition,
-        r = function.region,
-        a = function.account,
+    // The new URI keeps the route's form (buffered or response streaming).
+    let uri = action.uri(
+        &function.partition,
+        &function.region,
+        &format!(
+            "arn:{}:lambda:{}:{}:function:{name}",
+            function.partition, function.region, function.account
+        ),
     );
     let update = match &group.route.invoker {
         Invoker::Method { method, .. } => format!(

@@ -21,13 +21,21 @@ pub struct ApiGatewayCollector<'a> {
     pub page_size: i32,
 }
 
+/// What `GetRestApis` says of one API.
+pub struct ApiSummary {
+    id: String,
+    name: String,
+    endpoint_types: Vec<String>,
+}
+
 impl ApiGatewayCollector<'_> {
     fn error(&self, operation: Operation, resource: &str, failure: CallFailure) -> CollectionError {
         failure.into_error((self.account, self.region), operation, resource)
     }
 
-    /// `(id, name)` of every REST API; the bool in the error says the endpoint was unreachable.
-    pub async fn list_apis(&self) -> Result<Vec<(String, String)>, (CollectionError, bool)> {
+    /// The id, name and endpoint types of every REST API; the bool in the error says the
+    /// endpoint was unreachable.
+    pub async fn list_apis(&self) -> Result<Vec<ApiSummary>, (CollectionError, bool)> {
         self.all_pages(|position| async move {
             let page = self
                 .gate
@@ -45,7 +53,14 @@ impl ApiGatewayCollector<'_> {
                 .iter()
                 .filter_map(|api| {
                     let id = api.id()?;
-                    Some((id.to_string(), api.name().unwrap_or(id).to_string()))
+                    Some(ApiSummary {
+                        id: id.to_string(),
+                        name: api.name().unwrap_or(id).to_string(),
+                        endpoint_types: api
+                            .endpoint_configuration()
+                            .map(|c| c.types().iter().map(|t| t.as_str().to_string()).collect())
+                            .unwrap_or_default(),
+                    })
                 })
                 .collect();
             Ok((apis, page.position().map(str::to_string)))
@@ -80,16 +95,18 @@ impl ApiGatewayCollector<'_> {
     }
 
     /// One API's resources, stages and authorizers, read at once.
-    pub async fn collect_api(&self, id: String, name: String) -> RestApi {
+    pub async fn collect_api(&self, summary: ApiSummary) -> RestApi {
+        let id = summary.id;
         let (resources, stages, authorizers) =
             futures::join!(self.resources(&id), self.stages(&id), self.authorizers(&id));
         RestApi {
             id,
-            name,
+            name: summary.name,
             resources,
             stages,
             authorizers,
             deployments: Default::default(),
+            endpoint_types: summary.endpoint_types,
         }
     }
 
@@ -245,6 +262,13 @@ fn convert_resource(resource: &aws_sdk_apigateway::types::Resource) -> ApiResour
                         credentials: i.credentials().map(str::to_string),
                         // The SDK reports 0 when the field is absent; API Gateway's default applies.
                         timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
+                        response_transfer_mode: i
+                            .response_transfer_mode()
+                            .map(|m| m.as_str().to_string()),
+                        request_parameters: i
+                            .request_parameters()
+                            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                            .unwrap_or_default(),
                     }),
                 })
                 .collect()

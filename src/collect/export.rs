@@ -94,6 +94,19 @@ fn parse_integration(extension: &Value) -> Integration {
             .get("timeoutInMillis")
             .and_then(Value::as_i64)
             .and_then(|ms| i32::try_from(ms).ok()),
+        // OpenAPI takes `responseTransferMode: "STREAM"` (docs/aws-facts.md §11.1); that the
+        // export writes it for deployed STREAM methods is expected but unverified.
+        response_transfer_mode: text("responseTransferMode"),
+        request_parameters: extension
+            .get("requestParameters")
+            .and_then(Value::as_object)
+            .map(|params| {
+                params
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -182,6 +195,8 @@ mod tests {
                 uri: Some(URI.into()),
                 credentials: Some("arn:aws:iam::123456789012:role/apigw-invoke".into()),
                 timeout_ms: Some(29000),
+                response_transfer_mode: None,
+                request_parameters: Default::default(),
             })
         );
     }

@@ -23,7 +23,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use crate::arn::FunctionArn;
 use crate::aws::clients::RegionalClients;
 use crate::aws::CallGate;
-use crate::collect::apigateway::ApiGatewayCollector;
+use crate::collect::apigateway::{ApiGatewayCollector, ApiSummary};
 use crate::collect::cloudwatch::{execution_log_jobs, function_log_job, scan, LogJob};
 use crate::collect::deployed::{export, exports_to_read};
 use crate::collect::logs::ScanBounds;
@@ -119,13 +119,13 @@ struct Progress {
 }
 
 impl<'a> Pipeline<'a> {
-    /// Reads the APIs `listed` (`(id, name)`) and everything they lead to into `scope`; returns
+    /// Reads the APIs `listed` and everything they lead to into `scope`; returns
     /// the log scans for the evidence. The layers, the explanations and the metrics, which need
     /// every target, come after (`region.rs`).
     pub async fn run(
         &'a self,
         scope: &mut ScopeInventory,
-        listed: Vec<(String, String)>,
+        listed: Vec<ApiSummary>,
         packages: &mut Packages<'a>,
     ) -> Vec<LogScan> {
         let mut queue = Queue {
@@ -139,9 +139,9 @@ impl<'a> Pipeline<'a> {
             exports_left: vec![0; listed.len()],
             ..Progress::default()
         };
-        for (index, (id, name)) in listed.into_iter().enumerate() {
+        for (index, summary) in listed.into_iter().enumerate() {
             queue.push(Kind::Api, async move {
-                Done::Api(index, Box::new(self.apis.collect_api(id, name).await))
+                Done::Api(index, Box::new(self.apis.collect_api(summary).await))
             });
         }
         while queue.start() {
@@ -255,7 +255,8 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// A target is read: read its package, scan its function's log group.
+    /// A target is read: read its package, scan its function's log group; for an unqualified
+    /// Lambda Managed Instances function, read the version its unqualified calls run.
     fn target_read(
         &'a self,
         target: &LambdaTarget,
@@ -266,6 +267,22 @@ impl<'a> Pipeline<'a> {
     ) {
         if let Some(job) = packages.on_target(target) {
             self.read_package(job, packages, queue);
+        }
+        // Unqualified calls of a Lambda Managed Instances function run `$LATEST.PUBLISHED`
+        // (docs/aws-facts.md §11.4): read that version too, so the checks judge what runs. Only
+        // for such functions: the others cost no extra call.
+        let managed = target
+            .configuration
+            .found()
+            .is_some_and(|c| c.capacity_provider.is_some());
+        if target.arn.qualifier.is_none() && managed {
+            let mut version = target.arn.clone();
+            version.qualifier = Some(crate::routes::PUBLISHED.to_string());
+            if progress.functions.insert(version.clone()) {
+                queue.push(Kind::Target, async move {
+                    Done::Target(Box::new(self.lambdas.read_target(&version).await))
+                });
+            }
         }
         let evidence = &self.config.evidence;
         let readable =

@@ -13,7 +13,7 @@ pub mod probes;
 
 pub use api::{ApiResource, Authorizer, Integration, Method, MethodSetting, RestApi, Stage};
 pub use iam::{IamRole, RolePolicy};
-pub use lambda::{CodeLocation, FunctionConfig, LambdaTarget, ResourcePolicy};
+pub use lambda::{CodeLocation, DurableConfig, FunctionConfig, LambdaTarget, ResourcePolicy};
 pub use packages::{PackageEntry, PackageListing, PackageReads, SourceDefinitions};
 pub use probes::{ProbeOutcome, ProbeResult, ProbeRule, ProbeViolation};
 

@@ -11,5 +11,10 @@
 mod build;
 mod model;
 
-pub use build::{is_lambda_authorizer, is_lambda_proxy, resolve_uri};
-pub use model::{Invoker, ReachedTarget, RouteTarget, ScopeRoutes};
+pub use build::{
+    integration_counts, integration_kind, is_lambda_authorizer, is_lambda_proxy, resolve_uri,
+};
+pub use model::{Invoker, ReachedTarget, RouteTarget, ScopeRoutes, PUBLISHED};
+
+#[cfg(test)]
+mod tests;

@@ -76,9 +76,9 @@ fn demo_main_dashboard() {
     let all = dashboards(&report, &inventory, &settings(Some("/ecs/apigw-auditor")));
     assert_eq!(all.len(), 1);
     assert_valid(&all[0]);
-    // 7 stages and the 11 targets that exist (reports-exporter was deleted).
+    // 7 stages and the 12 targets that exist (reports-exporter was deleted).
     let titles = titles(&all[0]);
-    assert_eq!(titles.len(), 2 + 7 + 11, "{titles:?}");
+    assert_eq!(titles.len(), 2 + 7 + 12, "{titles:?}");
     assert!(titles.contains(&"pets dev".to_string()));
     assert!(titles.contains(&"pets-api:live".to_string()));
     assert!(!titles.iter().any(|t| t.contains("reports-exporter")));
