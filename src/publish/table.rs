@@ -404,15 +404,7 @@ mod tests {
                     .push(stage_metrics("a1b2c3", "pets", "prod", 1200.0, 600.0))
             })
             .inventory();
-        let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
-        let run = RunFacts {
-            id: "run-1".into(),
-            started_at: at,
-            finished_at: at,
-            source: Source::Snapshot,
-            today: today(),
-        };
-        let report = evaluate(&inventory, &Config::default(), run);
+        let report = report_of(&inventory);
         let cause = report
             .findings
             .iter()
