@@ -1,5 +1,6 @@
 //! Collection: reading AWS into the inventory. `scopes.rs` runs every scope (account × region) of
-//! the config, reached as `accounts.rs` plans; `region.rs` collects one scope — the REST APIs
+//! the config, reached as `accounts.rs` plans; `region.rs` collects one scope, through a pipeline
+//! (`pipeline.rs`) that starts each read as soon as what it needs is known — the REST APIs
 //! (`apigateway.rs`, and what each stage serves: `deployed.rs`, `export.rs`), the Lambda targets
 //! the routes resolve to (`lambda.rs`), their packages (`packages.rs`), credentials roles
 //! (`iam.rs`) and CloudWatch evidence (`cloudwatch.rs`, `metrics.rs`, `logs.rs`). Every call
@@ -17,7 +18,9 @@ pub mod logs;
 mod lookup_errors;
 pub mod metrics;
 pub mod packages;
+mod pipeline;
 pub mod plan;
+mod readers;
 pub mod region;
 pub mod scopes;
 

@@ -275,6 +275,14 @@ pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let total = s.findings.high + s.findings.medium + s.findings.low + s.findings.info;
     let calls: u64 = s.api_calls.values().sum();
+    let throttled: u64 = s.throttled.values().sum();
+    // Throttles mean someone else spent the same quotas during the run: say so, since the
+    // auditor's own calls stay under them.
+    let throttled = match throttled {
+        0 => String::new(),
+        1 => " (1 throttled by AWS)".to_string(),
+        n => format!(" ({n} throttled by AWS)"),
+    };
     let unaudited = match s.unaudited {
         0 => String::new(),
         1 => "; 1 Lambda integration could not be audited (its error finding says why)".to_string(),
@@ -283,7 +291,7 @@ pub fn summary_line(report: &Report) -> String {
         }
     };
     format!(
-        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls in {} ms{unaudited}",
+        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls{throttled} in {} ms{unaudited}",
         if total == 1 { "" } else { "s" },
         s.findings.high,
         s.findings.medium,
