@@ -10,6 +10,10 @@
 //! assert!(run_check(&my_check::CHECK, &inv).is_empty());
 //! ```
 
+mod http_api;
+
+pub use http_api::*;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -64,6 +68,7 @@ pub fn proxy_integration(reference: &str) -> Integration {
         uri: Some(lambda_uri(reference)),
         credentials: None,
         timeout_ms: None,
+        payload_format_version: None,
     }
 }
 
@@ -174,6 +179,8 @@ impl ApiBuilder {
                     },
                 )]
                 .into(),
+                auto_deploy: None,
+                access_log: None,
             });
         }
         self
@@ -449,6 +456,7 @@ pub fn stage_metrics(
 ) -> StageMetrics {
     StageMetrics {
         api_id: api_id.into(),
+        protocol: crate::inventory::Protocol::Rest,
         api_name: api_name.into(),
         stage: stage.into(),
         sums: sums(&[("Count", requests), ("5XXError", five_xx)]),

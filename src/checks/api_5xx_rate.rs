@@ -12,7 +12,7 @@ use crate::checks::shared::{api_ref, base_finding, error_finding};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::evidence::{StageMetrics, Window};
-use crate::inventory::{Lookup, RestApi, ScopeInventory};
+use crate::inventory::{Lookup, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
 
 pub static CHECK: Check = Check {
@@ -156,7 +156,10 @@ fn judge(
         window,
         &scope.region,
     );
-    let logging = find_api(scope, &metrics.api_id)
+    let logging = scope
+        .apis
+        .iter()
+        .find(|api| api.id == metrics.api_id)
         .and_then(|api| api.stages.found())
         .and_then(|stages| stages.iter().find(|s| s.name == metrics.stage))
         .is_none_or(|stage| stage.execution_logging());
@@ -171,17 +174,14 @@ fn judge(
     Some(finding)
 }
 
-fn find_api<'s>(scope: &'s ScopeInventory, id: &str) -> Option<&'s RestApi> {
-    scope.apis.iter().find(|api| api.id == id)
-}
-
 /// The API as the inventory names it, or as the metrics name it when it is unknown.
 fn api_of(scope: &ScopeInventory, metrics: &StageMetrics) -> crate::report::ApiRef {
-    match find_api(scope, &metrics.api_id) {
+    match scope.api(&metrics.api_id) {
         Some(api) => api_ref(api),
         None => crate::report::ApiRef {
             id: metrics.api_id.clone(),
             name: metrics.api_name.clone(),
+            protocol: metrics.protocol,
         },
     }
 }

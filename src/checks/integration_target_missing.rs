@@ -5,8 +5,12 @@
 use serde_json::json;
 
 use crate::arn::{self, FunctionArn};
+use crate::checks::shared::api_commands::{
+    set_stage_variable, then_redeploy, update_authorizer_uri, update_integration,
+    IntegrationChange,
+};
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
-use crate::checks::shared::{redeploy, resource_id, sh};
+use crate::checks::shared::{internal_error, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::log_signatures;
@@ -78,7 +82,11 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
                 Err(_) => "function",
             };
             let resource_id = match &route.invoker {
-                Invoker::Method { path, .. } => resource_id(route.api, path).map(str::to_string),
+                Invoker::Method { path, .. } => route
+                    .api
+                    .rest()
+                    .and_then(|api| resource_id(api, path))
+                    .map(str::to_string),
                 Invoker::Authorizer(_) => None,
             };
             Some(Verdict::fail(
@@ -140,13 +148,14 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         return Rendered::new(String::new(), evidence, None);
     };
     let message = format!(
-        "{} on {} invokes {}, whose {} does not exist: clients get 500 Internal server error.",
+        "{} on {} invokes {}, whose {} does not exist: clients get {}.",
         group.subject(),
         group.on(),
         function.short(),
-        missing
+        missing,
+        internal_error(group.route.api.protocol()),
     );
-    let fix = remediation(group, function, missing, resource_id.as_deref(), variables);
+    let fix = remediation(group, function, missing, variables);
     Rendered::new(message, evidence, Some(fix))
 }
 
@@ -154,7 +163,6 @@ fn remediation(
     group: &Group<'_, Problem>,
     function: &FunctionArn,
     missing: &str,
-    resource_id: Option<&str>,
     variables: &[String],
 ) -> String {
     let api = group.route.api;
@@ -180,17 +188,9 @@ fn remediation(
         let commands: Vec<String> = stages
             .iter()
             .flat_map(|stage| {
-                variables.iter().map(move |name| {
-                    format!(
-                        "aws apigateway update-stage --rest-api-id {} --stage-name {} \
-                         --patch-operations op=replace,path=/variables/{},value=EXISTING_VALUE \
-                         --region {}",
-                        sh(&api.id),
-                        sh(stage),
-                        sh(name),
-                        sh(region)
-                    )
-                })
+                variables
+                    .iter()
+                    .map(move |name| set_stage_variable(api, stage, name, "EXISTING_VALUE", region))
             })
             .collect();
         return match create_alias {
@@ -208,32 +208,32 @@ fn remediation(
         "version" => format!("{}:EXISTING_VERSION", function.name),
         _ => "EXISTING_FUNCTION".to_string(),
     };
-    let uri = format!(
-        "arn:{p}:apigateway:{r}:lambda:path/2015-03-31/functions/arn:{p}:lambda:{r}:{a}:function:{name}/invocations",
+    let existing = format!(
+        "arn:{p}:lambda:{r}:{a}:function:{name}",
         p = function.partition,
         r = function.region,
         a = function.account,
     );
-    let update = match &group.route.invoker {
-        Invoker::Method { method, .. } => format!(
-            "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
-             --patch-operations op=replace,path=/uri,value={} --region {}",
-            sh(&api.id),
-            sh(resource_id.unwrap_or("RESOURCE_ID")),
-            sh(&method.http_method),
-            sh(&uri),
-            sh(region)
-        ),
-        Invoker::Authorizer(authorizer) => format!(
-            "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
-             --patch-operations op=replace,path=/authorizerUri,value={} --region {}",
-            sh(&api.id),
-            sh(&authorizer.id),
-            sh(&uri),
-            sh(region)
-        ),
+    // The same form as the URI it replaces: an HTTP API integration may name the bare function
+    // ARN (§12.1), everything else uses the path form.
+    let uri = if group.route.uri.starts_with("arn:") && !group.route.uri.contains(":lambda:path/")
+    {
+        existing
+    } else {
+        format!(
+            "arn:{p}:apigateway:{r}:lambda:path/2015-03-31/functions/{existing}/invocations",
+            p = function.partition,
+            r = function.region,
+        )
     };
-    format!("{update} && {}", redeploy(&api.id, stages, region))
+    let update = match &group.route.invoker {
+        Invoker::Method { .. } => {
+            update_integration(group.route, IntegrationChange::Uri(&uri), region)
+                .unwrap_or_default()
+        }
+        Invoker::Authorizer(authorizer) => update_authorizer_uri(api, &authorizer.id, &uri, region),
+    };
+    then_redeploy(update, api, stages, region)
 }
 
 #[cfg(test)]

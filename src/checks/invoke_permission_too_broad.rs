@@ -135,8 +135,8 @@ fn apis_losing_access(
         );
         let allowed =
             policy::evaluate_resource_policy(&narrowed, &request).decision == Decision::Allow;
-        if !allowed && !apis.contains(&route.api.id) {
-            apis.push(route.api.id.clone());
+        if !allowed && !apis.iter().any(|a| a == route.api.id()) {
+            apis.push(route.api.id().to_string());
         }
     }
     apis

@@ -92,7 +92,11 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
             function_s,
             integration_ms,
             integration_is_default: integration.timeout_ms.is_none(),
-            resource_id: resource_id(route.api, path).map(str::to_string),
+            resource_id: route
+                .api
+                .rest()
+                .and_then(|api| resource_id(api, path))
+                .map(str::to_string),
         },
     ))
 }

@@ -171,16 +171,14 @@ fn rejected(
 }
 
 fn api_ref(scope: &ScopeInventory, api_id: &str) -> ApiRef {
-    let name = scope
-        .apis
-        .iter()
-        .find(|a| a.id == api_id)
-        .map(|a| a.name.clone())
-        .unwrap_or_default();
-    ApiRef {
-        id: api_id.to_string(),
-        name,
-    }
+    scope.api(api_id).map_or_else(
+        || ApiRef {
+            id: api_id.to_string(),
+            name: String::new(),
+            protocol: Default::default(),
+        },
+        ApiRef::of,
+    )
 }
 
 /// `aws lambda invoke` with the probe's request (the parts a handler usually reads), to check a

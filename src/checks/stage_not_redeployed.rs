@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::checks::shared::{api_ref, base_finding, error_finding, self};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
-use crate::inventory::{ApiResource, Integration, Lookup};
+use crate::inventory::{ApiResource, ApiView, Integration, Lookup};
 use crate::report::{Finding, Severity, Status};
 use crate::routes::is_lambda_proxy;
 
@@ -83,17 +83,17 @@ integrations differ from the current configuration: {}; clients get the deployed
                         );
                         Finding {
                             evidence: json!({"deployment_id": deployment, "differences": differences}),
-                            remediation: Some(shared::redeploy(
-                                &api.id,
+                            remediation: shared::api_commands::redeploy(
+                                ApiView::Rest(api),
                                 std::slice::from_ref(&stage.name),
                                 &scope.region,
-                            )),
+                            ),
                             ..base_finding(&CHECK, scope, Status::Fail, message)
                         }
                     }
                 };
                 let mut finding = finding;
-                finding.api = Some(api_ref(api));
+                finding.api = Some(api_ref(ApiView::Rest(api)));
                 finding.stages = vec![stage.name.clone()];
                 finding.fingerprint = finding.compute_fingerprint();
                 findings.push(finding);

@@ -168,6 +168,8 @@ impl ApiGatewayCollector<'_> {
                                         .collect()
                                 })
                                 .unwrap_or_default(),
+                            auto_deploy: None,
+                            access_log: None,
                         })
                     })
                     .collect();
@@ -248,6 +250,7 @@ fn convert_resource(resource: &aws_sdk_apigateway::types::Resource) -> ApiResour
                         credentials: i.credentials().map(str::to_string),
                         // The SDK reports 0 when the field is absent; API Gateway's default applies.
                         timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
+                        payload_format_version: None,
                     }),
                 })
                 .collect()

@@ -91,6 +91,7 @@ impl MetricPlan {
                 }
                 plan.stages.push(StageMetrics {
                     api_id: api.id.clone(),
+                    protocol: crate::inventory::Protocol::Rest,
                     api_name: api.name.clone(),
                     stage: stage.name.clone(),
                     sums: Lookup::Found(MetricSums::default()),

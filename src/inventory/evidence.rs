@@ -37,6 +37,10 @@ pub struct Window {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageMetrics {
     pub api_id: String,
+    /// REST stages are read by `ApiName`, HTTP API stages by `ApiId` (docs/aws-facts.md §12.5),
+    /// with the metric names of their kind (`5XXError` / `5xx`).
+    #[serde(default)]
+    pub protocol: crate::inventory::Protocol,
     /// The `ApiName` dimension. API Gateway publishes per name, not id: APIs sharing a name
     /// share these series.
     pub api_name: String,

@@ -81,32 +81,32 @@ pub fn candidates(routes: &ScopeRoutes<'_>, settings: &ProbeSettings) -> Vec<Pla
         if target.account != scope.account {
             continue;
         }
-        let Some(verb) = verb_for(&method.http_method, &settings.methods) else {
+        let Some(verb) = verb_for(method, &settings.methods) else {
             continue;
         };
-        if !route_selected(&settings.routes, &route.api.id, &route.api.name, path) {
+        if !route_selected(&settings.routes, route.api.id(), route.api.name(), path) {
             continue;
         }
         let key = (
-            route.api.id.clone(),
+            route.api.id().to_string(),
             path.to_string(),
-            method.http_method.clone(),
+            method.to_string(),
             target.to_string(),
         );
         let stage = route.stage.name.clone();
         let planned = by_key.entry(key).or_insert_with(|| Planned {
-            api_id: route.api.id.clone(),
-            api_name: route.api.name.clone(),
+            api_id: route.api.id().to_string(),
+            api_name: route.api.name().to_string(),
             stage: stage.clone(),
             stage_variables: route.stage.variables.clone(),
             resource_id: route
                 .api
-                .resources
-                .found()
+                .rest()
+                .and_then(|api| api.resources.found())
                 .and_then(|resources| resources.iter().find(|r| r.path == path))
                 .map(|r| r.id.clone()),
             path: path.to_string(),
-            method: method.http_method.clone(),
+            method: method.to_string(),
             stages: Vec::new(),
             verb,
             target: target.clone(),

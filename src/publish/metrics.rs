@@ -278,7 +278,7 @@ pub(super) mod tests {
                 finding.api = apis
                     .iter()
                     .find(|a| a.id == api)
-                    .map(checks::shared::api_ref);
+                    .map(|a| checks::shared::api_ref(crate::inventory::ApiView::Rest(a)));
                 finding.stages = stages.iter().map(|s| s.to_string()).collect();
                 finding.severity = severity;
                 Some(finding)

@@ -219,6 +219,7 @@ pub(crate) mod tests {
             api: Some(ApiRef {
                 id: "a1b2c3d4e5".into(),
                 name: "pets".into(),
+                protocol: Default::default(),
             }),
             stages: vec!["dev".into(), "prod".into()],
             route: Some(RouteRef {

@@ -18,6 +18,7 @@ fn finding_of(check: &str) -> Finding {
     let api = Some(ApiRef {
         id: "a1b2c3d4e5".into(),
         name: "pets".into(),
+        protocol: Default::default(),
     });
     let mut finding = Finding {
         fingerprint: "00112233445566778899".into(),

@@ -5,7 +5,7 @@
 
 use super::model::{Invoker, RouteTarget};
 use crate::arn::{self, ArnError, FunctionArn};
-use crate::inventory::{Authorizer, Integration, RestApi, ScopeInventory, Stage};
+use crate::inventory::{ApiView, Authorizer, Integration, RestApi, ScopeInventory, Stage};
 
 /// True for an integration API Gateway sends to Lambda as a proxy integration.
 pub fn is_lambda_proxy(integration: &Integration) -> bool {
@@ -61,11 +61,11 @@ pub(super) fn api_route_targets<'a>(
                 };
                 let uri = integration.uri.as_deref().unwrap_or_default();
                 targets.push(RouteTarget {
-                    api,
+                    api: ApiView::Rest(api),
                     stage,
                     invoker: Invoker::Method {
                         path: &resource.path,
-                        method,
+                        method: &method.http_method,
                         integration,
                     },
                     uri,
@@ -86,7 +86,7 @@ pub(super) fn api_route_targets<'a>(
             }
             let uri = authorizer.uri.as_deref().unwrap_or_default();
             targets.push(RouteTarget {
-                api,
+                api: ApiView::Rest(api),
                 stage,
                 invoker: Invoker::Authorizer(authorizer),
                 uri,
@@ -114,16 +114,16 @@ fn source_arn(scope: &ScopeInventory, route: &RouteTarget<'_>, function: &Functi
             &function.partition,
             &function.region,
             &scope.account,
-            &route.api.id,
+            route.api.id(),
             &route.stage.name,
-            &method.http_method,
+            method,
             path,
         ),
         Invoker::Authorizer(authorizer) => arn::authorizer_source_arn(
             &function.partition,
             &function.region,
             &scope.account,
-            &route.api.id,
+            route.api.id(),
             &authorizer.id,
         ),
     }

@@ -79,15 +79,14 @@ pub fn percent(value: f64) -> String {
 
 /// The API with this id as the scope knows it (its id stands in for an unknown name).
 pub fn api_named(scope: &ScopeInventory, id: &str) -> ApiRef {
-    let name = scope
-        .apis
-        .iter()
-        .find(|api| api.id == id)
-        .map_or_else(|| id.to_string(), |api| api.name.clone());
-    ApiRef {
-        id: id.to_string(),
-        name,
-    }
+    scope.api(id).map_or_else(
+        || ApiRef {
+            id: id.to_string(),
+            name: id.to_string(),
+            protocol: Default::default(),
+        },
+        ApiRef::of,
+    )
 }
 
 /// `arn:aws:lambda:us-east-1:123456789012:function:name`: the unqualified function whose log

@@ -1,0 +1,186 @@
+//! Building the route targets of an HTTP API (API Gateway v2): for every stage, each route of
+//! what the stage serves whose integration is an `AWS_PROXY` Lambda integration, and each Lambda
+//! authorizer such a route uses, resolved with the stage's variables to the exact Lambda ARN
+//! API Gateway invokes and the source ARN it presents (docs/aws-facts.md §12.1, §12.2).
+//!
+//! What differs from REST (`build.rs`): the routes come from route keys (`GET /pets/{id}`,
+//! `$default`) and the integrations they target; an integration URI may be a bare function ARN;
+//! the `$default` route's source ARN has no method segment; an auto-deploy stage serves the
+//! current configuration.
+
+use super::model::{Invoker, RouteTarget};
+use crate::arn::{self, ArnError, FunctionArn};
+use crate::inventory::{
+    ApiView, HttpApi, HttpAuthorizer, HttpIntegration, Integration, ScopeInventory, Stage,
+};
+
+/// An integration URI of an HTTP API split into partition, region and function reference: the
+/// path form (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations`)
+/// or a bare function ARN, which CDK's `HttpLambdaIntegration` and the Serverless Framework
+/// write (§12.1: "IntegrationUri may be either … parse both"). A bare ARN's region is the
+/// function's own.
+fn parse_http_uri(uri: &str) -> Result<(String, String, String), ArnError> {
+    if uri.starts_with("arn:") && uri.contains(":lambda:") && !uri.contains(":lambda:path/") {
+        // The documented stage-variable forms are path forms only, and the console refuses a bare
+        // ARN holding a variable (§12.1): whether API Gateway substitutes one there is unknown,
+        // so such a URI is not judged rather than guessed.
+        if uri.contains("${") {
+            return Err(ArnError::NotLambdaUri(uri.to_string()));
+        }
+        let function =
+            arn::parse_function_arn(uri).map_err(|_| ArnError::NotLambdaUri(uri.to_string()))?;
+        return Ok((function.partition, function.region, uri.to_string()));
+    }
+    let parsed = arn::parse_integration_uri(uri)?;
+    Ok((parsed.partition, parsed.region, parsed.function))
+}
+
+/// True for an HTTP API integration API Gateway sends to Lambda: `AWS_PROXY` with a Lambda URI in
+/// either form.
+pub fn is_http_lambda_proxy(integration: &Integration) -> bool {
+    integration.kind.eq_ignore_ascii_case("AWS_PROXY")
+        && integration
+            .uri
+            .as_deref()
+            .is_some_and(|uri| parse_http_uri(uri).is_ok())
+}
+
+/// True for an HTTP API authorizer backed by a Lambda function (`REQUEST`; `JWT` authorizers
+/// invoke nothing).
+pub fn is_http_lambda_authorizer(authorizer: &HttpAuthorizer) -> bool {
+    authorizer.authorizer.kind.eq_ignore_ascii_case("REQUEST")
+        && authorizer
+            .authorizer
+            .uri
+            .as_deref()
+            .is_some_and(|uri| arn::parse_integration_uri(uri).is_ok())
+}
+
+/// Resolves an HTTP API integration or authorizer URI with a stage's variables.
+pub fn resolve_http_uri(
+    scope: &ScopeInventory,
+    uri: &str,
+    stage: &Stage,
+) -> Result<FunctionArn, ArnError> {
+    let (partition, region, function) = parse_http_uri(uri)?;
+    let function = arn::substitute_stage_variables(&function, &stage.variables)?;
+    arn::resolve_function(&function, &partition, &region, &scope.account)
+}
+
+/// Every route target of one HTTP API. An API whose routes, integrations or stages could not be
+/// read yields none (the checks report those as `error`); an API with no stage serves nothing.
+pub(super) fn http_api_route_targets<'a>(
+    scope: &ScopeInventory,
+    api: &'a HttpApi,
+) -> Vec<RouteTarget<'a>> {
+    let (Some(_), Some(_), Some(stages)) = (
+        api.routes.found(),
+        api.integrations.found(),
+        api.stages.found(),
+    ) else {
+        return Vec::new();
+    };
+    let authorizers = api.authorizers.found().map(Vec::as_slice).unwrap_or(&[]);
+    let mut targets = Vec::new();
+    for stage in stages {
+        let Some((routes, integrations)) = api.served(stage) else {
+            continue;
+        };
+        for route in routes {
+            let Some(integration) = route
+                .integration_id()
+                .and_then(|id| integrations.iter().find(|i| i.id == id))
+                .map(|i: &HttpIntegration| &i.integration)
+                .filter(|i| is_http_lambda_proxy(i))
+            else {
+                continue;
+            };
+            let (method, path) = route.method_and_path();
+            let uri = integration.uri.as_deref().unwrap_or_default();
+            targets.push(RouteTarget {
+                api: ApiView::Http(api),
+                stage,
+                invoker: Invoker::Method {
+                    path,
+                    method,
+                    integration,
+                },
+                uri,
+                credentials: integration.credentials.as_deref(),
+                resolved: resolve_http_uri(scope, uri, stage),
+                source_arn: None,
+            });
+        }
+        // An authorizer is only invoked through a route that uses it.
+        for authorizer in authorizers.iter().filter(|a| is_http_lambda_authorizer(a)) {
+            let id = authorizer.authorizer.id.as_str();
+            let used = routes
+                .iter()
+                .any(|r| r.uses_lambda_authorizer() && r.authorizer_id.as_deref() == Some(id));
+            if !used {
+                continue;
+            }
+            let uri = authorizer.authorizer.uri.as_deref().unwrap_or_default();
+            targets.push(RouteTarget {
+                api: ApiView::Http(api),
+                stage,
+                invoker: Invoker::Authorizer(&authorizer.authorizer),
+                uri,
+                credentials: authorizer.authorizer.credentials.as_deref(),
+                resolved: resolve_http_uri(scope, uri, stage),
+                source_arn: None,
+            });
+        }
+    }
+    for target in &mut targets {
+        target.source_arn = target
+            .resolved
+            .as_ref()
+            .ok()
+            .map(|function| http_source_arn(scope, target, function));
+    }
+    targets
+}
+
+/// The source ARN API Gateway presents to Lambda for an HTTP API route on a stage (§12.2): as
+/// for REST (`{api}/{stage}/{METHOD}/{path}`, the function's region, the API's account), except
+/// that the `$default` route has no method segment (`{api}/{stage}/$default`, AWS's
+/// `http-api-troubleshooting-lambda.html` and SAM issue #1860) and the `$default` stage is the
+/// literal `$default`. Authorizers: `{api}/authorizers/{id}`, as for REST.
+fn http_source_arn(
+    scope: &ScopeInventory,
+    route: &RouteTarget<'_>,
+    function: &FunctionArn,
+) -> String {
+    let prefix = format!(
+        "arn:{}:execute-api:{}:{}:{}",
+        function.partition,
+        function.region,
+        scope.account,
+        route.api.id()
+    );
+    match &route.invoker {
+        Invoker::Method { path, .. } if route.is_default_route() => {
+            format!("{prefix}/{}/{path}", route.stage.name)
+        }
+        Invoker::Method { path, method, .. } => arn::method_source_arn(
+            &function.partition,
+            &function.region,
+            &scope.account,
+            route.api.id(),
+            &route.stage.name,
+            method,
+            path,
+        ),
+        Invoker::Authorizer(authorizer) => arn::authorizer_source_arn(
+            &function.partition,
+            &function.region,
+            &scope.account,
+            route.api.id(),
+            &authorizer.id,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;
