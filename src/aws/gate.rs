@@ -136,6 +136,14 @@ impl CallGate {
             | Operation::ApiGatewayGetStages
             | Operation::ApiGatewayGetAuthorizers
             | Operation::ApiGatewayGetExport => self.apigateway.until_ready().await,
+            // The v2 reads have no quota of their own: they share the account's 10/s (burst 40)
+            // with v1 ("Amazon API Gateway quotas", limits.html; docs/aws-facts.md §12.1).
+            Operation::ApiGatewayV2GetApis
+            | Operation::ApiGatewayV2GetRoutes
+            | Operation::ApiGatewayV2GetIntegrations
+            | Operation::ApiGatewayV2GetStages
+            | Operation::ApiGatewayV2GetAuthorizers
+            | Operation::ApiGatewayV2ExportApi => self.apigateway.until_ready().await,
             Operation::IamGetRole
             | Operation::IamListRolePolicies
             | Operation::IamGetRolePolicy

@@ -223,7 +223,7 @@ impl ApiGatewayCollector<'_> {
 
 /// The next page token, or `None` at the end. A token equal to the one just sent would loop
 /// forever; treat it as the end rather than trusting the service blindly.
-fn next_position(returned: Option<&str>, sent: Option<&str>) -> Option<String> {
+pub(crate) fn next_position(returned: Option<&str>, sent: Option<&str>) -> Option<String> {
     match returned {
         Some(p) if !p.is_empty() && Some(p) != sent => Some(p.to_string()),
         _ => None,

@@ -1,4 +1,4 @@
-//! Collection of one scope (account × region): the account (STS), the REST APIs, then every
+//! Collection of one scope (account × region): the account (STS), the REST and HTTP APIs, then every
 //! distinct Lambda target any route resolves to. Calls run concurrently within the client-side
 //! rate limits of `aws.rs`; a failing call is recorded on the resource it was for and
 //! collection goes on. `scopes.rs` runs every scope of the config; only a run where no scope
@@ -14,8 +14,10 @@ use crate::arn::FunctionArn;
 use crate::aws::clients::{regional, RegionalClients};
 use crate::aws::{translate, CallGate, Operation};
 use crate::collect::apigateway::ApiGatewayCollector;
+use crate::collect::apigatewayv2::HttpApiCollector;
 use crate::collect::cloudwatch::collect_evidence;
 use crate::collect::deployed::collect_deployments;
+use crate::collect::export_http::collect_http_deployments;
 use crate::collect::iam::{IamCache, IamCollector};
 use crate::collect::lambda::LambdaCollector;
 use crate::collect::lookup_errors;
@@ -104,12 +106,38 @@ pub(crate) async fn collect_region(
         Err((error, false)) => scope.errors.push(error),
     }
 
+    // HTTP and WebSocket APIs (API Gateway v2): the same endpoint and account quota as REST.
+    let apigatewayv2 = aws_sdk_apigatewayv2::Client::new(&sdk);
+    let http_collector = HttpApiCollector {
+        client: &apigatewayv2,
+        gate: &gate,
+        account: &account,
+        region,
+        page_size: settings.page_size.max(1),
+        concurrency: settings.concurrency,
+    };
+    match http_collector.collect_apis().await {
+        Ok((http_apis, websocket_apis)) => {
+            scope.http_apis = http_apis;
+            scope.websocket_apis = websocket_apis;
+        }
+        Err(error) => scope.errors.push(error),
+    }
+
     if settings.integrations == IntegrationsSource::Deployed {
         collect_deployments(
             &apigateway,
             &gate,
             (&account, region),
             &mut scope.apis,
+            settings.concurrency,
+        )
+        .await;
+        collect_http_deployments(
+            &apigatewayv2,
+            &gate,
+            (&account, region),
+            &mut scope.http_apis,
             settings.concurrency,
         )
         .await;
@@ -193,6 +221,7 @@ pub(crate) async fn collect_region(
         account = %scope.account,
         region = %scope.region,
         apis = scope.apis.len(),
+        http_apis = scope.http_apis.len(),
         targets = scope.targets.len(),
         errors = scope.errors.len(),
         calls = scope.api_calls.values().sum::<u64>(),

@@ -1,0 +1,337 @@
+//! Collection of HTTP APIs (API Gateway v2): `GetApis`, then per HTTP API `GetRoutes`,
+//! `GetIntegrations`, `GetStages` and `GetAuthorizers`, every page followed (docs/aws-facts.md
+//! §12.1). WebSocket APIs come back from the same `GetApis` and are only listed: they are counted,
+//! not audited.
+//!
+//! v2 pages with `maxResults` (a string in the API model) and `nextToken`, and answers in
+//! `items`. The largest page API Gateway accepts is not documented (§12.1, NOT FOUND), so the
+//! default page size sends no `maxResults` and takes the service's own page; a smaller
+//! `collect.page-size` is sent as is.
+
+use std::future::Future;
+
+use aws_sdk_apigatewayv2::types::ProtocolType;
+use aws_sdk_apigatewayv2::Client;
+use futures::stream::{self, StreamExt};
+
+use crate::aws::{translate, CallFailure, CallGate, Operation};
+use crate::collect::apigateway::next_position;
+use crate::inventory::{
+    AccessLogSettings, ApiSummary, Authorizer, CollectionError, HttpApi, HttpAuthorizer,
+    HttpIntegration, HttpRoute, Integration, Lookup, Stage,
+};
+
+/// The page size at and above which no `maxResults` is sent (the configured default).
+const SERVICE_PAGE: i32 = 500;
+
+/// What HTTP API collection needs: a client, the scope's call gate and the paging settings.
+pub struct HttpApiCollector<'a> {
+    pub client: &'a Client,
+    pub gate: &'a CallGate,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub page_size: i32,
+    pub concurrency: usize,
+}
+
+/// The APIs `GetApis` lists, by protocol.
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub http: Vec<ApiSummary>,
+    pub websocket: Vec<ApiSummary>,
+}
+
+impl HttpApiCollector<'_> {
+    fn error(&self, operation: Operation, resource: &str, failure: CallFailure) -> CollectionError {
+        failure.into_error((self.account, self.region), operation, resource)
+    }
+
+    /// `maxResults` to send: none at the default page size (see the module doc).
+    fn max_results(&self) -> Option<String> {
+        (self.page_size < SERVICE_PAGE).then(|| self.page_size.max(1).to_string())
+    }
+
+    /// Every HTTP API of the scope with its routes, integrations, stages and authorizers, and
+    /// the WebSocket APIs listed. A failing `GetApis` page is returned as the error: nothing else
+    /// can be collected without it.
+    pub async fn collect_apis(&self) -> Result<(Vec<HttpApi>, Vec<ApiSummary>), CollectionError> {
+        let listed = self.list_apis().await?;
+        let apis = stream::iter(listed.http)
+            .map(|api| self.collect_api(api))
+            .buffered(self.concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        Ok((apis, listed.websocket))
+    }
+
+    async fn list_apis(&self) -> Result<Listed, CollectionError> {
+        let operation = Operation::ApiGatewayV2GetApis;
+        let apis = self
+            .all_pages(operation, |token| async move {
+                let page = self
+                    .client
+                    .get_apis()
+                    .set_max_results(self.max_results())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let apis = page
+                    .items()
+                    .iter()
+                    .filter_map(|api| {
+                        let id = api.api_id()?.to_string();
+                        let name = api.name().unwrap_or(&id).to_string();
+                        Some((api.protocol_type().cloned(), ApiSummary { id, name }))
+                    })
+                    .collect();
+                Ok((apis, page.next_token().map(str::to_string)))
+            })
+            .await
+            .map_err(|failure| self.error(operation, "*", failure))?;
+        let mut listed = Listed::default();
+        for (protocol, api) in apis {
+            match protocol {
+                Some(ProtocolType::Websocket) => listed.websocket.push(api),
+                // HTTP is the only other protocol; one the SDK does not know is audited as HTTP
+                // rather than dropped.
+                _ => listed.http.push(api),
+            }
+        }
+        Ok(listed)
+    }
+
+    /// Follows every page of a paginated call, admitting each page through the call gate.
+    async fn all_pages<T, F, Fut>(
+        &self,
+        operation: Operation,
+        mut fetch: F,
+    ) -> Result<Vec<T>, CallFailure>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+    {
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.gate.admit(operation).await;
+            let (page, next) = fetch(token.clone()).await?;
+            items.extend(page);
+            token = next_position(next.as_deref(), token.as_deref());
+            if token.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    async fn collect_api(&self, api: ApiSummary) -> HttpApi {
+        let id = api.id.as_str();
+        let (routes, integrations, stages, authorizers) = futures::join!(
+            self.routes(id),
+            self.integrations(id),
+            self.stages(id),
+            self.authorizers(id)
+        );
+        HttpApi {
+            id: api.id.clone(),
+            name: api.name,
+            routes,
+            integrations,
+            stages,
+            authorizers,
+            deployments: Default::default(),
+        }
+    }
+
+    /// One paginated list of an API, as a lookup.
+    async fn list<T, F, Fut>(&self, operation: Operation, api_id: &str, fetch: F) -> Lookup<Vec<T>>
+    where
+        F: FnMut(Option<String>) -> Fut,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+    {
+        match self.all_pages(operation, fetch).await {
+            Ok(items) => Lookup::Found(items),
+            Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
+        }
+    }
+
+    async fn routes(&self, api_id: &str) -> Lookup<Vec<HttpRoute>> {
+        let mut routes = self
+            .list(
+                Operation::ApiGatewayV2GetRoutes,
+                api_id,
+                |token| async move {
+                    let page = self
+                        .client
+                        .get_routes()
+                        .api_id(api_id)
+                        .set_max_results(self.max_results())
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| translate(&e))?;
+                    let routes = page
+                        .items()
+                        .iter()
+                        .filter_map(|r| {
+                            Some(HttpRoute {
+                                id: r.route_id()?.to_string(),
+                                route_key: r.route_key()?.to_string(),
+                                target: non_empty(r.target()),
+                                authorization_type: r
+                                    .authorization_type()
+                                    .map(|t| t.as_str().into()),
+                                authorizer_id: non_empty(r.authorizer_id()),
+                            })
+                        })
+                        .collect();
+                    Ok((routes, page.next_token().map(str::to_string)))
+                },
+            )
+            .await;
+        if let Lookup::Found(routes) = &mut routes {
+            routes.sort_by(|a, b| a.route_key.cmp(&b.route_key));
+        }
+        routes
+    }
+
+    async fn integrations(&self, api_id: &str) -> Lookup<Vec<HttpIntegration>> {
+        self.list(
+            Operation::ApiGatewayV2GetIntegrations,
+            api_id,
+            |token| async move {
+                let page = self
+                    .client
+                    .get_integrations()
+                    .api_id(api_id)
+                    .set_max_results(self.max_results())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let integrations = page
+                    .items()
+                    .iter()
+                    .filter_map(|i| {
+                        Some(HttpIntegration {
+                            id: i.integration_id()?.to_string(),
+                            integration: Integration {
+                                kind: i
+                                    .integration_type()
+                                    .map(|t| t.as_str().to_string())
+                                    .unwrap_or_default(),
+                                http_method: non_empty(i.integration_method()),
+                                uri: non_empty(i.integration_uri()),
+                                credentials: non_empty(i.credentials_arn()),
+                                timeout_ms: i.timeout_in_millis().filter(|t| *t > 0),
+                                payload_format_version: non_empty(i.payload_format_version()),
+                            },
+                        })
+                    })
+                    .collect();
+                Ok((integrations, page.next_token().map(str::to_string)))
+            },
+        )
+        .await
+    }
+
+    async fn stages(&self, api_id: &str) -> Lookup<Vec<Stage>> {
+        let mut stages = self
+            .list(
+                Operation::ApiGatewayV2GetStages,
+                api_id,
+                |token| async move {
+                    let page = self
+                        .client
+                        .get_stages()
+                        .api_id(api_id)
+                        .set_max_results(self.max_results())
+                        .set_next_token(token)
+                        .send()
+                        .await
+                        .map_err(|e| translate(&e))?;
+                    let stages = page
+                        .items()
+                        .iter()
+                        .filter_map(|s| {
+                            Some(Stage {
+                                name: s.stage_name()?.to_string(),
+                                deployment_id: non_empty(s.deployment_id()),
+                                variables: s
+                                    .stage_variables()
+                                    .map(|v| {
+                                        v.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                                    })
+                                    .unwrap_or_default(),
+                                method_settings: Default::default(),
+                                auto_deploy: Some(s.auto_deploy().unwrap_or(false)),
+                                access_log: s
+                                    .access_log_settings()
+                                    .map(|a| AccessLogSettings {
+                                        destination_arn: non_empty(a.destination_arn()),
+                                        format: non_empty(a.format()),
+                                    })
+                                    .filter(|a| a.destination_arn.is_some()),
+                            })
+                        })
+                        .collect();
+                    Ok((stages, page.next_token().map(str::to_string)))
+                },
+            )
+            .await;
+        if let Lookup::Found(stages) = &mut stages {
+            stages.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        stages
+    }
+
+    async fn authorizers(&self, api_id: &str) -> Lookup<Vec<HttpAuthorizer>> {
+        self.list(
+            Operation::ApiGatewayV2GetAuthorizers,
+            api_id,
+            |token| async move {
+                let page = self
+                    .client
+                    .get_authorizers()
+                    .api_id(api_id)
+                    .set_max_results(self.max_results())
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let authorizers = page
+                    .items()
+                    .iter()
+                    .filter_map(|a| {
+                        Some(HttpAuthorizer {
+                            authorizer: Authorizer {
+                                id: a.authorizer_id()?.to_string(),
+                                name: a.name().unwrap_or_default().to_string(),
+                                kind: a
+                                    .authorizer_type()
+                                    .map(|t| t.as_str().to_string())
+                                    .unwrap_or_default(),
+                                uri: non_empty(a.authorizer_uri()),
+                                credentials: non_empty(a.authorizer_credentials_arn()),
+                            },
+                            payload_format_version: non_empty(
+                                a.authorizer_payload_format_version(),
+                            ),
+                            simple_responses: a.enable_simple_responses().unwrap_or(false),
+                            identity_source: a.identity_source().to_vec(),
+                            ttl_seconds: a.authorizer_result_ttl_in_seconds(),
+                        })
+                    })
+                    .collect();
+                Ok((authorizers, page.next_token().map(str::to_string)))
+            },
+        )
+        .await
+    }
+}
+
+/// A string field, `None` when absent or empty (an empty `authorizerCredentialsArn` or `target`
+/// means none).
+fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_string)
+}

@@ -1,0 +1,290 @@
+//! What a stage of an HTTP API without auto-deploy serves: one `ExportApi` (`OAS30`, JSON, with
+//! API Gateway's extensions) per distinct deployment a stage points at, read as routes and
+//! integrations (docs/aws-facts.md §12.1: "To see what a stage serves: ExportApi … stageName";
+//! without `stageName` it exports the undeployed configuration). Auto-deploy stages serve the
+//! current configuration and cost no call. Only with `collect.integrations = "deployed"`.
+//!
+//! The export names a route by its OpenAPI path and operation: `get` under `/pets/{id}` is
+//! `GET /pets/{id}`, `x-amazon-apigateway-any-method` is `ANY`, and the `$default` route is the
+//! any-method of path `/$default` marked `isDefaultRoute` (the `x-amazon-apigateway-any-method`
+//! object page of the developer guide). Each operation carries its own
+//! `x-amazon-apigateway-integration`; an export has no ids, so the integrations get
+//! `deployed-N` ones, and a route's authorizer is found by the name its `security` requirement
+//! gives among the API's current authorizers.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_apigatewayv2::Client;
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+
+use crate::aws::{translate, CallGate, Operation};
+use crate::collect::export::parse_integration;
+use crate::inventory::{
+    CollectionError, HttpApi, HttpAuthorizer, HttpDeployment, HttpIntegration, HttpRoute, Lookup,
+};
+
+const VERBS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
+const ANY_METHOD: &str = "x-amazon-apigateway-any-method";
+const INTEGRATION: &str = "x-amazon-apigateway-integration";
+
+/// The routes and integrations of an HTTP API export document.
+pub fn parse_http_export(
+    document: &Value,
+    authorizers: &[HttpAuthorizer],
+) -> Result<HttpDeployment, String> {
+    let paths = document
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or("the export has no `paths` object")?;
+    let mut deployment = HttpDeployment::default();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            return Err(format!("path {path} is not an object"));
+        };
+        for (key, operation) in item {
+            let route_key = if key == ANY_METHOD {
+                if operation.get("isDefaultRoute").and_then(Value::as_bool) == Some(true) {
+                    crate::inventory::http_api::DEFAULT_ROUTE.to_string()
+                } else {
+                    format!("ANY {path}")
+                }
+            } else if VERBS.contains(&key.as_str()) {
+                format!("{} {path}", key.to_ascii_uppercase())
+            } else {
+                // `parameters`, `summary`, other extensions: not operations.
+                continue;
+            };
+            let target = operation.get(INTEGRATION).map(|extension| {
+                let id = format!("deployed-{}", deployment.integrations.len() + 1);
+                deployment.integrations.push(HttpIntegration {
+                    id: id.clone(),
+                    integration: parse_integration(extension),
+                });
+                format!("integrations/{id}")
+            });
+            let authorizer = security_names(operation)
+                .find_map(|name| authorizers.iter().find(|a| a.authorizer.name == name));
+            deployment.routes.push(HttpRoute {
+                id: String::new(),
+                route_key,
+                target,
+                authorization_type: Some(
+                    match authorizer.map(|a| a.authorizer.kind.as_str()) {
+                        Some(kind) if kind.eq_ignore_ascii_case("JWT") => "JWT",
+                        Some(_) => "CUSTOM",
+                        None => "NONE",
+                    }
+                    .to_string(),
+                ),
+                authorizer_id: authorizer.map(|a| a.authorizer.id.clone()),
+            });
+        }
+    }
+    deployment
+        .routes
+        .sort_by(|a, b| a.route_key.cmp(&b.route_key));
+    Ok(deployment)
+}
+
+/// The scheme names of an operation's `security: [{"name": [scopes]}]` requirements.
+fn security_names(operation: &Value) -> impl Iterator<Item = &str> {
+    operation
+        .get("security")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys().map(String::as_str))
+}
+
+/// Reads the deployments the stages without auto-deploy of `apis` serve into each API's
+/// `deployments`.
+pub async fn collect_http_deployments(
+    client: &Client,
+    gate: &CallGate,
+    (account, region): (&str, &str),
+    apis: &mut [HttpApi],
+    concurrency: usize,
+) {
+    // (api index, deployment id, a stage serving it)
+    let mut jobs: Vec<(usize, String, String)> = Vec::new();
+    for (index, api) in apis.iter().enumerate() {
+        let (Some(stages), Some(_)) = (api.stages.found(), api.routes.found()) else {
+            continue;
+        };
+        for stage in stages.iter().filter(|s| !s.auto_deploy.unwrap_or(false)) {
+            let Some(deployment) = &stage.deployment_id else {
+                continue;
+            };
+            if !jobs.iter().any(|(i, d, _)| *i == index && d == deployment) {
+                jobs.push((index, deployment.clone(), stage.name.clone()));
+            }
+        }
+    }
+    let apis_ref: &[HttpApi] = apis;
+    let results: Vec<(usize, String, Lookup<HttpDeployment>)> = stream::iter(jobs)
+        .map(|(index, deployment, stage)| async move {
+            let api = &apis_ref[index];
+            let served = export(client, gate, (account, region), api, &stage).await;
+            (index, deployment, served)
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let mut by_api: BTreeMap<usize, Vec<(String, Lookup<HttpDeployment>)>> = BTreeMap::new();
+    for (index, deployment, served) in results {
+        by_api.entry(index).or_default().push((deployment, served));
+    }
+    for (index, served) in by_api {
+        apis[index].deployments.extend(served);
+    }
+}
+
+async fn export(
+    client: &Client,
+    gate: &CallGate,
+    (account, region): (&str, &str),
+    api: &HttpApi,
+    stage: &str,
+) -> Lookup<HttpDeployment> {
+    let resource = format!("{}/{stage}", api.id);
+    gate.admit(Operation::ApiGatewayV2ExportApi).await;
+    let output = client
+        .export_api()
+        .api_id(&api.id)
+        .stage_name(stage)
+        .specification("OAS30")
+        .output_type("JSON")
+        .include_extensions(true)
+        .send()
+        .await;
+    let output = match output {
+        Ok(output) => output,
+        Err(e) => {
+            return Lookup::Failed(translate(&e).into_error(
+                (account, region),
+                Operation::ApiGatewayV2ExportApi,
+                &resource,
+            ))
+        }
+    };
+    let authorizers = api.authorizers.found().map(Vec::as_slice).unwrap_or(&[]);
+    let parsed = output
+        .body()
+        .ok_or_else(|| "the export has no body".to_string())
+        .and_then(|body| {
+            serde_json::from_slice(body.as_ref())
+                .map_err(|e| format!("the export is not JSON: {e}"))
+        })
+        .and_then(|document| parse_http_export(&document, authorizers));
+    match parsed {
+        Ok(deployment) => Lookup::Found(deployment),
+        Err(message) => Lookup::Failed(CollectionError {
+            account: account.to_string(),
+            region: region.to_string(),
+            operation: Operation::ApiGatewayV2ExportApi.name().to_string(),
+            resource,
+            code: "MalformedExport".to_string(),
+            message,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Authorizer;
+    use serde_json::json;
+
+    const FN: &str = "arn:aws:lambda:us-east-1:123456789012:function:orders-get";
+
+    /// An export shaped as `aws apigatewayv2 export-api --specification OAS30 --output-type JSON
+    /// --stage-name prod` writes it: paths per route, the `$default` route under `/$default`,
+    /// the integration extension per operation, authorizers as security schemes.
+    fn export() -> Value {
+        json!({
+            "openapi": "3.0.1",
+            "info": {"title": "orders", "version": "2026-11-21 10:00:00UTC"},
+            "servers": [{"url": "https://h1.execute-api.us-east-1.amazonaws.com/{basePath}",
+                         "variables": {"basePath": {"default": "prod"}}}],
+            "paths": {
+                "/orders/{id}": {
+                    "get": {
+                        "responses": {"default": {"description": "Default response"}},
+                        "security": [{"tokens": []}],
+                        "x-amazon-apigateway-integration": {
+                            "payloadFormatVersion": "1.0", "type": "aws_proxy",
+                            "httpMethod": "POST", "uri": FN,
+                            "connectionType": "INTERNET", "timeoutInMillis": 30000
+                        }
+                    },
+                    "parameters": [{"name": "id", "in": "path", "required": true,
+                                    "schema": {"type": "string"}}]
+                },
+                "/$default": {
+                    "x-amazon-apigateway-any-method": {
+                        "isDefaultRoute": true,
+                        "x-amazon-apigateway-integration": {
+                            "payloadFormatVersion": "2.0", "type": "aws_proxy",
+                            "httpMethod": "POST", "uri": FN, "timeoutInMillis": 30000
+                        }
+                    }
+                },
+                "/{proxy+}": {"x-amazon-apigateway-any-method": {"responses": {}}}
+            },
+            "components": {"securitySchemes": {"tokens": {"type": "apiKey", "name": "Authorization",
+                "in": "header", "x-amazon-apigateway-authorizer": {"type": "request"}}}}
+        })
+    }
+
+    fn authorizer() -> HttpAuthorizer {
+        HttpAuthorizer {
+            authorizer: Authorizer {
+                id: "au1".into(),
+                name: "tokens".into(),
+                kind: "REQUEST".into(),
+                uri: None,
+                credentials: None,
+            },
+            payload_format_version: Some("2.0".into()),
+            simple_responses: true,
+            identity_source: vec![],
+            ttl_seconds: None,
+        }
+    }
+
+    #[test]
+    fn routes_default_route_and_integrations_are_read() {
+        let deployment = parse_http_export(&export(), &[authorizer()]).unwrap();
+        let keys: Vec<&str> = deployment
+            .routes
+            .iter()
+            .map(|r| r.route_key.as_str())
+            .collect();
+        assert_eq!(keys, ["$default", "ANY /{proxy+}", "GET /orders/{id}"]);
+        let get = &deployment.routes[2];
+        assert_eq!(get.authorizer_id.as_deref(), Some("au1"));
+        assert_eq!(get.authorization_type.as_deref(), Some("CUSTOM"));
+        let integration = deployment
+            .integrations
+            .iter()
+            .find(|i| Some(i.id.as_str()) == get.integration_id())
+            .unwrap();
+        assert_eq!(integration.integration.kind, "AWS_PROXY");
+        assert_eq!(integration.integration.uri.as_deref(), Some(FN));
+        assert_eq!(
+            integration.integration.payload_format_version.as_deref(),
+            Some("1.0")
+        );
+        assert_eq!(integration.integration.timeout_ms, Some(30000));
+        // A route without an integration has no target.
+        assert_eq!(deployment.routes[1].target, None);
+        assert_eq!(deployment.integrations.len(), 2);
+    }
+
+    #[test]
+    fn a_document_without_paths_is_malformed() {
+        assert!(parse_http_export(&json!({"openapi": "3.0.1"}), &[]).is_err());
+    }
+}
