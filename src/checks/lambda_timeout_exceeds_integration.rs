@@ -6,13 +6,30 @@ use serde_json::json;
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
 use crate::checks::shared::{resource_id, update_configuration};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
-use crate::inventory::Lookup;
+use crate::inventory::{Lookup, Protocol};
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
 
-/// API Gateway's integration timeout when none is set (docs/aws-facts.md §8).
-const DEFAULT_INTEGRATION_TIMEOUT_MS: i64 = 29_000;
+/// API Gateway's integration timeout when none is set: 29 s for REST APIs (docs/aws-facts.md
+/// §8), 30 s for HTTP APIs, which is also their maximum and cannot be raised (§12.1, botocore
+/// model; `http-api-quotas.html`).
+fn default_integration_timeout_ms(protocol: Protocol) -> i64 {
+    match protocol {
+        Protocol::Rest => 29_000,
+        Protocol::Http => 30_000,
+    }
+}
+
+/// What clients get when the integration times out: REST answers 504 Endpoint request timed out
+/// (§8); HTTP APIs answer 503 Service Unavailable (§12.3: sst issue #2232 and other community
+/// reports; AWS's own statement NOT FOUND).
+fn timed_out(protocol: Protocol) -> (u16, &'static str) {
+    match protocol {
+        Protocol::Rest => (504, "504 Endpoint request timed out"),
+        Protocol::Http => (503, "503 Service Unavailable"),
+    }
+}
 
 pub static CHECK: Check = Check {
     id: CheckId::new("lambda-timeout-exceeds-integration"),
@@ -20,22 +37,25 @@ pub static CHECK: Check = Check {
     severity: Severity::Medium,
     resource: ResourceKind::Route,
     client_status: Some(504),
-    checks: "For every AWS_PROXY Lambda method, compares the timeout of the function it \
-             invokes with that method's integration timeout (`timeoutInMillis`, 29,000 ms when \
-             unset). It fires when the function's timeout is strictly longer.",
+    checks: "For every AWS_PROXY Lambda method (REST) or route (HTTP API), compares the timeout \
+             of the function it invokes with that route's integration timeout \
+             (`timeoutInMillis`: 29,000 ms when unset on REST APIs, 30,000 ms on HTTP APIs, \
+             whose limit it also is). It fires when the function's timeout is strictly longer.",
     why: "API Gateway stops waiting when the integration timeout expires and answers 504 \
           {\"message\": \"Endpoint request timed out\"} (about 29 s by default), while the \
           function keeps running, and keeps being billed, up to its own timeout; API Gateway \
           does not retry (docs/aws-facts.md §8). A function timeout at or below the integration \
           timeout lets Lambda stop the call first, which the client sees as a 502 with a \
-          `Task timed out` line in the function's log, so the cause is visible.",
+          `Task timed out` line in the function's log, so the cause is visible. HTTP APIs wait \
+          at most 30 s and then answer 503 {\"message\":\"Service Unavailable\"} \
+          (docs/aws-facts.md §12.1, §12.3; the 503 is from community reports).",
     fix: "Lower the function's timeout to the integration timeout or less: `aws lambda \
           update-function-configuration --function-name F --timeout SECONDS` (for an alias, \
           publish a version and move the alias to it). For work that needs longer, respond \
           early and continue asynchronously (SQS, Step Functions). Regional and private REST \
           APIs can also raise the integration timeout above 29 s through a Service Quotas \
           request, then `aws apigateway update-integration ... --patch-operations \
-          op=replace,path=/timeoutInMillis,value=MS`.",
+          op=replace,path=/timeoutInMillis,value=MS`; HTTP APIs cannot wait longer than 30 s.",
     limits: "Lambda authorizers are not covered (they have their own fixed limit). A function \
              whose timeout was not collected is not judged. The integration timeout is the \
              current method configuration, not necessarily the deployed one.",
@@ -82,7 +102,7 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
     let integration_ms = integration
         .timeout_ms
         .map(i64::from)
-        .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
+        .unwrap_or_else(|| default_integration_timeout_ms(route.api.protocol()));
     if i64::from(function_s) * 1000 <= integration_ms {
         return None;
     }
@@ -120,9 +140,10 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
     let Some(function) = &group.function else {
         return Rendered::new(String::new(), evidence, None);
     };
+    let (status, answer) = timed_out(group.route.api.protocol());
     let message = format!(
         "{} runs up to {function_s} s but {} on {} waits only {} ms: calls slower than that \
-         get 504 Endpoint request timed out while the function keeps running.",
+         get {answer} while the function keeps running.",
         function.short(),
         group.subject(),
         group.on(),
@@ -137,7 +158,9 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         function,
         &format!("--timeout {seconds}"),
     );
-    Rendered::new(message, evidence, Some(remediation))
+    let mut rendered = Rendered::new(message, evidence, Some(remediation));
+    rendered.client_status = Some(Some(status));
+    rendered
 }
 
 #[cfg(test)]
@@ -232,5 +255,33 @@ mod tests {
         assert_eq!(f.status, Status::Error);
         assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/pets"));
         assert!(f.message.contains("lambda:GetFunction"), "{}", f.message);
+    }
+
+    /// HTTP APIs wait 30 s by default and at most (§12.1), and answer 503 when they stop.
+    #[test]
+    fn http_routes_wait_30_seconds_and_answer_503() {
+        let inventory = |function_s: i32| {
+            scope()
+                .http_api(
+                    http_api("h1", "orders")
+                        .route("GET /orders", "orders")
+                        .stage("$default"),
+                )
+                .target(target_with("orders", "h1", |c| c.timeout_seconds = Some(function_s)))
+                .inventory()
+        };
+        // 30 s is exactly the HTTP API limit: fine (a REST default of 29 s would fire).
+        assert!(run_check(&CHECK, &inventory(30)).is_empty());
+        let findings = run_check(&CHECK, &inventory(31));
+        let f = only(&findings);
+        assert_eq!(f.client_status, Some(503));
+        assert_eq!(f.evidence["integration_timeout_ms"], 30000);
+        assert!(f.message.contains("503 Service Unavailable"), "{}", f.message);
+        assert_eq!(f.api.as_ref().map(|a| a.protocol.as_str()), Some("HTTP"));
+        assert!(
+            f.remediation.as_deref().unwrap().contains("--timeout 30"),
+            "{:?}",
+            f.remediation
+        );
     }
 }

@@ -88,9 +88,16 @@ pub struct ReachedTarget<'s> {
     /// The APIs that invoke it, with `true` when (also) through an authorizer, `false` when
     /// (also) through a method.
     pub invokers: BTreeSet<(String, bool)>,
+    /// The kinds of API that invoke it.
+    pub protocols: BTreeSet<Protocol>,
 }
 
 impl ReachedTarget<'_> {
+    /// True when only HTTP APIs invoke the target.
+    pub fn only_http(&self) -> bool {
+        !self.protocols.is_empty() && self.protocols.iter().all(|p| *p == Protocol::Http)
+    }
+
     /// The exact ARN invoked.
     pub fn arn(&self) -> &FunctionArn {
         &self.target.arn
@@ -163,7 +170,9 @@ fn reached_targets<'s>(
             target,
             routes: Vec::new(),
             invokers: BTreeSet::new(),
+            protocols: BTreeSet::new(),
         });
+        reached.protocols.insert(route.api.protocol());
         reached.routes.push(route.label());
         reached
             .invokers
