@@ -525,6 +525,7 @@ impl ScopeBuilder {
             function_metrics: Vec::new(),
             execution_logs: Vec::new(),
             function_logs: Vec::new(),
+            access_logs: Vec::new(),
         });
         edit(evidence);
         self

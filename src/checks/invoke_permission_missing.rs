@@ -38,7 +38,10 @@ reported with status `error` and evidence.reason `undecided`, naming the keys.",
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
-    explains: &[&log_signatures::INVALID_PERMISSIONS],
+    explains: &[
+        &log_signatures::INVALID_PERMISSIONS,
+        &log_signatures::INTEGRATION_PERMISSIONS,
+    ],
     run,
 };
 

@@ -39,8 +39,17 @@ fn readable_functions(scope: &ScopeInventory) -> Vec<FunctionArn> {
         .collect()
 }
 
+/// Which kind of log a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogKind {
+    Execution,
+    Access,
+    Function,
+}
+
 /// One log group to scan, and what it belongs to.
 struct LogJob {
+    kind: LogKind,
     group: String,
     region: String,
     api_id: Option<String>,
@@ -61,12 +70,39 @@ fn log_jobs(scope: &ScopeInventory, functions: &[FunctionArn]) -> Vec<LogJob> {
             .filter(|s| s.execution_logging())
         {
             jobs.push(LogJob {
+                kind: LogKind::Execution,
                 group: execution_log_group(&api.id, &stage.name),
                 region: scope.region.clone(),
                 api_id: Some(api.id.clone()),
                 stage: Some(stage.name.clone()),
                 function_name: None,
                 signatures: &log_signatures::EXECUTION_LOG,
+            });
+        }
+    }
+    // HTTP APIs have no execution logs; their access logs say why an integration failed when
+    // the format carries the integration's error (docs/aws-facts.md §12.5).
+    for api in &scope.http_apis {
+        for stage in api.stages.found().into_iter().flatten() {
+            let Some(access_log) = &stage.access_log else {
+                continue;
+            };
+            let (Some(group), true) = (access_log.log_group(), access_log.shows_errors()) else {
+                continue;
+            };
+            let region = access_log
+                .destination_arn
+                .as_deref()
+                .and_then(crate::arn::region_of)
+                .unwrap_or(&scope.region);
+            jobs.push(LogJob {
+                kind: LogKind::Access,
+                group: group.to_string(),
+                region: region.to_string(),
+                api_id: Some(api.id.clone()),
+                stage: Some(stage.name.clone()),
+                function_name: None,
+                signatures: &log_signatures::ACCESS_LOG,
             });
         }
     }
@@ -77,6 +113,7 @@ fn log_jobs(scope: &ScopeInventory, functions: &[FunctionArn]) -> Vec<LogJob> {
         .collect();
     for (name, region) in by_name {
         jobs.push(LogJob {
+            kind: LogKind::Function,
             group: function_log_group(name),
             region: region.to_string(),
             api_id: None,
@@ -138,27 +175,33 @@ pub async fn collect_evidence(
                         &job.group,
                     )),
                 };
-                LogScan {
+                let scan = LogScan {
                     log_group: job.group,
                     api_id: job.api_id,
                     stage: job.stage,
                     function_name: job.function_name,
                     hits,
-                }
+                };
+                (job.kind, scan)
             })
             .buffered(concurrency.max(1))
             .collect::<Vec<_>>()
             .await
     };
     let ((stage_metrics, function_metrics), scans) = futures::join!(metrics, logs);
-    let (function_logs, execution_logs): (Vec<LogScan>, Vec<LogScan>) = scans
-        .into_iter()
-        .partition(|scan| scan.function_name.is_some());
+    let of = |kind: LogKind| -> Vec<LogScan> {
+        scans
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, scan)| scan.clone())
+            .collect()
+    };
     Evidence {
         window,
         stage_metrics,
         function_metrics,
-        execution_logs,
-        function_logs,
+        execution_logs: of(LogKind::Execution),
+        function_logs: of(LogKind::Function),
+        access_logs: of(LogKind::Access),
     }
 }

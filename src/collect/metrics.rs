@@ -1,5 +1,6 @@
 //! Collection of CloudWatch metrics with `GetMetricData`: `AWS/ApiGateway` `5XXError` (Sum) and
-//! `Count` (SampleCount) per (`ApiName`, `Stage`) of every deployed stage, and `AWS/Lambda`
+//! `Count` (SampleCount) per (`ApiName`, `Stage`) of every deployed REST stage, `5xx` (Sum) and
+//! `Count` per (`ApiId`, `Stage`) of every HTTP API stage (§12.5), and `AWS/Lambda`
 //! `Errors`, `Invocations` and `Throttles` (Sum) per integrated target (docs/aws-facts.md §6). Queries
 //! are batched up to 500 per call, fewer only when the window holds so many periods that 500
 //! series would pass the 100,800 data points one call returns.
@@ -92,6 +93,32 @@ impl MetricPlan {
                 plan.stages.push(StageMetrics {
                     api_id: api.id.clone(),
                     protocol: crate::inventory::Protocol::Rest,
+                    api_name: api.name.clone(),
+                    stage: stage.name.clone(),
+                    sums: Lookup::Found(MetricSums::default()),
+                });
+            }
+        }
+        // HTTP APIs publish `5xx` and `Count` per `ApiId` (not name) and `Stage`; `Count` is read
+        // with SampleCount, `5xx` with Sum, as CDK's `HttpApi.metric*` helpers do
+        // (docs/aws-facts.md §12.5).
+        for api in &scope.http_apis {
+            for stage in api.stages.found().into_iter().flatten() {
+                let owner = Owner::Stage(plan.stages.len());
+                let dimensions = vec![("ApiId", api.id.clone()), ("Stage", stage.name.clone())];
+                for (metric, stat) in [("5xx", "Sum"), ("Count", "SampleCount")] {
+                    plan.series.push(Series {
+                        owner,
+                        region: scope.region.clone(),
+                        namespace: "AWS/ApiGateway",
+                        metric,
+                        stat,
+                        dimensions: dimensions.clone(),
+                    });
+                }
+                plan.stages.push(StageMetrics {
+                    api_id: api.id.clone(),
+                    protocol: crate::inventory::Protocol::Http,
                     api_name: api.name.clone(),
                     stage: stage.name.clone(),
                     sums: Lookup::Found(MetricSums::default()),

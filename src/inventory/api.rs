@@ -99,6 +99,26 @@ pub struct AccessLogSettings {
 }
 
 impl AccessLogSettings {
+    /// True when the format carries a variable that holds the integration's error
+    /// (`$context.integrationErrorMessage`, `$context.integration.error`) or the gateway's
+    /// (`$context.error.message`, `$context.error.messageString`): the access log then says why a
+    /// call failed (docs/aws-facts.md §12.5).
+    pub fn shows_errors(&self) -> bool {
+        self.shows_integration_errors()
+            || self
+                .format
+                .as_deref()
+                .is_some_and(|f| f.contains("$context.error.message"))
+    }
+
+    /// True when the format carries the integration's own error text.
+    pub fn shows_integration_errors(&self) -> bool {
+        self.format.as_deref().is_some_and(|f| {
+            f.contains("$context.integrationErrorMessage")
+                || f.contains("$context.integration.error")
+        })
+    }
+
     /// The log group name of the destination ARN (`…:log-group:{name}`, a trailing `:*`
     /// dropped), if it names a CloudWatch Logs group.
     pub fn log_group(&self) -> Option<&str> {

@@ -189,6 +189,31 @@ const EXPECTED: &[(&str, &[&str], &[&str], &str)] = &[
         &[STAGE, LAMBDA],
         "HIGH",
     ),
+    (
+        "access-log-errors",
+        &["Unusual Behaviors/Application", DOS],
+        &[STAGE],
+        "HIGH",
+    ),
+    (
+        "access-log-hides-integration-errors",
+        &[CONFIG],
+        &[STAGE],
+        "LOW",
+    ),
+    (
+        "authorizer-simple-responses-ignored",
+        &[CONFIG, DOS],
+        &[LAMBDA, STAGE],
+        "MEDIUM",
+    ),
+    // 401, not a 5XX: not counted as denial of service by `finding_types`' rule.
+    (
+        "authorizer-identity-source-unset",
+        &[CONFIG],
+        &[LAMBDA, STAGE],
+        "HIGH",
+    ),
 ];
 
 #[test]

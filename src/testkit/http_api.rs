@@ -199,3 +199,37 @@ impl ScopeBuilder {
         self
     }
 }
+
+/// `AWS/ApiGateway` totals of one HTTP API stage, read by `ApiId`: `Count` and `5xx`.
+pub fn http_stage_metrics(
+    api_id: &str,
+    api_name: &str,
+    stage: &str,
+    requests: f64,
+    five_xx: f64,
+) -> crate::inventory::evidence::StageMetrics {
+    let mut metrics = super::stage_metrics(api_id, api_name, stage, requests, 0.0);
+    metrics.protocol = crate::inventory::Protocol::Http;
+    if let Lookup::Found(sums) = &mut metrics.sums {
+        sums.values.remove("5XXError");
+        sums.datapoints.remove("5XXError");
+        sums.values.insert("5xx".into(), five_xx);
+        sums.datapoints.insert("5xx".into(), 60);
+    }
+    metrics
+}
+
+/// The scan of an HTTP API stage's access log group.
+pub fn access_log(
+    api_id: &str,
+    stage: &str,
+    found: Vec<crate::inventory::evidence::SignatureHits>,
+) -> crate::inventory::evidence::LogScan {
+    crate::inventory::evidence::LogScan {
+        log_group: format!("/aws/apigateway/{}", stage.trim_start_matches('$')),
+        api_id: Some(api_id.into()),
+        stage: Some(stage.into()),
+        function_name: None,
+        hits: Lookup::Found(found),
+    }
+}

@@ -64,7 +64,11 @@ statements. A role in another account is read only through that account's config
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
-    explains: &[&log_signatures::INVALID_PERMISSIONS, &log_signatures::CANNOT_ASSUME_ROLE],
+    explains: &[
+        &log_signatures::INVALID_PERMISSIONS,
+        &log_signatures::CANNOT_ASSUME_ROLE,
+        &log_signatures::INTEGRATION_PERMISSIONS,
+    ],
     run,
 };
 

@@ -1,0 +1,148 @@
+//! `access-log-errors`: the known failure lines an HTTP API stage's access log holds for the
+//! evidence window. HTTP APIs write no execution logs; the access log shows why a Lambda
+//! integration failed when its format carries `$context.integrationErrorMessage`
+//! (docs/aws-facts.md §12.5).
+
+use crate::checks::shared::evidence::{api_named, SignatureTable};
+use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
+use crate::inventory::Lookup;
+use crate::report::{Finding, Severity, Status};
+
+pub static CHECK: Check = Check {
+    id: CheckId::new("access-log-errors"),
+    title: "HTTP API access logs show failed integrations",
+    severity: Severity::High,
+    resource: ResourceKind::Stage,
+    client_status: Some(500),
+    checks: "For every HTTP API stage whose access-log format carries \
+             `$context.integrationErrorMessage`, `$context.integration.error` or \
+             `$context.error.message`, searches the stage's access-log group (from \
+             `accessLogSettings.destinationArn`) over the evidence window for the integration \
+             error texts AWS documents, one quoted filter pattern each: `have permissions to \
+             call the integration`. One finding per (API, stage) with a line found, listing each \
+             signature with its count, up to three sample lines and what it means.",
+    why: "HTTP APIs answer every Lambda failure with 500 {\"message\":\"Internal Server Error\"} \
+          and write no execution log; the access log's integration error is the only place API \
+          Gateway says why (docs/aws-facts.md §12.3, §12.5). \"The IAM role configured on the \
+          integration or API Gateway doesn't have permissions to call the integration\" means \
+          the function's resource policy does not allow the route's source ARN — often a \
+          permission ending `/*/*/*`, which misses the `$default` route — or the integration's \
+          role cannot invoke the function. `evidence.probable_causes` lists the findings of this \
+          audit on the same stage (or its functions) from the checks that explain the lines.",
+    fix: "Fix the findings in `evidence.probable_causes`; otherwise allow the route's source \
+          ARN with `aws lambda add-permission` (`{api id}/*/$default` for the `$default` route, \
+          `{api id}/*/*` or `{api id}/*` for every route).",
+    limits: "Only the integration error texts AWS documents are searched; other failures of an \
+             HTTP API (a function error, a malformed response, a timeout) leave texts that are \
+             not documented, and `api-5xx-rate` counts them. A stage whose format lacks the \
+             variables is reported by `access-log-hides-integration-errors`; a missing log group \
+             gives nothing. Counts are of lines read (a lower bound when `capped`). A log group \
+             that could not be read gives an `error` finding.",
+    input: Input::Logs,
+    role: Role::Symptom,
+    settings: &[],
+    explains: &[],
+    run,
+};
+
+fn run(ctx: &Context<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for scope_routes in ctx.routes {
+        let scope = scope_routes.scope;
+        let Some(evidence) = &scope.evidence else {
+            continue;
+        };
+        for scan in &evidence.access_logs {
+            let (Some(api_id), Some(stage)) = (&scan.api_id, &scan.stage) else {
+                continue;
+            };
+            let api = api_named(scope, api_id);
+            let mut finding = match &scan.hits {
+                Lookup::Missing => continue,
+                Lookup::Failed(error) => {
+                    let what = format!("stage {stage} of API {} ({})", api.name, api.id);
+                    error_finding(&CHECK, scope, error, &what)
+                }
+                Lookup::Found(hits) => {
+                    let Some(table) = SignatureTable::new(hits, false) else {
+                        continue;
+                    };
+                    let message = format!(
+                        "The access log of stage {stage} of API {} ({}) holds {}.",
+                        api.name,
+                        api.id,
+                        table.counted("failed integration line", &evidence.window)
+                    );
+                    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
+                    finding.client_status = table.top_status().or(CHECK.client_status);
+                    finding.evidence = table.evidence(&scan.log_group, &evidence.window);
+                    finding.remediation = Some(format!(
+                        "{}  # then fix the findings listed in evidence.probable_causes",
+                        table.search_command(&scan.log_group, &evidence.window, &scope.region)
+                    ));
+                    finding
+                }
+            };
+            finding.api = Some(api);
+            finding.stages = vec![stage.clone()];
+            finding.fingerprint = finding.compute_fingerprint();
+            findings.push(finding);
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::Protocol;
+    use crate::testkit::*;
+
+    fn inventory(found: Vec<crate::inventory::evidence::SignatureHits>) -> crate::inventory::Inventory {
+        scope()
+            .http_api(http_api("h1", "orders").route("$default", "orders").stage("$default"))
+            .evidence(|e| e.access_logs.push(access_log("h1", "$default", found)))
+            .inventory()
+    }
+
+    #[test]
+    fn permission_lines_are_counted_on_the_stage() {
+        let findings = run_check(
+            &CHECK,
+            &inventory(vec![hits("have permissions to call the integration", 12)]),
+        );
+        let f = only(&findings);
+        assert_eq!((f.severity, f.status), (Severity::High, Status::Fail));
+        assert_eq!(f.client_status, Some(500));
+        assert_eq!(f.stages, vec!["$default"]);
+        assert_eq!(f.api.as_ref().map(|a| a.protocol), Some(Protocol::Http));
+        assert!(
+            f.message.starts_with(
+                "The access log of stage $default of API orders (h1) holds 12 failed integration lines"
+            ),
+            "{}",
+            f.message
+        );
+        assert_eq!(f.evidence["log_group"], "/aws/apigateway/default");
+        assert_eq!(
+            f.evidence["signatures"][0]["signature"],
+            "have permissions to call the integration"
+        );
+    }
+
+    #[test]
+    fn clean_missing_and_unreadable_logs() {
+        assert!(run_check(&CHECK, &inventory(vec![])).is_empty());
+        let mut inv = inventory(vec![]);
+        if let Some(e) = &mut inv.scopes[0].evidence {
+            e.access_logs[0].hits = Lookup::Missing;
+        }
+        assert!(run_check(&CHECK, &inv).is_empty());
+        if let Some(e) = &mut inv.scopes[0].evidence {
+            e.access_logs[0].hits =
+                Lookup::Failed(access_denied("logs:FilterLogEvents", "/aws/apigateway/default"));
+        }
+        assert_eq!(only(&run_check(&CHECK, &inv)).status, Status::Error);
+    }
+}
