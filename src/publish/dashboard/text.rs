@@ -5,6 +5,7 @@ use std::cmp::Reverse;
 use std::fmt::Write;
 
 use super::{widgets, MARKER};
+use crate::inventory::Protocol;
 use crate::report::{Finding, Report, Source, Status};
 
 /// Where a header sits among the run's dashboards.
@@ -72,7 +73,8 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// `pets (a1b2c3) GET /pets/{id} → pets-get:live`, `authorizer x`, or a function.
+/// `pets (a1b2c3) GET /pets/{id} → pets-get:live`, `orders (h1a2b3, HTTP) ANY $default → …`
+/// for an HTTP API, `authorizer x`, or a function.
 pub fn resource(finding: &Finding) -> String {
     let function = finding
         .function
@@ -84,7 +86,10 @@ pub fn resource(finding: &Finding) -> String {
     let Some(api) = &finding.api else {
         return function.unwrap_or("(account)").to_string();
     };
-    let mut parts = vec![format!("{} ({})", api.name, api.id)];
+    let mut parts = vec![match api.protocol {
+        Protocol::Rest => format!("{} ({})", api.name, api.id),
+        Protocol::Http => format!("{} ({}, HTTP)", api.name, api.id),
+    }];
     if let Some(route) = &finding.route {
         parts.push(format!("{} {}", route.method, route.path));
     }
