@@ -101,27 +101,16 @@ impl HttpApiCollector<'_> {
         Ok(listed)
     }
 
-    /// Follows every page of a paginated call, admitting each page through the call gate.
     async fn all_pages<T, F, Fut>(
         &self,
         operation: Operation,
-        mut fetch: F,
+        fetch: F,
     ) -> Result<Vec<T>, CallFailure>
     where
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
     {
-        let mut items = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            self.gate.admit(operation).await;
-            let (page, next) = fetch(token.clone()).await?;
-            items.extend(page);
-            token = next_position(next.as_deref(), token.as_deref());
-            if token.is_none() {
-                return Ok(items);
-            }
-        }
+        follow_pages(self.gate, operation, fetch).await
     }
 
     async fn collect_api(&self, api: ApiSummary) -> HttpApi {
@@ -330,8 +319,94 @@ impl HttpApiCollector<'_> {
     }
 }
 
+/// Follows every page of a paginated v2 call, admitting each page through the call gate: `fetch`
+/// gets the `nextToken` to send and returns the page's items and the next token. An empty token,
+/// or the one just sent, ends the listing.
+async fn follow_pages<T, F, Fut>(
+    gate: &CallGate,
+    operation: Operation,
+    mut fetch: F,
+) -> Result<Vec<T>, CallFailure>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        gate.admit(operation).await;
+        let (page, next) = fetch(token.clone()).await?;
+        items.extend(page);
+        token = next_position(next.as_deref(), token.as_deref());
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// A string field, `None` when absent or empty (an empty `authorizerCredentialsArn` or `target`
 /// means none).
 fn non_empty(value: Option<&str>) -> Option<String> {
     value.filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RateLimits;
+
+    /// Pages are followed token by token, every page counted. (ministack answers every item in
+    /// one page whatever `maxResults` says, so the end-to-end tests cannot show this; see
+    /// `tests/e2e_http_apis/collection.rs`.)
+    #[tokio::test]
+    async fn every_page_is_followed_and_counted() {
+        let gate = CallGate::new(&RateLimits::default());
+        let pages = [
+            (vec![1, 2], Some("t1")),
+            (vec![3, 4], Some("t2")),
+            (vec![5], None),
+        ];
+        let mut sent = Vec::new();
+        let items = follow_pages(&gate, Operation::ApiGatewayV2GetRoutes, |token| {
+            let index = sent.len();
+            sent.push(token);
+            let (items, next) = pages[index].clone();
+            async move { Ok((items, next.map(str::to_string))) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(items, [1, 2, 3, 4, 5]);
+        assert_eq!(sent, [None, Some("t1".to_string()), Some("t2".to_string())]);
+        assert_eq!(gate.counts()["apigatewayv2:GetRoutes"], 3);
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_ends_the_listing() {
+        let gate = CallGate::new(&RateLimits::default());
+        let items = follow_pages(&gate, Operation::ApiGatewayV2GetApis, |token| async move {
+            Ok((vec![token.is_some()], Some("same".to_string())))
+        })
+        .await
+        .unwrap();
+        assert_eq!(items, [false, true]);
+    }
+
+    #[test]
+    fn max_results_is_sent_below_the_default_page_only() {
+        let config = aws_sdk_apigatewayv2::Config::builder()
+            .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
+            .build();
+        let client = Client::from_conf(config);
+        let gate = CallGate::new(&RateLimits::default());
+        let collector = |page_size| HttpApiCollector {
+            client: &client,
+            gate: &gate,
+            account: "123456789012",
+            region: "us-east-1",
+            page_size,
+            concurrency: 1,
+        };
+        assert_eq!(collector(2).max_results().as_deref(), Some("2"));
+        assert_eq!(collector(500).max_results(), None);
+    }
 }

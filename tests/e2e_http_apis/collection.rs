@@ -1,6 +1,9 @@
 //! What collection reads of HTTP APIs, and what it counts.
 
-use crate::support::audit::{audit, findings};
+use apigw_auditor::config::IntegrationsSource;
+use apigw_auditor::report::Status;
+
+use crate::support::audit::{audit, audit_with, config, findings, none, only};
 use crate::support::fleet::function_arn;
 use crate::support::new_fleet;
 
@@ -37,4 +40,119 @@ async fn an_http_api_is_read_with_every_v2_call_and_audited() {
         "{:#?}",
         report.findings
     );
+}
+
+/// With `collect.page_size = 2` every list call sends `maxResults=2`. ministack's v2 list calls
+/// ignore `maxResults` and `nextToken` and answer every item in one page (its `_get_apis`,
+/// `_get_routes`, … return all `items`, no `nextToken`), so each call is made once here and
+/// every route is still read; following AWS's pages token by token is unit-tested in
+/// `collect::apigatewayv2` (`every_page_is_followed_and_counted`).
+#[tokio::test]
+async fn page_size_two_reads_every_api_route_and_stage() {
+    let (account, sdk, fleet) = new_fleet().await;
+    fleet.python_function("paged").await;
+    let paged = function_arn(&account, "paged", None);
+    for a in 0..3 {
+        let api = fleet.create_http_api(&format!("paged-{a}")).await;
+        for r in 0..3 {
+            api.lambda_route(&format!("GET /r{r}"), &paged).await;
+        }
+        api.auto_stage("$default", &[]).await;
+        api.auto_stage("prod", &[]).await;
+        fleet.permit("paged", None).terraform_http(&api.id).await;
+    }
+    let mut config = config();
+    config.collect.page_size = 2;
+    let report = audit_with(&config, &sdk).await;
+    assert!(report.errors.is_empty(), "{:#?}", report.errors);
+    assert_eq!(report.summary.apis, 3);
+    assert_eq!(report.summary.stages, 6);
+    assert_eq!(report.summary.routes, 9);
+    let calls = &report.summary.api_calls;
+    assert_eq!(calls.get("apigatewayv2:GetApis"), Some(&1), "{calls:?}");
+    for operation in [
+        "apigatewayv2:GetRoutes",
+        "apigatewayv2:GetIntegrations",
+        "apigatewayv2:GetStages",
+        "apigatewayv2:GetAuthorizers",
+    ] {
+        assert_eq!(calls.get(operation), Some(&3), "{operation}: {calls:?}");
+    }
+    // Nothing is wrong but the stages' missing access logs.
+    let checks: std::collections::BTreeSet<&str> =
+        report.findings.iter().map(|f| f.check.as_str()).collect();
+    assert_eq!(
+        checks.into_iter().collect::<Vec<_>>(),
+        ["access-log-hides-integration-errors"]
+    );
+    assert_eq!(report.findings.len(), 6);
+}
+
+/// A stage without auto-deploy serves its deployment, which only `ExportApi` shows. ministack
+/// has no `ExportApi` (404 NotFoundException): the auditor says it could not read what the stage
+/// serves (`stage-not-redeployed` reports `error`, the call is in `errors`) and judges the
+/// stage's current configuration meanwhile; with `collect.integrations = "current"` it makes no
+/// export call at all. Reading AWS's export is unit-tested in `collect::export_http`. Auto-deploy
+/// stages serve the current configuration and cost no call.
+#[tokio::test]
+async fn stages_without_auto_deploy_are_exported() {
+    let (account, sdk, fleet) = new_fleet().await;
+    fleet.python_function("orders").await;
+    let api = fleet.create_http_api("orders").await;
+    api.lambda_route("GET /orders", &function_arn(&account, "orders", None))
+        .await;
+    api.auto_stage("$default", &[]).await;
+    api.stage("manual", false, &[], None).await;
+    let deployment = fleet
+        .apigwv2
+        .create_deployment()
+        .api_id(&api.id)
+        .stage_name("manual")
+        .send()
+        .await
+        .expect("apigatewayv2:CreateDeployment")
+        .deployment_id()
+        .expect("a deployment id")
+        .to_string();
+    fleet
+        .apigwv2
+        .update_stage()
+        .api_id(&api.id)
+        .stage_name("manual")
+        .deployment_id(&deployment)
+        .send()
+        .await
+        .expect("apigatewayv2:UpdateStage");
+    fleet.permit("orders", None).terraform_http(&api.id).await;
+
+    let report = audit(&sdk).await;
+    assert_eq!(
+        report.summary.api_calls.get("apigatewayv2:ExportApi"),
+        Some(&1)
+    );
+    let f = only(&report, "stage-not-redeployed");
+    assert_eq!(f.status, Status::Error);
+    assert_eq!(f.stages, vec!["manual"]);
+    assert!(
+        f.message.contains("apigatewayv2:ExportApi"),
+        "{}",
+        f.message
+    );
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.operation == "apigatewayv2:ExportApi"
+                && e.resource == format!("{}/manual", api.id)),
+        "{:#?}",
+        report.errors
+    );
+    // The stage's current configuration is still judged.
+    none(&report, "invoke-permission-missing");
+
+    let mut current = config();
+    current.collect.integrations = IntegrationsSource::Current;
+    let report = audit_with(&current, &sdk).await;
+    assert_eq!(report.summary.api_calls.get("apigatewayv2:ExportApi"), None);
+    none(&report, "stage-not-redeployed");
 }

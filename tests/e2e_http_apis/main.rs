@@ -25,4 +25,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod authorizer_config;
 mod collection;
+mod evidence;
+mod permissions;
+mod route_links;

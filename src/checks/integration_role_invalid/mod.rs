@@ -593,4 +593,35 @@ mod tests {
             .insert(ROLE.into(), Lookup::Found(healthy_role()));
         assert!(run_check(&CHECK, &inventory(vec![scope])).is_empty());
     }
+
+    /// An HTTP API route's `credentialsArn` is judged like a REST integration's credentials: the
+    /// role, not the function policy, decides.
+    #[test]
+    fn an_http_route_credentials_role_is_judged() {
+        let run = |role: IamRole| {
+            let mut integration = http_integration("orders");
+            integration.credentials = Some(ROLE.into());
+            let mut t = target("orders", "h1");
+            t.policy = Lookup::Missing;
+            let mut scope = scope()
+                .http_api(
+                    http_api("h1", "orders")
+                        .integration("$default", integration)
+                        .stage("$default"),
+                )
+                .target(t)
+                .build();
+            scope.roles.insert(ROLE.into(), Lookup::Found(role));
+            run_check(&CHECK, &inventory(vec![scope]))
+        };
+        assert!(run(healthy_role()).is_empty());
+        let mut role = healthy_role();
+        role.trust_policy = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let findings = run(role);
+        let f = only(&findings);
+        assert_eq!(f.evidence["reason"], "not-trusted");
+        assert_eq!(f.stages, vec!["$default"]);
+        let route = f.route.as_ref().unwrap();
+        assert_eq!((route.method.as_str(), route.path.as_str()), ("ANY", "$default"));
+    }
 }
