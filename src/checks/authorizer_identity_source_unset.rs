@@ -83,7 +83,7 @@ fn judge(_: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem
 fn render(group: &Group<'_, Problem>) -> Rendered {
     let first = group.first();
     let message = format!(
-        "{} on {} reads stage variable {} as an identity source, which the stage does not \
+        "The {} on {} reads stage variable {} as an identity source, which the stage does not \
          define: API Gateway answers 401 Unauthorized to every call it guards without invoking \
          the authorizer.",
         group.subject(),

@@ -74,7 +74,7 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         return Rendered::new(String::new(), json!({}), None);
     };
     let message = format!(
-        "{} on {} has simple responses on with payload format {}, which ignores them: API \
+        "The {} on {} has simple responses on with payload format {}, which ignores them: API \
          Gateway expects an IAM policy, so if the function answers {{\"isAuthorized\": …}} every \
          call it guards gets 500 Internal Server Error.",
         group.subject(),

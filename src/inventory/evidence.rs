@@ -42,8 +42,9 @@ pub struct Window {
 pub struct StageMetrics {
     pub api_id: String,
     /// REST stages are read by `ApiName`, HTTP API stages by `ApiId` (docs/aws-facts.md §12.5),
-    /// with the metric names of their kind (`5XXError` / `5xx`).
-    #[serde(default)]
+    /// with the metric names of their kind (`5XXError` / `5xx`). Written only for HTTP APIs, so
+    /// snapshots of REST stages read and write as before.
+    #[serde(default, skip_serializing_if = "crate::inventory::Protocol::is_rest")]
     pub protocol: crate::inventory::Protocol,
     /// The `ApiName` dimension. API Gateway publishes per name, not id: APIs sharing a name
     /// share these series.

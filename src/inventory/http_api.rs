@@ -27,6 +27,10 @@ pub enum Protocol {
 }
 
 impl Protocol {
+    pub fn is_rest(&self) -> bool {
+        *self == Protocol::Rest
+    }
+
     /// `REST` or `HTTP`, as the report, the table and the dashboard write it.
     pub fn as_str(self) -> &'static str {
         match self {

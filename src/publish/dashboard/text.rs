@@ -186,8 +186,12 @@ pub fn header(report: &Report, part: &Place) -> String {
         code(part.namespace)
     );
     md.push_str(
-        "- **API stages**: 5XX errors and requests of every audited stage (`AWS/ApiGateway`, \
-         published per API *name*: APIs sharing a name share a graph).\n",
+        "- **API stages**: 5XX errors and requests of every audited REST stage \
+         (`AWS/ApiGateway`, published per API *name*: APIs sharing a name share a graph).\n",
+    );
+    md.push_str(
+        "- **HTTP API stages**, when there are any: `5xx` and requests of every HTTP API stage \
+         (`AWS/ApiGateway`, published per API id).\n",
     );
     md.push_str(
         "- **Integrated functions**: `Errors` and `Throttles` of every function, alias or \
