@@ -23,7 +23,8 @@ use support::fleet::function_arn;
 use support::{new_fleet, REGION};
 
 /// The access-log format of the HTTP API stages: it shows integration errors.
-const ACCESS_FORMAT: &str = "$context.requestId $context.routeKey $context.status $context.integrationErrorMessage";
+const ACCESS_FORMAT: &str =
+    "$context.requestId $context.routeKey $context.status $context.integrationErrorMessage";
 
 /// Peak resident memory (VmHWM) of a running process, in KiB.
 fn peak_kib(pid: u32) -> Option<u64> {
@@ -161,8 +162,14 @@ fn main() {
         ("apigatewayv2:GetStages", http_apis as u64),
         ("apigatewayv2:GetAuthorizers", http_apis as u64),
         ("apigatewayv2:ExportApi", 0),
-        ("lambda:GetFunction", functions.min((apis + http_apis) * routes) as u64),
-        ("lambda:GetPolicy", functions.min((apis + http_apis) * routes) as u64),
+        (
+            "lambda:GetFunction",
+            functions.min((apis + http_apis) * routes) as u64,
+        ),
+        (
+            "lambda:GetPolicy",
+            functions.min((apis + http_apis) * routes) as u64,
+        ),
     ]
     .into();
     let calls = report["summary"]["api_calls"]

@@ -252,6 +252,15 @@ pub struct Summary {
     /// HTTP requests that read them.
     #[serde(default)]
     pub package_requests: u64,
+    /// Lambda integrations and authorizers that point at Lambda but could not be judged (a URI
+    /// form the auditor does not know, a function reference it cannot parse): each is an `error`
+    /// finding too.
+    #[serde(default)]
+    pub unaudited: usize,
+    /// Routes by integration type (`rest/aws-proxy-lambda`, `rest/aws-lambda`, `rest/http-proxy`,
+    /// `rest/mock`, ...): what was audited (the Lambda proxy integrations) and what was not.
+    #[serde(default)]
+    pub integrations: BTreeMap<String, usize>,
     pub duration_ms: u64,
 }
 

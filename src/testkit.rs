@@ -69,6 +69,8 @@ pub fn proxy_integration(reference: &str) -> Integration {
         credentials: None,
         timeout_ms: None,
         payload_format_version: None,
+        response_transfer_mode: None,
+        request_parameters: BTreeMap::new(),
     }
 }
 
@@ -96,6 +98,7 @@ pub fn api(id: &str, name: &str) -> ApiBuilder {
         stages: Lookup::Found(Vec::new()),
         authorizers: Lookup::Found(Vec::new()),
         deployments: BTreeMap::new(),
+        endpoint_types: vec!["REGIONAL".into()],
     })
 }
 
@@ -241,6 +244,9 @@ pub fn healthy_config(arn: &str) -> FunctionConfig {
         code_sha256: Some("c2hhMjU2".into()),
         version: Some("1".into()),
         layers: Vec::new(),
+        durable: None,
+        tenant_isolation: None,
+        capacity_provider: None,
         code_location: None,
     }
 }

@@ -69,6 +69,12 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
      "GET /refunds/{refundId} was added in the console and never deployed"),
     ("lambda-timeout-exceeds-integration", "reports", "v1", "GET /reports",
      "reports-generator runs up to 300 s behind a 29 s integration"),
+    ("lambda-timeout-exceeds-integration", "reports", "v1", "GET /reports/{reportId}/sections/{sectionId}",
+     "a streaming route whose integration still stops after the default 29 s: the stream is cut"),
+    ("integration-transfer-mode-mismatch", "reports", "v1", "GET /reports/{reportId}/sections/{sectionId}",
+     "a Terraform change set response_transfer_mode = STREAM but kept the buffered invoke_arn"),
+    ("integration-target-not-invocable", "orders", "prod", "POST /orders/{orderId}/fulfil",
+     "orders-workflow is a durable function and the integration names it unqualified"),
     ("invoke-permission-too-broad", "", "", "legacy-partner-sync",
      "a 2019 statement with no condition, for a partner's API in another account"),
     ("function-concurrency-zero", "", "", "legacy-partner-sync",
@@ -134,6 +140,9 @@ const HEALTHY_ROUTES: &[(&str, &str, &str, &str)] = &[
     ("billing", "prod", "GET", "/invoices"),
     ("billing", "prod", "POST", "/invoices"),
     ("billing", "prod", "GET", "/invoices/{invoiceId}"),
+    // A response-streaming route (the 2021-11-15 URI, responseTransferMode STREAM) done right.
+    ("pets", "prod", "GET", "/pets/{petId}/feed"),
+    ("pets", "dev", "GET", "/pets/{petId}/feed"),
 ];
 
 /// Targets with nothing wrong: no finding of any check may name them.

@@ -167,7 +167,9 @@ impl CallGate {
                 self.security_hub_import.until_ready().await
             }
             Operation::SecurityHubGetFindings => self.security_hub_get_findings.until_ready().await,
-            Operation::LambdaInvoke => self.lambda_invoke.until_ready().await,
+            Operation::LambdaInvoke | Operation::LambdaInvokeWithResponseStream => {
+                self.lambda_invoke.until_ready().await
+            }
         }
         let mut counts = self
             .counts

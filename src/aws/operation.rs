@@ -47,6 +47,8 @@ pub enum Operation {
     SecurityHubGetFindings,
     // The opt-in probe (only with `[probe]` on): it runs functions, so it is not in `ALL`.
     LambdaInvoke,
+    /// The probe of a streaming route (`InvokeWithResponseStream`).
+    LambdaInvokeWithResponseStream,
 }
 
 impl Operation {
@@ -88,7 +90,10 @@ impl Operation {
     /// The calls of the opt-in probe. They execute customer code, so they are kept out of
     /// [`Operation::ALL`] and of the read-only `deploy/iam-policy.json`: the separate, optional
     /// `deploy/iam-policy-probe.json` grants them.
-    pub const PROBE: [Operation; 1] = [Operation::LambdaInvoke];
+    pub const PROBE: [Operation; 2] = [
+        Operation::LambdaInvoke,
+        Operation::LambdaInvokeWithResponseStream,
+    ];
 
     /// True for the calls that write: they are made only by the publishing sinks, and the IAM
     /// policy grants them in a statement of their own.
@@ -142,7 +147,17 @@ impl Operation {
             Operation::SecurityHubBatchImportFindings => "securityhub:BatchImportFindings",
             Operation::SecurityHubGetFindings => "securityhub:GetFindings",
             Operation::LambdaInvoke => "lambda:Invoke",
+            Operation::LambdaInvokeWithResponseStream => "lambda:InvokeWithResponseStream",
         }
+    }
+
+    /// The operation named `service:Operation`, as reports and collection errors name it.
+    pub fn named(name: &str) -> Option<Operation> {
+        Operation::ALL
+            .iter()
+            .chain(&Operation::PROBE)
+            .copied()
+            .find(|o| o.name() == name)
     }
 
     /// The IAM action that authorizes the call, or `None` when no permission is needed
@@ -172,6 +187,9 @@ impl Operation {
             Operation::LambdaGetLayerVersionByArn => Some("lambda:GetLayerVersion"),
             // The API operation is `Invoke`; the IAM action is `InvokeFunction`.
             Operation::LambdaInvoke => Some("lambda:InvokeFunction"),
+            // `InvokeWithResponseStream` is authorized by `lambda:InvokeFunction` too (Lambda
+            // API reference `API_InvokeWithResponseStream.html`; docs/aws-facts.md §11.1).
+            Operation::LambdaInvokeWithResponseStream => Some("lambda:InvokeFunction"),
             other => Some(other.name()),
         }
     }
@@ -188,6 +206,19 @@ mod tests {
         assert_eq!(names.len(), every.count());
         assert_eq!(
             Operation::LambdaInvoke.iam_action(),
+            Some("lambda:InvokeFunction")
+        );
+    }
+
+    #[test]
+    fn operations_are_found_by_the_name_reports_use() {
+        for operation in Operation::ALL.iter().chain(&Operation::PROBE) {
+            assert_eq!(Operation::named(operation.name()), Some(*operation));
+        }
+        assert_eq!(Operation::named("lambda:NoSuchCall"), None);
+        // Streaming invocations are authorized by the same action as Invoke (docs/aws-facts.md §11.1).
+        assert_eq!(
+            Operation::named("lambda:InvokeWithResponseStream").and_then(|o| o.iam_action()),
             Some("lambda:InvokeFunction")
         );
     }

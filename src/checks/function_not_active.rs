@@ -18,8 +18,10 @@ pub static CHECK: Check = Check {
     client_status: Some(500),
     checks: "For every function, alias or version an API route or Lambda authorizer invokes, \
              reads `State` and `LastUpdateStatus` from GetFunction. High when State is \
-             `Failed` or `Pending` or LastUpdateStatus is `Failed`; medium when State is \
-             `Inactive`.",
+             `Failed`, `Pending`, `Deleting` or `ActiveNonInvocable` or LastUpdateStatus is \
+             `Failed`; medium when State is `Inactive`; `error` (undecided) for the \
+             Managed Instances states `Deactivating` and `Deactivated`, whose effect on \
+             invocations is not documented.",
     why: "Lambda refuses to run a function that is not Active (docs/aws-facts.md §8, \
           `functions-states.md`): a `Pending` function answers Invoke with \
           ResourceConflictException, a `Failed` one never finished provisioning, and an \
@@ -37,7 +39,10 @@ pub static CHECK: Check = Check {
           configuration (ENI creation) in StateReason.",
     limits: "The state is the one at collection time; a function can move from Pending to \
              Active within seconds. States of functions not reached by any route are not \
-             judged.",
+             judged. The `$LATEST` of a Managed Instances function is always \
+             ActiveNonInvocable: integration-target-not-invocable reports a route to it. What \
+             `Deactivating` and `Deactivated` refuse is not documented (docs/aws-facts.md \
+             §11.4), so they are reported as undecided.",
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
@@ -52,8 +57,27 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
 fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding> {
     let state = config.state.as_deref().unwrap_or("Active");
     let update_failed = config.last_update_status.as_deref() == Some("Failed");
+    // The `$LATEST` of a Managed Instances function is never invocable by design:
+    // integration-target-not-invocable names the route and the fix.
+    if state == "ActiveNonInvocable" && reached.arn().qualifier.as_deref() == Some("$LATEST") {
+        return None;
+    }
+    if matches!(state, "Deactivating" | "Deactivated") {
+        let message = format!(
+            "could not decide whether Lambda runs {}: its state is {state}, a Lambda Managed \
+             Instances state whose effect on invocations is not documented",
+            reached.short()
+        );
+        let mut finding = base_finding(&CHECK, reached.scope, Status::Error, message);
+        finding.evidence = json!({
+            "reason": "undecided",
+            "state": config.state,
+            "state_reason": config.state_reason,
+        });
+        return Some(finding);
+    }
     let (severity, problem, reason) = match state {
-        "Failed" | "Pending" => (
+        "Failed" | "Pending" | "Deleting" | "ActiveNonInvocable" => (
             Severity::High,
             format!("is in state {state}"),
             config.state_reason.as_deref(),
@@ -75,7 +99,7 @@ fn judge(reached: &ReachedTarget<'_>, config: &FunctionConfig) -> Option<Finding
     let because = reason.map(|r| format!(" ({r})")).unwrap_or_default();
     let sees = if state == "Inactive" {
         "the first calls fail with 500 Internal server error while Lambda wakes it"
-    } else if state == "Failed" || state == "Pending" {
+    } else if matches!(state, "Failed" | "Pending" | "Deleting" | "ActiveNonInvocable") {
         "every call fails with 500 Internal server error"
     } else {
         "clients get the old behaviour, or errors where the update was meant to fix them"
@@ -200,6 +224,41 @@ mod tests {
         for (state, update) in [("Pending", "InProgress"), ("Active", "Failed")] {
             let findings = run_check(&CHECK, &inventory(with_state(state, update)));
             assert_eq!(only(&findings).severity, Severity::High, "{state}/{update}");
+        }
+    }
+
+    #[test]
+    fn deleting_and_non_invocable_versions_are_high() {
+        for state in ["Deleting", "ActiveNonInvocable"] {
+            let findings = run_check(&CHECK, &inventory(with_state(state, "Successful")));
+            let f = only(&findings);
+            assert_eq!(f.severity, Severity::High, "{state}");
+            assert!(f.message.contains("every call fails with 500"), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn the_latest_of_a_managed_instances_function_is_left_to_the_route_check() {
+        // `$LATEST` of a Managed Instances function is ActiveNonInvocable by design:
+        // integration-target-not-invocable reports the route instead.
+        let inventory = scope()
+            .api(api("a1b2c3", "pets").route("GET", "/pets", "pets:$LATEST").stage("prod"))
+            .target(target_with("pets:$LATEST", "a1b2c3", |c| {
+                c.state = Some("ActiveNonInvocable".into())
+            }))
+            .inventory();
+        assert!(run_check(&CHECK, &inventory).is_empty());
+    }
+
+    #[test]
+    fn deactivated_managed_instances_states_are_undecided() {
+        for state in ["Deactivating", "Deactivated"] {
+            let findings = run_check(&CHECK, &inventory(with_state(state, "Successful")));
+            let f = only(&findings);
+            assert_eq!(f.status, Status::Error, "{state}");
+            assert_eq!(f.evidence["reason"], "undecided");
+            assert_eq!(f.evidence["state"], state);
+            assert!(f.message.contains("could not decide"), "{}", f.message);
         }
     }
 

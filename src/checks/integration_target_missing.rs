@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::arn::{self, FunctionArn};
+use crate::arn::{self, FunctionArn, LambdaAction};
 use crate::checks::shared::api_commands::{
     set_stage_variable, then_redeploy, update_authorizer_uri, update_integration,
     IntegrationChange,
@@ -57,6 +57,8 @@ enum Problem {
         /// `function`, `alias`, `version`, or `function or qualifier`.
         missing: &'static str,
         uri: String,
+        /// The URI's form, which a rewritten URI keeps.
+        action: Option<LambdaAction>,
         resource_id: Option<String>,
         stage_variables_used: Vec<String>,
     },
@@ -94,6 +96,7 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
                 Problem::Missing {
                     missing,
                     uri: route.uri.to_string(),
+                    action: route.action,
                     resource_id,
                     stage_variables_used: arn::stage_variable_names(route.uri).unwrap_or_default(),
                 },
@@ -129,14 +132,15 @@ fn missing_part(scope: &ScopeInventory, function: &FunctionArn) -> &'static str 
 }
 
 fn render(group: &Group<'_, Problem>) -> Rendered {
-    let (missing, uri, resource_id, variables) = match group.first() {
+    let (missing, uri, resource_id, variables, action) = match group.first() {
         Problem::Unread(failed) => return failed.rendered(),
         Problem::Missing {
             missing,
             uri,
             resource_id,
             stage_variables_used,
-        } => (*missing, uri, resource_id, stage_variables_used),
+            action,
+        } => (*missing, uri, resource_id, stage_variables_used, *action),
     };
     let evidence = json!({
         "missing": missing,
@@ -155,7 +159,13 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         missing,
         internal_error(group.route.api.protocol()),
     );
-    let fix = remediation(group, function, missing, variables);
+    let fix = remediation(
+        group,
+        function,
+        missing,
+        variables,
+        action.unwrap_or(LambdaAction::Invocations),
+    );
     Rendered::new(message, evidence, Some(fix))
 }
 
@@ -164,6 +174,7 @@ fn remediation(
     function: &FunctionArn,
     missing: &str,
     variables: &[String],
+    action: LambdaAction,
 ) -> String {
     let api = group.route.api;
     let region = &group.routes.scope.region;
@@ -209,22 +220,16 @@ fn remediation(
         _ => "EXISTING_FUNCTION".to_string(),
     };
     let existing = format!(
-        "arn:{p}:lambda:{r}:{a}:function:{name}",
-        p = function.partition,
-        r = function.region,
-        a = function.account,
+        "arn:{}:lambda:{}:{}:function:{name}",
+        function.partition, function.region, function.account
     );
-    // The same form as the URI it replaces: an HTTP API integration may name the bare function
-    // ARN (§12.1), everything else uses the path form.
+    // The new URI keeps the route's form: an HTTP API integration's bare function ARN (§12.1),
+    // else the path form of the route's action (buffered or response streaming).
     let uri = if group.route.uri.starts_with("arn:") && !group.route.uri.contains(":lambda:path/")
     {
         existing
     } else {
-        format!(
-            "arn:{p}:apigateway:{r}:lambda:path/2015-03-31/functions/{existing}/invocations",
-            p = function.partition,
-            r = function.region,
-        )
+        action.uri(&function.partition, &function.region, &existing)
     };
     let update = match &group.route.invoker {
         Invoker::Method { .. } => {

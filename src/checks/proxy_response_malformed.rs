@@ -134,33 +134,43 @@ fn rejected(
     probed: &str,
     probe: Value,
 ) -> Option<(Finding, Rule)> {
-    // A 502 rule decides the finding; base64 alone is a warning (see `Rule::is_502`).
+    // A rule that breaks calls decides the finding; the others alone are warnings (see
+    // `Rule::client_status`).
     let first = violations
         .iter()
-        .find(|v| v.rule.is_502())
+        .find(|v| v.rule.breaks())
         .or(violations.first())?;
-    let breaks = first.rule.is_502();
+    let status = first.rule.client_status();
     let more = match violations.len() {
         1 => String::new(),
         n => format!(" ({n} rules broken in all)"),
     };
-    let consequence = if breaks {
-        "clients get 502 (\"Malformed Lambda proxy response\")"
-    } else {
-        "clients whose Accept header matches a binary media type of the API get a body that \
-         cannot be decoded; the others get the base64 text as it is"
+    let (verb, consequence) = match (first.rule, status) {
+        (Rule::BodyNotBase64, _) => (
+            "may not decode",
+            "clients whose Accept header matches a binary media type of the API get a body that \
+             cannot be decoded; the others get the base64 text as it is",
+        ),
+        (Rule::StreamFormatOnBufferedRoute, _) => (
+            "cannot stream",
+            "clients get the status code and headers but no body",
+        ),
+        (_, Some(500)) => (
+            "cannot read as a stream",
+            "clients get 500 Internal server error while the function runs",
+        ),
+        _ => ("rejects", "clients get 502 (\"Malformed Lambda proxy response\")"),
     };
     let message = format!(
-        "{short} answered the probe of {probed} with a response API Gateway {}: {}: {}{more}; \
+        "{short} answered the probe of {probed} with a response API Gateway {verb}: {}: {}{more}; \
          {consequence}.",
-        if breaks { "rejects" } else { "may not decode" },
         first.rule.explain(),
         first.detail
     );
     let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
-    if !breaks {
+    finding.client_status = status;
+    if status.is_none() {
         finding.severity = Severity::Medium;
-        finding.client_status = None;
     }
     finding.evidence = json!({
         "rule": first.rule,
@@ -224,6 +234,22 @@ fn advice(rule: Rule) -> &'static str {
         }
         Rule::BodyNotBase64 => {
             "base64-encode the body, or set isBase64Encoded to false for a text body"
+        }
+        Rule::StreamFormatOnBufferedRoute => {
+            "set the integration's responseTransferMode to STREAM with the \
+             response-streaming-invocations URI, or return the buffered proxy format"
+        }
+        Rule::BufferedResponseOnStreamingRoute | Rule::StreamDelimiterMissing => {
+            "write the prelude first: awslambda.HttpResponseStream.from(responseStream, \
+             {statusCode, headers}) in a handler wrapped by awslambda.streamifyResponse, or \
+             set the route back to BUFFERED"
+        }
+        Rule::StreamMetadataNotJson
+        | Rule::StreamMetadataUnknownKey
+        | Rule::StreamStatusCodeNotInteger
+        | Rule::StreamHeaderNotSingle => {
+            "pass HttpResponseStream.from only statusCode (a number), headers (one string \
+             each), multiValueHeaders and cookies"
         }
     }
 }

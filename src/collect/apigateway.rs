@@ -22,6 +22,13 @@ pub struct ApiGatewayCollector<'a> {
     pub concurrency: usize,
 }
 
+/// What `GetRestApis` says of one API.
+struct ApiSummary {
+    id: String,
+    name: String,
+    endpoint_types: Vec<String>,
+}
+
 impl ApiGatewayCollector<'_> {
     fn error(&self, operation: Operation, resource: &str, failure: CallFailure) -> CollectionError {
         failure.into_error((self.account, self.region), operation, resource)
@@ -32,15 +39,16 @@ impl ApiGatewayCollector<'_> {
     pub async fn collect_apis(&self) -> Result<Vec<RestApi>, (CollectionError, bool)> {
         let summaries = self.list_apis().await?;
         let apis = stream::iter(summaries)
-            .map(|(id, name)| self.collect_api(id, name))
+            .map(|summary| self.collect_api(summary))
             .buffered(self.concurrency.max(1))
             .collect::<Vec<_>>()
             .await;
         Ok(apis)
     }
 
-    /// `(id, name)` of every REST API; the bool in the error says the endpoint was unreachable.
-    async fn list_apis(&self) -> Result<Vec<(String, String)>, (CollectionError, bool)> {
+    /// The id, name and endpoint types of every REST API; the bool in the error says the
+    /// endpoint was unreachable.
+    async fn list_apis(&self) -> Result<Vec<ApiSummary>, (CollectionError, bool)> {
         self.all_pages(Operation::ApiGatewayGetRestApis, |position| async move {
             let page = self
                 .client
@@ -55,7 +63,14 @@ impl ApiGatewayCollector<'_> {
                 .iter()
                 .filter_map(|api| {
                     let id = api.id()?;
-                    Some((id.to_string(), api.name().unwrap_or(id).to_string()))
+                    Some(ApiSummary {
+                        id: id.to_string(),
+                        name: api.name().unwrap_or(id).to_string(),
+                        endpoint_types: api
+                            .endpoint_configuration()
+                            .map(|c| c.types().iter().map(|t| t.as_str().to_string()).collect())
+                            .unwrap_or_default(),
+                    })
                 })
                 .collect();
             Ok((apis, page.position().map(str::to_string)))
@@ -94,16 +109,18 @@ impl ApiGatewayCollector<'_> {
         }
     }
 
-    async fn collect_api(&self, id: String, name: String) -> RestApi {
+    async fn collect_api(&self, summary: ApiSummary) -> RestApi {
+        let id = summary.id;
         let (resources, stages, authorizers) =
             futures::join!(self.resources(&id), self.stages(&id), self.authorizers(&id));
         RestApi {
             id,
-            name,
+            name: summary.name,
             resources,
             stages,
             authorizers,
             deployments: Default::default(),
+            endpoint_types: summary.endpoint_types,
         }
     }
 
@@ -251,6 +268,13 @@ fn convert_resource(resource: &aws_sdk_apigateway::types::Resource) -> ApiResour
                         // The SDK reports 0 when the field is absent; API Gateway's default applies.
                         timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
                         payload_format_version: None,
+                        response_transfer_mode: i
+                            .response_transfer_mode()
+                            .map(|m| m.as_str().to_string()),
+                        request_parameters: i
+                            .request_parameters()
+                            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                            .unwrap_or_default(),
                     }),
                 })
                 .collect()

@@ -214,6 +214,14 @@ impl HttpApiCollector<'_> {
                                 credentials: non_empty(i.credentials_arn()),
                                 timeout_ms: i.timeout_in_millis().filter(|t| *t > 0),
                                 payload_format_version: non_empty(i.payload_format_version()),
+                                // HTTP APIs have no response streaming (§11.1).
+                                response_transfer_mode: None,
+                                request_parameters: i
+                                    .request_parameters()
+                                    .map(|p| {
+                                        p.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                                    })
+                                    .unwrap_or_default(),
                             },
                         })
                     })

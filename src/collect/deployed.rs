@@ -94,7 +94,12 @@ async fn export(
         })
         .and_then(|document| parse_export(&document, authorizers));
     match parsed {
-        Ok(resources) => Lookup::Found(resources),
+        Ok(mut resources) => {
+            if let Some(live) = api.resources.found() {
+                fill_transfer_modes(&mut resources, live);
+            }
+            Lookup::Found(resources)
+        }
         Err(message) => Lookup::Failed(CollectionError {
             account: account.to_string(),
             region: region.to_string(),
@@ -103,5 +108,91 @@ async fn export(
             code: "MalformedExport".to_string(),
             message,
         }),
+    }
+}
+
+/// Gives an exported integration without `responseTransferMode` the mode of the live integration
+/// of the same method, when that integration is unchanged (same type and URI). OpenAPI imports
+/// take `responseTransferMode` (docs/aws-facts.md §11.1), but whether GetExport writes it for a
+/// deployed STREAM method is not documented (ministack's export leaves it out); without this, a
+/// streaming route missing from the export would be judged buffered — a confident wrong answer.
+/// An export that does write the field is taken as it is.
+fn fill_transfer_modes(exported: &mut [ApiResource], live: &[ApiResource]) {
+    for resource in exported {
+        let Some(live_resource) = live.iter().find(|r| r.path == resource.path) else {
+            continue;
+        };
+        for method in &mut resource.methods {
+            let Some(integration) = method.integration.as_mut() else {
+                continue;
+            };
+            if integration.response_transfer_mode.is_some() {
+                continue;
+            }
+            let same = live_resource
+                .methods
+                .iter()
+                .find(|m| m.http_method == method.http_method)
+                .and_then(|m| m.integration.as_ref())
+                .filter(|l| l.kind == integration.kind && l.uri == integration.uri);
+            if let Some(live_integration) = same {
+                integration.response_transfer_mode =
+                    live_integration.response_transfer_mode.clone();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::{Integration, Method};
+
+    fn resource(path: &str, uri: &str, mode: Option<&str>) -> ApiResource {
+        ApiResource {
+            id: "r1".into(),
+            path: path.into(),
+            methods: vec![Method {
+                http_method: "GET".into(),
+                authorization_type: None,
+                authorizer_id: None,
+                integration: Some(Integration {
+                    kind: "AWS_PROXY".into(),
+                    http_method: Some("POST".into()),
+                    uri: Some(uri.into()),
+                    credentials: None,
+                    timeout_ms: None,
+                    payload_format_version: None,
+                    response_transfer_mode: mode.map(str::to_string),
+                    request_parameters: Default::default(),
+                }),
+            }],
+        }
+    }
+
+    fn mode(resources: &[ApiResource]) -> Option<&str> {
+        resources[0].methods[0]
+            .integration
+            .as_ref()
+            .and_then(|i| i.response_transfer_mode.as_deref())
+    }
+
+    #[test]
+    fn an_export_without_the_mode_takes_the_live_mode_of_the_same_integration() {
+        let mut exported = vec![resource("/feed", "uri-a", None)];
+        fill_transfer_modes(&mut exported, &[resource("/feed", "uri-a", Some("STREAM"))]);
+        assert_eq!(mode(&exported), Some("STREAM"));
+    }
+
+    #[test]
+    fn a_changed_integration_or_an_exported_mode_is_left_as_exported() {
+        // The live integration points elsewhere: not the deployed one, nothing borrowed.
+        let mut exported = vec![resource("/feed", "uri-a", None)];
+        fill_transfer_modes(&mut exported, &[resource("/feed", "uri-b", Some("STREAM"))]);
+        assert_eq!(mode(&exported), None);
+        // The export says BUFFERED: it wins over the live STREAM.
+        let mut exported = vec![resource("/feed", "uri-a", Some("BUFFERED"))];
+        fill_transfer_modes(&mut exported, &[resource("/feed", "uri-a", Some("STREAM"))]);
+        assert_eq!(mode(&exported), Some("BUFFERED"));
     }
 }

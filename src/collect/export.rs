@@ -97,6 +97,19 @@ pub(crate) fn parse_integration(extension: &Value) -> Integration {
             .and_then(Value::as_i64)
             .and_then(|ms| i32::try_from(ms).ok()),
         payload_format_version: text("payloadFormatVersion"),
+        // OpenAPI takes `responseTransferMode: "STREAM"` (docs/aws-facts.md §11.1); that the
+        // export writes it for deployed STREAM methods is expected but unverified.
+        response_transfer_mode: text("responseTransferMode"),
+        request_parameters: extension
+            .get("requestParameters")
+            .and_then(Value::as_object)
+            .map(|params| {
+                params
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -186,6 +199,8 @@ mod tests {
                 credentials: Some("arn:aws:iam::123456789012:role/apigw-invoke".into()),
                 timeout_ms: Some(29000),
                 payload_format_version: None,
+                response_transfer_mode: None,
+                request_parameters: Default::default(),
             })
         );
     }

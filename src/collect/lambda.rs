@@ -6,7 +6,9 @@ use aws_sdk_lambda::Client;
 
 use crate::arn::FunctionArn;
 use crate::aws::{translate, CallGate, Operation};
-use crate::inventory::{CodeLocation, FunctionConfig, LambdaTarget, Lookup, ResourcePolicy};
+use crate::inventory::{
+    CodeLocation, DurableConfig, FunctionConfig, LambdaTarget, Lookup, ResourcePolicy,
+};
 use crate::policy;
 
 /// What target collection needs: a Lambda client for the function's region and the gate of the
@@ -85,6 +87,18 @@ impl LambdaCollector<'_> {
                         .iter()
                         .filter_map(|l| l.arn().map(str::to_string))
                         .collect(),
+                    // The fields of 2025's ways to run a function, from the same call.
+                    durable: c.durable_config().map(|d| DurableConfig {
+                        execution_timeout_seconds: d.execution_timeout(),
+                        retention_period_days: d.retention_period_in_days(),
+                    }),
+                    tenant_isolation: c
+                        .tenancy_config()
+                        .map(|t| t.tenant_isolation_mode().as_str().to_string()),
+                    capacity_provider: c
+                        .capacity_provider_config()
+                        .and_then(|p| p.lambda_managed_instances_capacity_provider_config())
+                        .map(|p| p.capacity_provider_arn().to_string()),
                     // Kept only for the package inspection that follows; never serialized.
                     code_location: output.code().and_then(|code| code.location()).map(|url| {
                         CodeLocation {

@@ -175,6 +175,29 @@ pub(crate) async fn collect_region(
         settings.concurrency,
     )
     .await;
+    // Unqualified calls of a Lambda Managed Instances function run `$LATEST.PUBLISHED`
+    // (docs/aws-facts.md §11.4): read that version too, so the checks judge what runs. Only
+    // for such functions: the others cost no extra call.
+    let published: BTreeSet<FunctionArn> = scope
+        .targets
+        .values()
+        .filter(|t| t.arn.qualifier.is_none())
+        .filter(|t| {
+            t.configuration
+                .found()
+                .is_some_and(|c| c.capacity_provider.is_some())
+        })
+        .map(|t| {
+            let mut version = t.arn.clone();
+            version.qualifier = Some(crate::routes::PUBLISHED.to_string());
+            version
+        })
+        .collect();
+    if !published.is_empty() {
+        let versions =
+            collect_targets(&lambdas, &gate, &scope, &published, settings.concurrency).await;
+        scope.targets.extend(versions);
+    }
     // Right after GetFunction, while the presigned code URLs are fresh.
     collect_packages(
         &clients,

@@ -81,6 +81,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "probe.per-second",
     "probe.timeout-seconds",
     "probe.default-path-value",
+    "probe.tenant-id",
     "probe.path-values.*",
 ];
 

@@ -32,6 +32,9 @@ pub struct ProbeSettings {
     pub default_path_value: String,
     /// Sample values of path parameters by name (`id`, `proxy`).
     pub path_values: BTreeMap<String, String>,
+    /// The tenant id sent to functions with tenant isolation, which refuse any invocation
+    /// without one (docs/aws-facts.md §11.3).
+    pub tenant_id: String,
 }
 
 impl Default for ProbeSettings {
@@ -45,6 +48,7 @@ impl Default for ProbeSettings {
             timeout_seconds: 10,
             default_path_value: "1".to_string(),
             path_values: BTreeMap::new(),
+            tenant_id: "apigw-auditor-probe".to_string(),
         }
     }
 }
@@ -77,6 +81,11 @@ impl Walker<'_> {
                         out.default_path_value = s;
                     }
                 }
+                "tenant-id" => {
+                    if let Some(s) = self.tenant_id(&key, value) {
+                        out.tenant_id = s;
+                    }
+                }
                 "path-values" => {
                     let Some(t) = self.problems.table(&key, value) else {
                         continue;
@@ -91,6 +100,23 @@ impl Walker<'_> {
                 _ => self.problems.unknown_key(&key, name, "probe"),
             }
         }
+    }
+
+    /// A tenant id as Lambda's `X-Amz-Tenant-Id` takes it: 1–256 characters from
+    /// `[a-zA-Z0-9._:/=+-@ ]` (the Lambda API model's pattern, docs/aws-facts.md §11.3).
+    fn tenant_id(&mut self, key: &str, value: &Value) -> Option<String> {
+        let s = self.problems.non_empty_string(key, value)?;
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "._:/=+-@ ".contains(c);
+        if s.chars().count() > 256 || !s.chars().all(allowed) {
+            self.problems.add(
+                key,
+                format!(
+                    "`{s}` is not a tenant id: 1 to 256 of letters, digits and ._:/=+-@ and space"
+                ),
+            );
+            return None;
+        }
+        Some(s.to_string())
     }
 
     fn probe_methods(&mut self, key: &str, value: &Value) -> Option<Vec<String>> {

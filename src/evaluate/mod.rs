@@ -121,6 +121,16 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
             .iter()
             .map(|s| s.package_reads.requests)
             .sum(),
+        unaudited: count_unaudited(&routes),
+        integrations: {
+            let mut all = std::collections::BTreeMap::new();
+            for scope in &inventory.scopes {
+                for (kind, count) in crate::routes::integration_counts(scope) {
+                    *all.entry(kind).or_insert(0) += count;
+                }
+            }
+            all
+        },
         duration_ms: (run.finished_at - run.started_at).num_milliseconds().max(0) as u64,
     };
     Report {
@@ -157,6 +167,22 @@ fn count_routes(routes: &[ScopeRoutes<'_>]) -> usize {
     let mut seen = BTreeSet::new();
     for scope in routes {
         for route in &scope.targets {
+            seen.insert((
+                &scope.scope.account,
+                &scope.scope.region,
+                route.api.id(),
+                route.describe(),
+            ));
+        }
+    }
+    seen.len()
+}
+
+/// Distinct Lambda integrations and authorizers (API, invoker) that could not be judged.
+fn count_unaudited(routes: &[ScopeRoutes<'_>]) -> usize {
+    let mut seen = BTreeSet::new();
+    for scope in routes {
+        for route in scope.targets.iter().filter(|r| r.unjudgeable()) {
             seen.insert((
                 &scope.scope.account,
                 &scope.scope.region,

@@ -19,6 +19,10 @@ pub struct RestApi {
     /// `current`: the routes of every stage are then the current configuration.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub deployments: BTreeMap<String, Lookup<Vec<ApiResource>>>,
+    /// `endpointConfiguration.types`: `EDGE`, `REGIONAL` or `PRIVATE`. A streaming route's idle
+    /// timeout depends on it (docs/aws-facts.md §11.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub endpoint_types: Vec<String>,
 }
 
 impl RestApi {
@@ -68,6 +72,23 @@ pub struct Integration {
     /// §12.3); REST proxy integrations always send the 1.0 event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_format_version: Option<String>,
+    /// `responseTransferMode`: `BUFFERED` or `STREAM`; absent means `BUFFERED`
+    /// (docs/aws-facts.md §11.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_transfer_mode: Option<String>,
+    /// `requestParameters`: integration request parameter → its source, e.g.
+    /// `integration.request.header.X-Amz-Tenant-Id` → `method.request.header.x-tenant-id`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub request_parameters: BTreeMap<String, String>,
+}
+
+impl Integration {
+    /// True when API Gateway streams the response (`responseTransferMode: STREAM`).
+    pub fn streams(&self) -> bool {
+        self.response_transfer_mode
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case("STREAM"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

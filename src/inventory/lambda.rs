@@ -47,10 +47,30 @@ pub struct FunctionConfig {
     pub version: Option<String>,
     #[serde(default)]
     pub layers: Vec<String>,
+    /// `DurableConfig`: set for a durable function, which Lambda refuses to invoke unqualified
+    /// (docs/aws-facts.md §11.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durable: Option<DurableConfig>,
+    /// `TenancyConfig.TenantIsolationMode` (`PER_TENANT`): every invocation must carry a tenant
+    /// id (§11.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_isolation: Option<String>,
+    /// The capacity provider of a Lambda Managed Instances function, whose `$LATEST` is never
+    /// invoked (§11.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_provider: Option<String>,
     /// The presigned URL of the package, held only between `GetFunction` and the package
     /// inspection of the same run: never serialized, never printed.
     #[serde(skip)]
     pub code_location: Option<CodeLocation>,
+}
+
+/// The durable settings of a function (`GetFunction` `DurableConfig`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DurableConfig {
+    /// How long one durable execution may run, in seconds.
+    pub execution_timeout_seconds: Option<i32>,
+    pub retention_period_days: Option<i32>,
 }
 
 /// A presigned `Code.Location` URL: a credential for its 10 minutes, so its `Debug` hides it.

@@ -20,7 +20,7 @@ pub use http_api::{
     Protocol,
 };
 pub use iam::{IamRole, RolePolicy};
-pub use lambda::{CodeLocation, FunctionConfig, LambdaTarget, ResourcePolicy};
+pub use lambda::{CodeLocation, DurableConfig, FunctionConfig, LambdaTarget, ResourcePolicy};
 pub use packages::{PackageEntry, PackageListing, PackageReads, SourceDefinitions};
 pub use probes::{ProbeOutcome, ProbeResult, ProbeRule, ProbeViolation};
 

@@ -69,6 +69,21 @@ pub enum ProbeRule {
     MultiValueHeaderNotList,
     /// `isBase64Encoded` is true and `body` is not valid base64.
     BodyNotBase64,
+    /// A buffered route answered with the streaming prelude (metadata, eight `0x00`, payload):
+    /// clients get the status code and headers but no body (docs/aws-facts.md §11.1).
+    StreamFormatOnBufferedRoute,
+    /// Streaming: no 8-byte `0x00` delimiter within the first 16 KB.
+    StreamDelimiterMissing,
+    /// Streaming: the classic proxy JSON instead of the streaming format.
+    BufferedResponseOnStreamingRoute,
+    /// Streaming: the metadata before the delimiter is not a JSON object.
+    StreamMetadataNotJson,
+    /// Streaming: a metadata key other than statusCode, headers, multiValueHeaders, cookies.
+    StreamMetadataUnknownKey,
+    /// Streaming: `statusCode` in the metadata is not an integer.
+    StreamStatusCodeNotInteger,
+    /// Streaming: a `headers` value that is not one string.
+    StreamHeaderNotSingle,
 }
 
 impl ProbeRule {
@@ -84,6 +99,13 @@ impl ProbeRule {
             ProbeRule::MultiValueHeadersNotObject => "multi-value-headers-not-object",
             ProbeRule::MultiValueHeaderNotList => "multi-value-header-not-list",
             ProbeRule::BodyNotBase64 => "body-not-base64",
+            ProbeRule::StreamFormatOnBufferedRoute => "stream-format-on-buffered-route",
+            ProbeRule::StreamDelimiterMissing => "stream-delimiter-missing",
+            ProbeRule::BufferedResponseOnStreamingRoute => "buffered-response-on-streaming-route",
+            ProbeRule::StreamMetadataNotJson => "stream-metadata-not-json",
+            ProbeRule::StreamMetadataUnknownKey => "stream-metadata-unknown-key",
+            ProbeRule::StreamStatusCodeNotInteger => "stream-status-code-not-integer",
+            ProbeRule::StreamHeaderNotSingle => "stream-header-not-single",
         }
     }
 
@@ -106,15 +128,53 @@ impl ProbeRule {
             ProbeRule::MultiValueHeadersNotObject => "`multiValueHeaders` is not an object",
             ProbeRule::MultiValueHeaderNotList => "a `multiValueHeaders` value is not a list",
             ProbeRule::BodyNotBase64 => "`isBase64Encoded` is true but `body` is not valid base64",
+            ProbeRule::StreamFormatOnBufferedRoute => {
+                "the function wrote the response-streaming format, but the route is buffered"
+            }
+            ProbeRule::StreamDelimiterMissing => {
+                "the stream has no 8-byte 0x00 delimiter after its metadata within the first 16 KB"
+            }
+            ProbeRule::BufferedResponseOnStreamingRoute => {
+                "the function answered with the buffered proxy format, but the route streams"
+            }
+            ProbeRule::StreamMetadataNotJson => {
+                "the metadata before the delimiter is not a JSON object"
+            }
+            ProbeRule::StreamMetadataUnknownKey => {
+                "the metadata has a key other than statusCode, headers, multiValueHeaders, cookies"
+            }
+            ProbeRule::StreamStatusCodeNotInteger => {
+                "`statusCode` in the metadata is not an integer"
+            }
+            ProbeRule::StreamHeaderNotSingle => {
+                "a `headers` value in the metadata is not one string"
+            }
         }
     }
 
-    /// Whether API Gateway answers 502 for it. Invalid base64 is the exception: §4 (AWS-validated)
-    /// says a base64 body is returned undecoded, with 200, unless the client's Accept header
-    /// matches one of the API's binary media types, and what happens when it does and decoding
-    /// fails is NOT FOUND. The issue asked for a 502 here; the table wins, so it is a warning.
-    pub fn is_502(self) -> bool {
-        self != ProbeRule::BodyNotBase64
+    /// What clients get when the function answers so. A malformed buffered response is a 502
+    /// (§4). Invalid base64 is the exception: §4 (AWS-validated) says a base64 body is returned
+    /// undecoded, with 200, unless the client's Accept header matches one of the API's binary
+    /// media types, and what happens when it does and decoding fails is NOT FOUND, so it is a
+    /// warning with no status. A streaming route that cannot read the streaming format answers
+    /// 500 (§11.1's compatibility matrix); a buffered route that gets the streaming format sends
+    /// the status and headers with no body — broken, but no 5XX.
+    pub fn client_status(self) -> Option<u16> {
+        match self {
+            ProbeRule::BodyNotBase64 | ProbeRule::StreamFormatOnBufferedRoute => None,
+            ProbeRule::StreamDelimiterMissing
+            | ProbeRule::BufferedResponseOnStreamingRoute
+            | ProbeRule::StreamMetadataNotJson
+            | ProbeRule::StreamMetadataUnknownKey
+            | ProbeRule::StreamStatusCodeNotInteger
+            | ProbeRule::StreamHeaderNotSingle => Some(500),
+            _ => Some(502),
+        }
+    }
+
+    /// Whether clients get a 5XX for it.
+    pub fn breaks(self) -> bool {
+        self.client_status().is_some()
     }
 }
 

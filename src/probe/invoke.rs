@@ -1,71 +1,155 @@
-//! One probe invocation: `lambda:Invoke` (RequestResponse) of the exact qualified target through
-//! the call gate (counted, rate-limited by `[probe] per-second`), bounded by `[probe]
-//! timeout-seconds`, and what came back turned into an outcome. The payload is judged here and
+//! One probe invocation: `lambda:Invoke` (RequestResponse) of the exact qualified target — or,
+//! for a streaming route, `InvokeWithResponseStream`, as API Gateway calls it — through the call
+//! gate (counted, rate-limited by `[probe] per-second`), bounded by `[probe] timeout-seconds`,
+//! and what came back turned into an outcome. The payload is judged here and
 //! dropped: only the verdict, with its 300-character excerpts, leaves this module.
 
 use std::time::Duration;
 
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::InvocationType;
+use aws_sdk_lambda::types::{InvocationType, InvokeWithResponseStreamResponseEvent};
 use serde_json::Value;
 
 use crate::arn::FunctionArn;
 use crate::aws::{translate, CallGate, Operation};
 use crate::inventory::CollectionError;
-use crate::probe::validate::{excerpt, validate, Verdict};
+use crate::probe::validate::{excerpt, validate, Verdict, MAX_PAYLOAD_BYTES};
+use crate::probe::validate_stream::validate_stream;
 use crate::probe::ProbeOutcome;
 
-/// Invokes `target` with `event` and judges the answer.
+/// How to invoke: the route's transfer mode, and the tenant id a tenant-isolated function
+/// needs.
+pub struct Call<'a> {
+    pub target: &'a FunctionArn,
+    pub event: &'a Value,
+    pub streams: bool,
+    pub tenant_id: Option<&'a str>,
+    pub timeout: Duration,
+}
+
+/// Invokes the target as API Gateway would for the route — `Invoke` for a buffered route,
+/// `InvokeWithResponseStream` for a streaming one — and judges the answer.
 pub async fn invoke(
     client: &aws_sdk_lambda::Client,
     gate: &CallGate,
     scope: (&str, &str),
-    target: &FunctionArn,
-    event: &Value,
-    timeout: Duration,
+    call: Call<'_>,
 ) -> ProbeOutcome {
-    gate.admit(Operation::LambdaInvoke).await;
-    let payload = serde_json::to_vec(event).unwrap_or_default();
-    let call = client
-        .invoke()
-        .function_name(target.unqualified().to_string())
-        .set_qualifier(target.qualifier.clone())
-        .invocation_type(InvocationType::RequestResponse)
-        .payload(Blob::new(payload))
-        .send();
+    let operation = if call.streams {
+        Operation::LambdaInvokeWithResponseStream
+    } else {
+        Operation::LambdaInvoke
+    };
     let failed = |code: &str, message: String| ProbeOutcome::Failed {
         error: CollectionError {
             account: scope.0.to_string(),
             region: scope.1.to_string(),
-            operation: Operation::LambdaInvoke.name().to_string(),
-            resource: target.to_string(),
+            operation: operation.name().to_string(),
+            resource: call.target.to_string(),
             code: code.to_string(),
             message,
         },
     };
-    match tokio::time::timeout(timeout, call).await {
+    gate.admit(operation).await;
+    let answer = if call.streams {
+        tokio::time::timeout(call.timeout, streamed(client, &call)).await
+    } else {
+        tokio::time::timeout(call.timeout, buffered(client, &call)).await
+    };
+    match answer {
         Err(_) => failed(
             "ProbeTimeout",
             format!(
                 "no answer within {} s ([probe] timeout-seconds); the function runs on to its own \
                  timeout",
-                timeout.as_secs()
+                call.timeout.as_secs()
             ),
         ),
-        Ok(Err(error)) => {
-            let failure = translate(&error);
-            failed(&failure.code, failure.message)
-        }
-        Ok(Ok(output)) => outcome(
-            output.function_error(),
-            output.payload().map(Blob::as_ref).unwrap_or_default(),
+        Ok(Err(failure)) => failed(&failure.code, failure.message),
+        Ok(Ok(answer)) => outcome(
+            answer.function_error.as_deref(),
+            &answer.payload,
+            call.streams,
         ),
     }
 }
 
+/// What came back from Lambda: the function error it reported, if any, and the payload.
+struct Answer {
+    function_error: Option<String>,
+    payload: Vec<u8>,
+}
+
+async fn buffered(
+    client: &aws_sdk_lambda::Client,
+    call: &Call<'_>,
+) -> Result<Answer, crate::aws::CallFailure> {
+    let payload = serde_json::to_vec(call.event).unwrap_or_default();
+    let output = client
+        .invoke()
+        .function_name(call.target.unqualified().to_string())
+        .set_qualifier(call.target.qualifier.clone())
+        .invocation_type(InvocationType::RequestResponse)
+        .set_tenant_id(call.tenant_id.map(str::to_string))
+        .payload(Blob::new(payload))
+        .send()
+        .await
+        .map_err(|e| translate(&e))?;
+    Ok(Answer {
+        function_error: output.function_error().map(str::to_string),
+        payload: output
+            .payload()
+            .map(|b| b.as_ref().to_vec())
+            .unwrap_or_default(),
+    })
+}
+
+/// Reads the stream's chunks up to the end (`InvokeComplete`) or until the payload is past what
+/// the validator needs, never more than Lambda's synchronous limit.
+async fn streamed(
+    client: &aws_sdk_lambda::Client,
+    call: &Call<'_>,
+) -> Result<Answer, crate::aws::CallFailure> {
+    let payload = serde_json::to_vec(call.event).unwrap_or_default();
+    let mut output = client
+        .invoke_with_response_stream()
+        .function_name(call.target.unqualified().to_string())
+        .set_qualifier(call.target.qualifier.clone())
+        .set_tenant_id(call.tenant_id.map(str::to_string))
+        .payload(Blob::new(payload))
+        .send()
+        .await
+        .map_err(|e| translate(&e))?;
+    let mut answer = Answer {
+        function_error: None,
+        payload: Vec::new(),
+    };
+    loop {
+        match output.event_stream.recv().await {
+            Ok(Some(InvokeWithResponseStreamResponseEvent::PayloadChunk(chunk))) => {
+                let bytes = chunk.payload().map(Blob::as_ref).unwrap_or_default();
+                answer.payload.extend_from_slice(bytes);
+                if answer.payload.len() > MAX_PAYLOAD_BYTES {
+                    break;
+                }
+            }
+            Ok(Some(InvokeWithResponseStreamResponseEvent::InvokeComplete(done))) => {
+                answer.function_error = done.error_code().map(str::to_string);
+                break;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(error) => return Err(translate(&error)),
+        }
+    }
+    Ok(answer)
+}
+
 /// The outcome of an answered invocation: a function error (`FunctionError` set, `Handled` or
-/// `Unhandled`) is a 502 whatever the payload; otherwise the payload is judged by §4.
-pub fn outcome(function_error: Option<&str>, payload: &[u8]) -> ProbeOutcome {
+/// `Unhandled`, or the stream's `InvokeComplete.ErrorCode`) whatever the payload; otherwise the
+/// payload is judged by §4 for a buffered route, by the streaming format (§11.1) for a
+/// streaming one.
+pub fn outcome(function_error: Option<&str>, payload: &[u8], streams: bool) -> ProbeOutcome {
     if let Some(kind) = function_error {
         // `{"errorMessage": ..., "errorType": ..., "stackTrace": [...]}`; the trace is dropped.
         let error: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
@@ -75,7 +159,12 @@ pub fn outcome(function_error: Option<&str>, payload: &[u8]) -> ProbeOutcome {
             error_message: text("errorMessage").unwrap_or_default(),
         };
     }
-    match validate(payload) {
+    let verdict = if streams {
+        validate_stream(payload)
+    } else {
+        validate(payload)
+    };
+    match verdict {
         Verdict::Accepted { status_code } => ProbeOutcome::Accepted { status_code },
         Verdict::Rejected(violations) => ProbeOutcome::Rejected { violations },
     }
@@ -96,7 +185,7 @@ mod tests {
         let ProbeOutcome::FunctionError {
             error_type,
             error_message,
-        } = outcome(Some("Unhandled"), payload.to_string().as_bytes())
+        } = outcome(Some("Unhandled"), payload.to_string().as_bytes(), false)
         else {
             panic!("not a function error");
         };
@@ -108,7 +197,7 @@ mod tests {
     #[test]
     fn a_function_error_without_a_json_payload_names_its_kind() {
         assert_eq!(
-            outcome(Some("Unhandled"), b"Task timed out"),
+            outcome(Some("Unhandled"), b"Task timed out", false),
             ProbeOutcome::FunctionError {
                 error_type: "Unhandled".into(),
                 error_message: String::new(),
@@ -119,10 +208,11 @@ mod tests {
     #[test]
     fn answers_are_judged_by_the_validator() {
         assert_eq!(
-            outcome(None, br#"{"statusCode": "201", "body": ""}"#),
+            outcome(None, br#"{"statusCode": "201", "body": ""}"#, false),
             ProbeOutcome::Accepted { status_code: 201 }
         );
-        let ProbeOutcome::Rejected { violations } = outcome(None, br#""justAString""#) else {
+        let ProbeOutcome::Rejected { violations } = outcome(None, br#""justAString""#, false)
+        else {
             panic!("accepted");
         };
         assert_eq!(violations[0].rule, Rule::NotAnObject);

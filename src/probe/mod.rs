@@ -15,6 +15,7 @@ pub mod invoke;
 pub mod run;
 pub mod select;
 pub mod validate;
+pub mod validate_stream;
 
 pub use crate::inventory::{
     ProbeOutcome, ProbeResult, ProbeRule as Rule, ProbeViolation as Violation,

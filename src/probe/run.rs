@@ -10,7 +10,7 @@ use crate::aws::CallGate;
 use crate::config::ProbeSettings;
 use crate::inventory::ScopeInventory;
 use crate::probe::event::proxy_event;
-use crate::probe::invoke::invoke;
+use crate::probe::invoke::{invoke, Call};
 use crate::probe::select::{select, Planned};
 use crate::probe::{ProbeOutcome, ProbeResult};
 
@@ -44,15 +44,20 @@ pub async fn probe_scope(
             let (event, probed_path) =
                 proxy_event(scope, &planned, settings, &request_id, chrono::Utc::now());
             let client = clients.lambda(&planned.target.region);
-            let outcome = invoke(
-                &client,
-                gate,
-                (&scope.account, &scope.region),
-                &planned.target,
-                &event,
+            // A tenant-isolated function refuses any invocation without a tenant id.
+            let isolated = scope
+                .targets
+                .get(&planned.target.to_string())
+                .and_then(|t| t.configuration.found())
+                .is_some_and(|c| c.tenant_isolation.is_some());
+            let call = Call {
+                target: &planned.target,
+                event: &event,
+                streams: planned.streams,
+                tenant_id: isolated.then_some(settings.tenant_id.as_str()),
                 timeout,
-            )
-            .await;
+            };
+            let outcome = invoke(&client, gate, (&scope.account, &scope.region), call).await;
             ProbeResult {
                 api_id: planned.api_id.clone(),
                 stages: planned.stages,

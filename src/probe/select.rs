@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::arn::FunctionArn;
+use crate::arn::{FunctionArn, LambdaAction};
 use crate::config::{glob_matches, ProbeSettings};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::routes::{Invoker, ScopeRoutes};
@@ -34,6 +34,9 @@ pub struct Planned {
     /// The verb the event carries.
     pub verb: String,
     pub target: FunctionArn,
+    /// The route streams: it is invoked as API Gateway does, with `InvokeWithResponseStream`,
+    /// and the answer judged by the streaming format.
+    pub streams: bool,
 }
 
 /// The selected probes, and how many more the cap left out.
@@ -81,6 +84,13 @@ pub fn candidates(routes: &ScopeRoutes<'_>, settings: &ProbeSettings) -> Vec<Pla
         if target.account != scope.account {
             continue;
         }
+        // How API Gateway calls the function; a mode that does not match its URI has no
+        // documented outcome (integration-transfer-mode-mismatch reports it): not probed.
+        let streams = match (route.streams, route.action) {
+            (true, Some(LambdaAction::ResponseStreamingInvocations)) => true,
+            (false, Some(LambdaAction::Invocations)) => false,
+            _ => continue,
+        };
         let Some(verb) = verb_for(method, &settings.methods) else {
             continue;
         };
@@ -110,6 +120,7 @@ pub fn candidates(routes: &ScopeRoutes<'_>, settings: &ProbeSettings) -> Vec<Pla
             stages: Vec::new(),
             verb,
             target: target.clone(),
+            streams,
         });
         planned.stages.push(stage);
         planned.stages.sort();

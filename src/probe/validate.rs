@@ -50,6 +50,17 @@ pub fn validate(payload: &[u8]) -> Verdict {
             ),
         }]);
     }
+    // The response-streaming prelude (metadata JSON, eight 0x00, payload) on a buffered route:
+    // API Gateway sends the status and headers but no body (docs/aws-facts.md §11.1 matrix).
+    if let Some(at) = payload
+        .windows(crate::probe::validate_stream::DELIMITER.len())
+        .position(|w| w == crate::probe::validate_stream::DELIMITER)
+    {
+        if let Ok(Value::Object(_)) = serde_json::from_slice::<Value>(&payload[..at]) {
+            let prelude = String::from_utf8_lossy(&payload[..at]);
+            return Verdict::Rejected(vec![violation(Rule::StreamFormatOnBufferedRoute, &prelude)]);
+        }
+    }
     let object = match serde_json::from_slice::<Value>(payload) {
         Ok(Value::Object(object)) => object,
         // A bare string, `null` (Python `None`, Node `undefined`), a number, an array: 502

@@ -175,7 +175,7 @@ fn the_issue_rules_beyond_the_table() {
         rules(r#"{"isBase64Encoded": true, "body": "{\"ok\": true}"}"#),
         [BodyNotBase64]
     );
-    assert!(!BodyNotBase64.is_502() && BodyNotString.is_502());
+    assert!(!BodyNotBase64.breaks() && BodyNotString.client_status() == Some(502));
     // Arrays, numbers and text that is not JSON are not objects.
     assert_eq!(rules("[1, 2]"), [NotAnObject]);
     assert_eq!(rules("42"), [NotAnObject]);

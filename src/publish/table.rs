@@ -39,11 +39,18 @@ pub fn render(report: &Report, colour: bool) -> String {
         .map(|f| (f.fingerprint.as_str(), f))
         .collect();
 
+    // `error` findings that share one cause (a call that failed the same way for many
+    // resources) are one block at the end; JSON keeps every one.
+    let shared_causes = shared_error_causes(report);
     // Group: API findings by (API, stages), the rest by function.
     let mut by_api: BTreeMap<(String, String, &str), BTreeMap<String, Vec<&Finding>>> =
         BTreeMap::new();
     let mut by_function: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
-    for finding in &report.findings {
+    for finding in report
+        .findings
+        .iter()
+        .filter(|f| error_cause(f).is_none_or(|cause| !shared_causes.contains_key(&cause)))
+    {
         match &finding.api {
             Some(api) => by_api
                 .entry((api.name.clone(), api.id.clone(), api.protocol.as_str()))
@@ -90,6 +97,7 @@ pub fn render(report: &Report, colour: bool) -> String {
             }
         }
     }
+    write_shared_causes(&mut out, &shared_causes);
     if !report.errors.is_empty() {
         let _ = writeln!(out, "\nCollection errors");
         for error in &report.errors {
@@ -200,6 +208,63 @@ fn write_causes(out: &mut String, finding: &Finding, by_fingerprint: &BTreeMap<&
     }
 }
 
+/// The call that failed, for an `error` finding that names one: `(operation, error code)`.
+fn error_cause(finding: &Finding) -> Option<(String, String)> {
+    if finding.status != Status::Error {
+        return None;
+    }
+    let operation = finding.evidence.get("operation")?.as_str()?;
+    let code = finding.evidence.get("code")?.as_str()?;
+    Some((operation.to_string(), code.to_string()))
+}
+
+/// The causes shared by more than one `error` finding, with those findings.
+fn shared_error_causes(report: &Report) -> BTreeMap<(String, String), Vec<&Finding>> {
+    let mut by_cause: BTreeMap<(String, String), Vec<&Finding>> = BTreeMap::new();
+    for finding in &report.findings {
+        if let Some(cause) = error_cause(finding) {
+            by_cause.entry(cause).or_default().push(finding);
+        }
+    }
+    by_cause.retain(|_, findings| findings.len() > 1);
+    by_cause
+}
+
+/// One block per shared cause: how many findings it left unjudged, of which checks, and the IAM
+/// action to grant when it is a permission the auditor lacks.
+fn write_shared_causes(out: &mut String, causes: &BTreeMap<(String, String), Vec<&Finding>>) {
+    if causes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nCould not be judged");
+    for ((operation, code), findings) in causes {
+        let _ = writeln!(
+            out,
+            "  {operation} failed with {code}: {} findings could not be evaluated",
+            findings.len()
+        );
+        let mut per_check: BTreeMap<&str, usize> = BTreeMap::new();
+        for finding in findings {
+            *per_check.entry(finding.check.as_str()).or_insert(0) += 1;
+        }
+        let checks: Vec<String> = per_check
+            .iter()
+            .map(|(check, n)| format!("{check} ({n})"))
+            .collect();
+        let _ = writeln!(out, "           checks: {}", checks.join(", "));
+        let denied = code.contains("AccessDenied") || code.contains("Unauthorized");
+        let action = crate::aws::Operation::named(operation).and_then(|o| o.iam_action());
+        if let (true, Some(action)) = (denied, action) {
+            let _ = writeln!(
+                out,
+                "           fix: allow {action} to the auditor's role (deploy/iam-policy.json lists every action it calls)"
+            );
+        }
+        let ids: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+        let _ = writeln!(out, "           ids: {}", ids.join(" "));
+    }
+}
+
 /// `name:qualifier` from a function ARN, for compact lines.
 fn short_function(arn: &str) -> String {
     match arn.split_once(":function:") {
@@ -213,8 +278,15 @@ pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let total = s.findings.high + s.findings.medium + s.findings.low + s.findings.info;
     let calls: u64 = s.api_calls.values().sum();
+    let unaudited = match s.unaudited {
+        0 => String::new(),
+        1 => "; 1 Lambda integration could not be audited (its error finding says why)".to_string(),
+        n => {
+            format!("; {n} Lambda integrations could not be audited (their error findings say why)")
+        }
+    };
     format!(
-        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls in {} ms",
+        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls in {} ms{unaudited}",
         if total == 1 { "" } else { "s" },
         s.findings.high,
         s.findings.medium,
@@ -241,6 +313,75 @@ mod tests {
     use crate::inventory::Lookup;
     use crate::report::Source;
     use crate::testkit::*;
+
+    fn report_of(inventory: &crate::inventory::Inventory) -> crate::report::Report {
+        let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
+        let run = RunFacts {
+            id: "run-1".into(),
+            started_at: at,
+            finished_at: at,
+            source: Source::Snapshot,
+            today: today(),
+        };
+        evaluate(inventory, &Config::default(), run)
+    }
+
+    #[test]
+    fn error_findings_sharing_a_failed_call_are_grouped_with_the_permission_to_grant() {
+        // GetFunction was denied for both targets: every check that needed it says so.
+        let inventory = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "pets")
+                    .route("GET", "/toys", "toys")
+                    .stage("prod"),
+            )
+            .target(failed_target("pets"))
+            .target(failed_target("toys"))
+            .inventory();
+        let report = report_of(&inventory);
+        let unjudged = report
+            .findings
+            .iter()
+            .filter(|f| f.evidence["operation"] == "lambda:GetFunction")
+            .count();
+        assert!(unjudged > 1, "{:#?}", report.findings);
+        let table = render(&report, false);
+        assert!(table.contains("\nCould not be judged\n"), "{table}");
+        assert!(
+            table.contains(&format!(
+                "  lambda:GetFunction failed with AccessDeniedException: {unjudged} findings could \
+                 not be evaluated\n"
+            )),
+            "{table}"
+        );
+        assert!(
+            table.contains("fix: allow lambda:GetFunction to the auditor's role"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn the_summary_line_counts_integrations_that_could_not_be_audited() {
+        let mut odd = proxy_integration("pets");
+        odd.uri = Some("arn:aws:apigateway:us-east-1:lambda:path/2031-01-01/functions/x/y".into());
+        let inventory = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .integration("GET", "/odd", odd)
+                    .stage("prod"),
+            )
+            .inventory();
+        let report = report_of(&inventory);
+        assert_eq!(report.summary.unaudited, 1);
+        let table = render(&report, false);
+        assert!(
+            table.contains(
+                "; 1 Lambda integration could not be audited (its error finding says why)"
+            ),
+            "{table}"
+        );
+    }
 
     #[test]
     fn a_5xx_stage_names_its_probable_causes() {

@@ -7,22 +7,58 @@ use super::model::{Invoker, RouteTarget};
 use crate::arn::{self, ArnError, FunctionArn};
 use crate::inventory::{ApiView, Authorizer, Integration, RestApi, ScopeInventory, Stage};
 
-/// True for an integration API Gateway sends to Lambda as a proxy integration.
+/// True for an integration API Gateway sends to Lambda as a proxy integration: `AWS_PROXY`
+/// with a URI meant for Lambda, in any form — one the auditor cannot parse is still a route
+/// target (it resolves to an error the checks report), never silently dropped.
 pub fn is_lambda_proxy(integration: &Integration) -> bool {
     integration.kind.eq_ignore_ascii_case("AWS_PROXY")
-        && integration
-            .uri
-            .as_deref()
-            .is_some_and(|uri| arn::parse_integration_uri(uri).is_ok())
+        && integration.uri.as_deref().is_some_and(arn::names_lambda)
 }
 
-/// True for an authorizer backed by a Lambda function.
+/// True for an authorizer backed by a Lambda function (TOKEN and REQUEST authorizers invoke
+/// their `authorizerUri`; COGNITO_USER_POOLS ones invoke nothing).
 pub fn is_lambda_authorizer(authorizer: &Authorizer) -> bool {
     matches!(authorizer.kind.as_str(), "TOKEN" | "REQUEST")
-        && authorizer
-            .uri
-            .as_deref()
-            .is_some_and(|uri| arn::parse_integration_uri(uri).is_ok())
+        && authorizer.uri.as_deref().is_some_and(arn::names_lambda)
+}
+
+/// The integration type of a REST method for `summary.integrations`: its `type` as API Gateway
+/// writes it, lower case with `-`, and whether it calls Lambda (only Lambda proxy integrations are
+/// audited; a non-proxy `AWS` integration to Lambda is counted, not judged).
+pub fn integration_kind(integration: Option<&Integration>) -> String {
+    let Some(integration) = integration else {
+        return "rest/none".to_string();
+    };
+    let kind = integration.kind.to_ascii_lowercase().replace('_', "-");
+    let lambda = integration.uri.as_deref().is_some_and(arn::names_lambda);
+    match (kind.as_str(), lambda) {
+        ("aws-proxy", true) if integration.streams() => {
+            "rest/aws-proxy-lambda-streaming".to_string()
+        }
+        (_, true) => format!("rest/{kind}-lambda"),
+        _ => format!("rest/{kind}"),
+    }
+}
+
+/// Every route (API, method, path) a stage of the scope serves, by integration type; HTTP API
+/// routes and WebSocket APIs too (`build_http::http_integration_counts`).
+pub fn integration_counts(scope: &ScopeInventory) -> std::collections::BTreeMap<String, usize> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut counts = super::build_http::http_integration_counts(scope);
+    for api in &scope.apis {
+        for stage in api.stages.found().into_iter().flatten() {
+            for resource in api.served_resources(stage).into_iter().flatten() {
+                for method in &resource.methods {
+                    if seen.insert((&api.id, &resource.path, &method.http_method)) {
+                        *counts
+                            .entry(integration_kind(method.integration.as_ref()))
+                            .or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+    }
+    counts
 }
 
 /// Resolves an integration or authorizer URI with a stage's variables.
@@ -72,6 +108,8 @@ pub(super) fn api_route_targets<'a>(
                     credentials: integration.credentials.as_deref(),
                     resolved: resolve_uri(scope, uri, stage),
                     source_arn: None,
+                    action: arn::parse_integration_uri(uri).ok().map(|u| u.action),
+                    streams: integration.streams(),
                 });
             }
         }
@@ -93,6 +131,9 @@ pub(super) fn api_route_targets<'a>(
                 credentials: authorizer.credentials.as_deref(),
                 resolved: resolve_uri(scope, uri, stage),
                 source_arn: None,
+                action: arn::parse_integration_uri(uri).ok().map(|u| u.action),
+                // Authorizers are always invoked for the whole response.
+                streams: false,
             });
         }
     }

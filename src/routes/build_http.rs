@@ -8,41 +8,21 @@
 //! the `$default` route's source ARN has no method segment; an auto-deploy stage serves the
 //! current configuration.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::model::{Invoker, RouteTarget};
 use crate::arn::{self, ArnError, FunctionArn};
 use crate::inventory::{
     ApiView, HttpApi, HttpAuthorizer, HttpIntegration, Integration, ScopeInventory, Stage,
 };
 
-/// An integration URI of an HTTP API split into partition, region and function reference: the
-/// path form (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{fn}/invocations`)
-/// or a bare function ARN, which CDK's `HttpLambdaIntegration` and the Serverless Framework
-/// write (§12.1: "IntegrationUri may be either … parse both"). A bare ARN's region is the
-/// function's own.
-fn parse_http_uri(uri: &str) -> Result<(String, String, String), ArnError> {
-    if uri.starts_with("arn:") && uri.contains(":lambda:") && !uri.contains(":lambda:path/") {
-        // The documented stage-variable forms are path forms only, and the console refuses a bare
-        // ARN holding a variable (§12.1): whether API Gateway substitutes one there is unknown,
-        // so such a URI is not judged rather than guessed.
-        if uri.contains("${") {
-            return Err(ArnError::NotLambdaUri(uri.to_string()));
-        }
-        let function =
-            arn::parse_function_arn(uri).map_err(|_| ArnError::NotLambdaUri(uri.to_string()))?;
-        return Ok((function.partition, function.region, uri.to_string()));
-    }
-    let parsed = arn::parse_integration_uri(uri)?;
-    Ok((parsed.partition, parsed.region, parsed.function))
-}
-
-/// True for an HTTP API integration API Gateway sends to Lambda: `AWS_PROXY` with a Lambda URI in
-/// either form.
+/// True for an HTTP API integration API Gateway sends to Lambda: `AWS_PROXY` with a URI meant for
+/// Lambda, in either form (the path form, or the bare function ARN CDK's `HttpLambdaIntegration`
+/// and the Serverless Framework write, §12.1) — one the auditor cannot parse is still a route
+/// target (it resolves to an error the checks report), never silently dropped.
 pub fn is_http_lambda_proxy(integration: &Integration) -> bool {
     integration.kind.eq_ignore_ascii_case("AWS_PROXY")
-        && integration
-            .uri
-            .as_deref()
-            .is_some_and(|uri| parse_http_uri(uri).is_ok())
+        && integration.uri.as_deref().is_some_and(arn::names_lambda)
 }
 
 /// True for an HTTP API authorizer backed by a Lambda function (`REQUEST`; `JWT` authorizers
@@ -53,7 +33,53 @@ pub fn is_http_lambda_authorizer(authorizer: &HttpAuthorizer) -> bool {
             .authorizer
             .uri
             .as_deref()
-            .is_some_and(|uri| arn::parse_integration_uri(uri).is_ok())
+            .is_some_and(arn::names_lambda)
+}
+
+/// The integration type of an HTTP API route for `summary.integrations`: `http/` and the
+/// integration's type, lower case with `-`, and whether it calls Lambda (`http/none` for a route
+/// without integration).
+pub fn http_integration_kind(integration: Option<&Integration>) -> String {
+    let Some(integration) = integration else {
+        return "http/none".to_string();
+    };
+    let kind = integration.kind.to_ascii_lowercase().replace('_', "-");
+    match integration.uri.as_deref().is_some_and(arn::names_lambda) {
+        true => format!("http/{kind}-lambda"),
+        false => format!("http/{kind}"),
+    }
+}
+
+/// Every route (API, route key) a stage of the scope's HTTP APIs serves, by integration type, and
+/// the WebSocket APIs, listed but not audited, as `websocket/not-audited` (one per API).
+pub fn http_integration_counts(scope: &ScopeInventory) -> BTreeMap<String, usize> {
+    let mut seen = BTreeSet::new();
+    let mut counts = BTreeMap::new();
+    for api in &scope.http_apis {
+        for stage in api.stages.found().into_iter().flatten() {
+            let Some((routes, integrations)) = api.served(stage) else {
+                continue;
+            };
+            for route in routes {
+                if seen.insert((&api.id, &route.route_key)) {
+                    let integration = route
+                        .integration_id()
+                        .and_then(|id| integrations.iter().find(|i| i.id == id))
+                        .map(|i| &i.integration);
+                    *counts
+                        .entry(http_integration_kind(integration))
+                        .or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    if !scope.websocket_apis.is_empty() {
+        counts.insert(
+            "websocket/not-audited".to_string(),
+            scope.websocket_apis.len(),
+        );
+    }
+    counts
 }
 
 /// Resolves an HTTP API integration or authorizer URI with a stage's variables.
@@ -62,9 +88,11 @@ pub fn resolve_http_uri(
     uri: &str,
     stage: &Stage,
 ) -> Result<FunctionArn, ArnError> {
-    let (partition, region, function) = parse_http_uri(uri)?;
-    let function = arn::substitute_stage_variables(&function, &stage.variables)?;
-    arn::resolve_function(&function, &partition, &region, &scope.account)
+    // The bare-ARN form with a stage variable is no documented form (the console refuses it,
+    // §12.1): it does not parse, and the route is reported as one that cannot be judged.
+    let parsed = arn::parse_http_api_integration_uri(uri)?;
+    let function = arn::substitute_stage_variables(&parsed.function, &stage.variables)?;
+    arn::resolve_function(&function, &parsed.partition, &parsed.region, &scope.account)
 }
 
 /// Every route target of one HTTP API. An API whose routes, integrations or stages could not be
@@ -109,6 +137,11 @@ pub(super) fn http_api_route_targets<'a>(
                 credentials: integration.credentials.as_deref(),
                 resolved: resolve_http_uri(scope, uri, stage),
                 source_arn: None,
+                action: arn::parse_http_api_integration_uri(uri)
+                    .ok()
+                    .map(|u| u.action),
+                // Response streaming is REST-only (docs/aws-facts.md §11.1).
+                streams: false,
             });
         }
         // An authorizer is only invoked through a route that uses it.
@@ -129,6 +162,10 @@ pub(super) fn http_api_route_targets<'a>(
                 credentials: authorizer.authorizer.credentials.as_deref(),
                 resolved: resolve_http_uri(scope, uri, stage),
                 source_arn: None,
+                action: arn::parse_http_api_integration_uri(uri)
+                    .ok()
+                    .map(|u| u.action),
+                streams: false,
             });
         }
     }

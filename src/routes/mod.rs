@@ -13,6 +13,11 @@ mod build;
 mod build_http;
 mod model;
 
-pub use build::{is_lambda_authorizer, is_lambda_proxy, resolve_uri};
+pub use build::{
+    integration_counts, integration_kind, is_lambda_authorizer, is_lambda_proxy, resolve_uri,
+};
 pub use build_http::{is_http_lambda_authorizer, is_http_lambda_proxy, resolve_http_uri};
-pub use model::{Invoker, ReachedTarget, RouteTarget, ScopeRoutes};
+pub use model::{Invoker, ReachedTarget, RouteTarget, ScopeRoutes, PUBLISHED};
+
+#[cfg(test)]
+mod tests;

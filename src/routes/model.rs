@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::arn::{ArnError, FunctionArn};
+use crate::arn::{ArnError, FunctionArn, LambdaAction};
 use crate::inventory::{
     ApiView, Authorizer, Integration, LambdaTarget, Protocol, ScopeInventory, Stage,
 };
@@ -37,9 +37,26 @@ pub struct RouteTarget<'a> {
     /// The source ARN API Gateway presents to Lambda for this route on this stage (its region is
     /// the function's); `None` when the URI does not resolve.
     pub source_arn: Option<String>,
+    /// The Lambda API the URI calls; `None` when the URI's form is not one the auditor knows.
+    pub action: Option<LambdaAction>,
+    /// The integration streams the response (`responseTransferMode: STREAM`).
+    pub streams: bool,
 }
 
 impl RouteTarget<'_> {
+    /// The route's target could not be judged at all: its URI is not a form the auditor knows,
+    /// or names no valid function without any stage variable to blame
+    /// (`stage-variable-unresolved` judges those). Counted in `summary.unaudited`.
+    pub fn unjudgeable(&self) -> bool {
+        match &self.resolved {
+            Err(ArnError::NotLambdaUri(_)) => true,
+            Err(ArnError::InvalidFunction(_)) => {
+                crate::arn::stage_variable_names(self.uri).map_or(true, |names| names.is_empty())
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_authorizer(&self) -> bool {
         matches!(self.invoker, Invoker::Authorizer(_))
     }
@@ -78,6 +95,9 @@ impl RouteTarget<'_> {
         )
     }
 }
+
+/// The version unqualified calls of a Lambda Managed Instances function run.
+pub const PUBLISHED: &str = "$LATEST.PUBLISHED";
 
 /// One Lambda target that some route of a scope invokes.
 pub struct ReachedTarget<'s> {
@@ -145,6 +165,27 @@ impl<'s> ScopeRoutes<'s> {
         scopes.iter().map(Self::new).collect()
     }
 
+    /// For an unqualified function, the `$LATEST.PUBLISHED` version collection read because the
+    /// function runs on Lambda Managed Instances: unqualified calls run that version
+    /// (docs/aws-facts.md §11.4).
+    pub fn published_of(&self, function: &FunctionArn) -> Option<&'s LambdaTarget> {
+        if function.qualifier.is_some() {
+            return None;
+        }
+        let mut published = function.clone();
+        published.qualifier = Some(PUBLISHED.to_string());
+        self.scope.targets.get(&published.to_string())
+    }
+
+    /// The target whose code and configuration run when the route is called: the
+    /// `$LATEST.PUBLISHED` version for an unqualified Managed Instances function, else the
+    /// target itself.
+    pub fn runs(&self, route: &RouteTarget<'_>) -> Option<&'s LambdaTarget> {
+        let function = route.resolved.as_ref().ok()?;
+        self.published_of(function)
+            .or_else(|| self.scope.targets.get(&function.to_string()))
+    }
+
     /// The collected Lambda target a route resolves to, if collection recorded it.
     pub fn target_of(&self, route: &RouteTarget<'_>) -> Option<&'s LambdaTarget> {
         let arn = route.resolved.as_ref().ok()?;
@@ -161,10 +202,18 @@ fn reached_targets<'s>(
         let Some(arn) = route.resolved.as_ref().ok() else {
             continue;
         };
-        let key = arn.to_string();
-        let Some(target) = scope.targets.get(&key) else {
+        // What runs: `$LATEST.PUBLISHED` for an unqualified Managed Instances function.
+        let mut published = arn.clone();
+        published.qualifier = Some(PUBLISHED.to_string());
+        let runs = arn
+            .qualifier
+            .is_none()
+            .then(|| scope.targets.get(&published.to_string()))
+            .flatten();
+        let Some(target) = runs.or_else(|| scope.targets.get(&arn.to_string())) else {
             continue;
         };
+        let key = target.arn.to_string();
         let reached = by_arn.entry(key).or_insert_with(|| ReachedTarget {
             scope,
             target,

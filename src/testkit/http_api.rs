@@ -27,6 +27,8 @@ pub fn http_integration(reference: &str) -> Integration {
         credentials: None,
         timeout_ms: Some(30_000),
         payload_format_version: Some("2.0".into()),
+        response_transfer_mode: None,
+        request_parameters: BTreeMap::new(),
     }
 }
 

@@ -32,7 +32,14 @@
 //! - `cross_region`: targets in another region (`invoke-permission-missing`);
 //! - `stage_snapshot`: what each stage serves (GetExport), `stage-not-redeployed`.
 //! - `probe`: `proxy-response-malformed` (the opt-in probe invoking real Python and Node.js
-//!   handlers).
+//!   handlers); `probe_streaming`: the probe on streaming routes (InvokeWithResponseStream, the
+//!   streaming prelude) and on tenant-isolated functions;
+//! - `streaming`: routes with `responseTransferMode: STREAM` (`invoke-permission-missing`,
+//!   `integration-target-missing`, `integration-transfer-mode-mismatch`,
+//!   `lambda-timeout-exceeds-integration` on a stream) and integration URIs the auditor does not
+//!   know (error findings, `summary.unaudited`);
+//! - `not_invocable`: `integration-target-not-invocable` (durable, Managed Instances and
+//!   tenant-isolated functions).
 //!
 //! Helpers several modules share are in `common`; the harness (emulator, accounts, fleet, live
 //! audit) is `tests/support`.
@@ -59,13 +66,16 @@ mod function_state;
 mod handler_loaders;
 mod invoke_permission;
 mod invoke_permission_qualifiers;
+mod not_invocable;
 mod packages;
 mod pagination;
 mod policy_hygiene;
 mod policy_semantics;
 mod probe;
+mod probe_streaming;
 mod route_integrations;
 mod route_targets;
+mod streaming;
 
 mod credential_roles;
 mod cross_account;

@@ -28,6 +28,9 @@ enum Problem {
         message: String,
         source_arn: String,
     },
+    /// The route points at Lambda, but its URI cannot be resolved to a function: nothing can be
+    /// judged (`summary.unaudited` counts it).
+    Unjudgeable { uri: String, problem: String },
     /// Allowed or not depending on keys the auditor cannot know.
     Undecided {
         statements: Vec<StatementNote>,
@@ -43,6 +46,7 @@ impl Problem {
             Problem::Denied { source_arn, .. }
             | Problem::Unknown { source_arn, .. }
             | Problem::Undecided { source_arn, .. } => source_arn,
+            Problem::Unjudgeable { .. } => "",
         }
     }
 }
@@ -69,7 +73,27 @@ fn judge_route(
 ) -> Option<Verdict<Problem>> {
     // A route with a credentials role is invoked with the role's identity, not through the
     // resource policy: integration-role-invalid judges it.
-    if route.is_authorizer() != authorizers || route.credentials.is_some() {
+    if route.is_authorizer() != authorizers {
+        return None;
+    }
+    // Nothing in silence: a Lambda integration whose target cannot be worked out blocks every
+    // link check, this one reports it (with or without a credentials role).
+    if route.unjudgeable() {
+        let problem = route
+            .resolved
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        return Some(Verdict::error(
+            None,
+            Problem::Unjudgeable {
+                uri: route.uri.to_string(),
+                problem,
+            },
+        ));
+    }
+    if route.credentials.is_some() {
         return None;
     }
     let function = route.resolved.as_ref().ok()?;
@@ -79,7 +103,39 @@ fn judge_route(
     }
     let source_arn = route.source_arn.clone().unwrap_or_default();
     let named = Some(target.arn.clone());
-    match invoke_permission::judge(routes.scope, target, &source_arn) {
+    let mut judgement = invoke_permission::judge(routes.scope, target, &source_arn);
+    // An unqualified call of a Managed Instances function runs `$LATEST.PUBLISHED`; which of the
+    // two policies authorizes it is not documented (docs/aws-facts.md §11.4). When they agree
+    // that is the answer; when they differ the auditor cannot know.
+    if let Some(published) = routes.published_of(function) {
+        if published.configuration.found().is_some() {
+            let other = invoke_permission::judge(routes.scope, published, &source_arn);
+            let allowed = |j: &Judgement| matches!(j, Judgement::Allowed);
+            if allowed(&judgement) != allowed(&other) {
+                judgement = Judgement::Undecided {
+                    statements: Vec::new(),
+                    keys: vec![UnknownKey {
+                        key: "the policy an unqualified Managed Instances call is judged by".into(),
+                        why: format!(
+                            "{} allows it and {} does not; an unqualified call runs \
+                             $LATEST.PUBLISHED, and which policy authorizes it is not documented",
+                            if allowed(&judgement) {
+                                "the unqualified function's policy"
+                            } else {
+                                "$LATEST.PUBLISHED's policy"
+                            },
+                            if allowed(&judgement) {
+                                "$LATEST.PUBLISHED's policy"
+                            } else {
+                                "the unqualified function's policy"
+                            },
+                        ),
+                    }],
+                };
+            }
+        }
+    }
+    match judgement {
         Judgement::Allowed => None,
         Judgement::Unknown(error) => {
             let message = format!(
@@ -140,6 +196,19 @@ fn judge_route(
 /// The message, evidence and remediation once all affected stages are known.
 fn render(group: &Group<'_, Problem>) -> Rendered {
     let scope = group.routes.scope;
+    if let Problem::Unjudgeable { uri, problem } = group.first() {
+        let message = format!(
+            "could not judge whether API Gateway may invoke Lambda for {} on {}: {problem}; \
+             the auditor does not know this form, so no check of the link ran",
+            group.route.describe(),
+            group.on()
+        );
+        return Rendered::new(
+            message,
+            json!({"reason": "unjudgeable", "uri": uri, "problem": problem}),
+            None,
+        );
+    }
     let mut source_arns: Vec<String> = Vec::new();
     for (_, problem) in &group.problems {
         if !source_arns.iter().any(|a| a == problem.source_arn()) {
@@ -154,6 +223,7 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
                 None,
             );
         }
+        Problem::Unjudgeable { .. } => return Rendered::new(String::new(), json!({}), None),
         Problem::Undecided {
             statements,
             keys,

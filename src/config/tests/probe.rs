@@ -12,6 +12,7 @@ fn the_probe_is_off_and_get_only_by_default() {
     assert_eq!(probe.per_second, 1.0);
     assert_eq!(probe.default_path_value, "1");
     assert!(probe.path_values.is_empty());
+    assert_eq!(probe.tenant_id, "apigw-auditor-probe");
 }
 
 #[test]
@@ -25,6 +26,7 @@ max-targets = 5
 per-second = 0.5
 timeout-seconds = 3
 default-path-value = "x"
+tenant-id = "tenant-a/eu:1"
 
 [probe.path-values]
 id = "42"
@@ -42,6 +44,7 @@ proxy = "docs/index.html"
     assert_eq!(probe.per_second, 0.5);
     assert_eq!(probe.default_path_value, "x");
     assert_eq!(probe.path_values["proxy"], "docs/index.html");
+    assert_eq!(probe.tenant_id, "tenant-a/eu:1");
 }
 
 #[test]
@@ -56,6 +59,7 @@ max-targets = 0
 per-second = 50
 timeout-seconds = 901
 default-path-value = "a b"
+tenant-id = "no;semicolons"
 retries = 2
 
 [probe.path-values]
@@ -73,6 +77,7 @@ id = "1?x"
         "probe.per-second",
         "probe.timeout-seconds",
         "probe.default-path-value",
+        "probe.tenant-id",
         "probe.retries",
         "probe.path-values.id",
     ] {
@@ -86,5 +91,23 @@ id = "1?x"
     assert_eq!(
         problems("[probe]\nmethods = []\n")[0].message,
         "must list at least one verb (turn the probe off with `enabled`)"
+    );
+}
+
+#[test]
+fn a_tenant_id_is_what_lambda_accepts() {
+    // 1 to 256 characters of the Lambda API model's pattern.
+    let long = "t".repeat(257);
+    for bad in ["", long.as_str(), "café", "a\tb"] {
+        let found = problems(&format!("[probe]\ntenant-id = {bad:?}\n"));
+        assert_eq!(found.len(), 1, "{bad:?}: {found:?}");
+        assert_eq!(found[0].key, "probe.tenant-id");
+    }
+    let longest = "t".repeat(256);
+    assert_eq!(
+        ok(&format!("[probe]\ntenant-id = {longest:?}\n"))
+            .probe
+            .tenant_id,
+        longest
     );
 }

@@ -76,10 +76,10 @@ fn demo_main_dashboard() {
     let all = dashboards(&report, &inventory, &settings(Some("/ecs/apigw-auditor")));
     assert_eq!(all.len(), 1);
     assert_valid(&all[0]);
-    // 7 REST stages, 2 HTTP API stages and the 14 targets that exist (reports-exporter was
+    // 7 REST stages, 2 HTTP API stages and the 15 targets that exist (reports-exporter was
     // deleted).
     let titles = titles(&all[0]);
-    assert_eq!(titles.len(), 2 + 7 + 2 + 14, "{titles:?}");
+    assert_eq!(titles.len(), 2 + 7 + 2 + 15, "{titles:?}");
     assert!(titles.contains(&"pets dev".to_string()));
     assert!(titles.contains(&"checkout (h7k2p9x4qe) $default".to_string()));
     assert!(titles.contains(&"pets-api:live".to_string()));

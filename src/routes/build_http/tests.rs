@@ -112,9 +112,19 @@ fn stage_variables_resolve_per_stage_in_the_path_form_only() {
         of("dev", "GET /a").unwrap(),
         Err(ArnError::UndefinedStageVariable(name)) if name == "alias"
     ));
-    // A bare ARN with a variable is no documented form (§12.1): it is not a route target that
-    // resolves, so nothing is guessed.
-    assert!(of("prod", "GET /b").is_none());
+    // A bare ARN with a variable is no documented form (§12.1): the route is a target that does
+    // not resolve and cannot be judged (reported as an error, counted in `summary.unaudited`),
+    // nothing is guessed.
+    assert!(matches!(
+        of("prod", "GET /b").unwrap(),
+        Err(ArnError::NotLambdaUri(_))
+    ));
+    let bare = routes
+        .targets
+        .iter()
+        .find(|t| t.describe() == "GET /b")
+        .unwrap();
+    assert!(bare.unjudgeable());
 }
 
 #[test]

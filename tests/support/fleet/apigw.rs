@@ -29,6 +29,11 @@ pub struct MethodOptions {
     pub authorization_type: Option<String>,
     /// The integration timeout in ms (API Gateway's default: 29000).
     pub timeout_ms: Option<i32>,
+    /// `responseTransferMode: STREAM`, set with UpdateIntegration: ministack's PutIntegration
+    /// drops the field, UpdateIntegration keeps it (docs/testing.md).
+    pub streaming: bool,
+    /// Integration request parameters (`integration.request.header.X` → source).
+    pub request_parameters: Vec<(String, String)>,
 }
 
 impl Default for MethodOptions {
@@ -39,6 +44,8 @@ impl Default for MethodOptions {
             authorizer_id: None,
             authorization_type: None,
             timeout_ms: None,
+            streaming: false,
+            request_parameters: Vec::new(),
         }
     }
 }
@@ -68,6 +75,17 @@ impl MethodOptions {
         self.timeout_ms = Some(ms);
         self
     }
+
+    pub fn streaming(mut self) -> Self {
+        self.streaming = true;
+        self
+    }
+
+    pub fn request_parameter(mut self, name: &str, source: &str) -> Self {
+        self.request_parameters
+            .push((name.to_string(), source.to_string()));
+        self
+    }
 }
 
 /// One REST API of the fleet. Knows its resources by path so that `resource("/a/b")` creates
@@ -84,12 +102,25 @@ pub struct ApiHandle {
 }
 
 impl Fleet {
-    /// Creates a REST API (regional endpoint, as new APIs default to).
+    /// Creates a REST API with the emulator's default endpoint type (ministack: REGIONAL; AWS's
+    /// CreateRestApi defaults to EDGE). Tests whose outcome depends on the endpoint type use
+    /// `create_api_with_endpoint`.
     pub async fn create_api(&self, name: &str) -> ApiHandle {
+        self.create_api_with_endpoint(name, None).await
+    }
+
+    /// Creates a REST API with `endpointConfiguration.types = [endpoint]` (`EDGE`, `REGIONAL`,
+    /// `PRIVATE`), or the emulator's default when `None`.
+    pub async fn create_api_with_endpoint(&self, name: &str, endpoint: Option<&str>) -> ApiHandle {
         let created = self
             .apigw
             .create_rest_api()
             .name(name)
+            .set_endpoint_configuration(endpoint.map(|kind| {
+                aws_sdk_apigateway::types::EndpointConfiguration::builder()
+                    .types(aws_sdk_apigateway::types::EndpointType::from(kind))
+                    .build()
+            }))
             .send()
             .await
             .unwrap_or_else(|e| fail(format!("apigateway:CreateRestApi {name}"), e));
@@ -206,9 +237,30 @@ impl ApiHandle {
             .uri(integration_uri(function_target))
             .set_credentials(options.credentials.clone())
             .set_timeout_in_millis(options.timeout_ms)
+            .set_request_parameters(
+                (!options.request_parameters.is_empty())
+                    .then(|| options.request_parameters.iter().cloned().collect()),
+            )
             .send()
             .await
             .unwrap_or_else(|e| fail(format!("apigateway:PutIntegration {what}"), e));
+        if options.streaming {
+            self.client
+                .update_integration()
+                .rest_api_id(&self.id)
+                .resource_id(&resource_id)
+                .http_method(verb)
+                .patch_operations(
+                    aws_sdk_apigateway::types::PatchOperation::builder()
+                        .op(aws_sdk_apigateway::types::Op::Replace)
+                        .path("/responseTransferMode")
+                        .value("STREAM")
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap_or_else(|e| fail(format!("apigateway:UpdateIntegration {what}"), e));
+        }
         resource_id
     }
 

@@ -107,6 +107,40 @@ impl Fleet {
             .to_string()
     }
 
+    /// A function created with CreateFunction settings beyond the usual ones (durable, tenancy,
+    /// capacity provider), set by `configure`; waits until it is active.
+    pub async fn create_function_configured(
+        &self,
+        name: &str,
+        runtime: &str,
+        handler: &str,
+        zip: Vec<u8>,
+        configure: impl FnOnce(
+            aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder,
+        )
+            -> aws_sdk_lambda::operation::create_function::builders::CreateFunctionFluentBuilder,
+    ) -> String {
+        let role = self.lambda_role().await;
+        let request = self
+            .lambda
+            .create_function()
+            .function_name(name)
+            .runtime(Runtime::from(runtime))
+            .handler(handler)
+            .role(role)
+            .timeout(3)
+            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build());
+        let created = configure(request)
+            .send()
+            .await
+            .unwrap_or_else(|e| fail(format!("lambda:CreateFunction {name}"), e));
+        self.wait_active(name, None).await;
+        created
+            .function_arn()
+            .expect("CreateFunction returns the ARN")
+            .to_string()
+    }
+
     /// `python3.12`, `lambda_function.lambda_handler`, a valid proxy response, 3 s timeout.
     pub async fn python_function(&self, name: &str) -> String {
         let zip = fn_zip(&[("lambda_function.py", PYTHON_OK_HANDLER, 0o644)]);

@@ -148,3 +148,10 @@ fn fail(what: impl std::fmt::Display, error: impl std::error::Error) -> ! {
         aws_sdk_lambda::error::DisplayErrorContext(error)
     )
 }
+
+/// The response-streaming integration URI of a function ARN (docs/aws-facts.md §11.1).
+pub fn streaming_uri(function: &str) -> String {
+    format!(
+        "arn:aws:apigateway:{REGION}:lambda:path/2021-11-15/functions/{function}/response-streaming-invocations"
+    )
+}
