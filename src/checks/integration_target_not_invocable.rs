@@ -358,4 +358,30 @@ mod tests {
     fn ordinary_functions_are_quiet() {
         assert!(run_check(&CHECK, &inventory("orders", |_| {})).is_empty());
     }
+
+    /// HTTP APIs cannot send X-Amz-Tenant-Id at all (`tenant-isolation-invoke.html`): a route or
+    /// authorizer to a tenant-isolated function is reported, and the fix is not a mapping.
+    #[test]
+    fn an_http_api_cannot_call_a_tenant_isolated_function() {
+        let isolated = |c: &mut FunctionConfig| c.tenant_isolation = Some("PER_TENANT".into());
+        let inv = scope()
+            .http_api(
+                http_api("h1", "ledger")
+                    .route("GET /ledger", "ledger")
+                    .route("GET /plain", "plain")
+                    .stage("$default"),
+            )
+            .target(target_with("ledger", "h1", isolated))
+            .target(target("plain", "h1"))
+            .inventory();
+        let findings = run_check(&CHECK, &inv);
+        let f = only(&findings);
+        assert_eq!(f.evidence["reason"], "tenant-isolation-on-http-api");
+        assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/ledger"));
+        assert!(f.message.contains("which an HTTP API cannot send"), "{}", f.message);
+        let fix = f.remediation.as_deref().unwrap();
+        assert!(fix.contains("serve this route from a REST API"), "{fix}");
+        assert!(fix.contains("aws apigatewayv2 update-integration --api-id h1"), "{fix}");
+        assert!(!fix.contains("requestParameters"), "{fix}");
+    }
 }

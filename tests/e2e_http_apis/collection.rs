@@ -40,6 +40,39 @@ async fn an_http_api_is_read_with_every_v2_call_and_audited() {
         "{:#?}",
         report.findings
     );
+    // Routes by integration type; the WebSocket API is counted as not audited.
+    let integrations = &report.summary.integrations;
+    assert_eq!(
+        integrations.get("http/aws-proxy-lambda"),
+        Some(&2),
+        "{integrations:?}"
+    );
+    assert_eq!(
+        integrations.get("websocket/not-audited"),
+        Some(&1),
+        "{integrations:?}"
+    );
+    assert_eq!(report.summary.unaudited, 0);
+}
+
+/// A bare function ARN holding a stage variable is no documented form (the console refuses it,
+/// §12.1): the route is not judged, and says so — an `error` finding and `summary.unaudited` —
+/// rather than looking healthy.
+#[tokio::test]
+async fn a_route_the_auditor_cannot_judge_is_an_error_not_a_silence() {
+    let (account, sdk, fleet) = new_fleet().await;
+    let api = fleet.create_http_api("orders").await;
+    let templated = format!("arn:aws:lambda:us-east-1:{account}:function:${{stageVariables.fn}}");
+    let integration = api.lambda_integration(&templated, Default::default()).await;
+    api.route("GET /orders", &integration, None).await;
+    api.auto_stage("$default", &[("fn", "orders")]).await;
+
+    let report = audit(&sdk).await;
+    assert_eq!(report.summary.unaudited, 1, "{:#?}", report.summary);
+    let f = only(&report, "invoke-permission-missing");
+    assert_eq!(f.status, Status::Error);
+    assert_eq!(f.evidence["reason"], "unjudgeable");
+    assert_eq!(f.api.as_ref().map(|a| a.protocol.as_str()), Some("HTTP"));
 }
 
 /// With `collect.page_size = 2` every list call sends `maxResults=2`. ministack's v2 list calls

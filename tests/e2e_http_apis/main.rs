@@ -28,5 +28,6 @@ mod support;
 mod authorizer_config;
 mod collection;
 mod evidence;
+mod not_invocable;
 mod permissions;
 mod route_links;
