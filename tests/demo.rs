@@ -122,11 +122,18 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
      "412 lines of the integration error API Gateway logs for the $default route's permission"),
     ("access-log-hides-integration-errors", "checkout", "beta", "",
      "beta was created without access logging"),
+    ("payload-format-mismatch", "checkout", "$default", "GET /carts/{cartId}/receipt",
+     "added with Terraform, whose integration defaults to payload 1.0; checkout-api answers in 2.0's inferred format"),
 ];
 
 /// The `[probe] routes` the demo was collected with: its `probes` are what the probe selects with
 /// them (checked by `probes_are_what_the_probe_selects`).
-const PROBED_ROUTES: &[&str] = &["pets /pets", "billing /invoices", "orders /*"];
+const PROBED_ROUTES: &[&str] = &[
+    "pets /pets",
+    "billing /invoices",
+    "orders /*",
+    "checkout /carts/*",
+];
 
 /// Routes meant to work: their permissions are in the shapes real tools write (console literal
 /// paths on an alias, Terraform `execution_arn/*` on version 7) and their functions are fine.
@@ -655,11 +662,24 @@ fn the_http_api_spike_names_the_default_route_permission() {
             found.evidence
         );
     }
-    // The healthy routes of the same API (CDK's per-route permissions) say nothing.
-    assert!(report.findings.iter().all(|f| f
-        .route
-        .as_ref()
-        .is_none_or(|r| { api_name(f) != "checkout" || r.path == "$default" })));
+    // The healthy routes of the same API (CDK's per-route permissions) say nothing; the one
+    // other route finding is the probe's payload-format mismatch on the receipt route.
+    let checkout_routes: Vec<(&str, String)> = report
+        .findings
+        .iter()
+        .filter(|f| api_name(f) == "checkout" && f.route.is_some())
+        .map(|f| (f.check.as_str(), subject(f)))
+        .collect();
+    assert_eq!(
+        checkout_routes,
+        [
+            ("invoke-permission-missing", "ANY $default".to_string()),
+            (
+                "payload-format-mismatch",
+                "GET /carts/{cartId}/receipt".to_string()
+            ),
+        ]
+    );
 }
 
 #[test]

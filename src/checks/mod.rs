@@ -215,6 +215,7 @@ registry! {
     access_log_hides_integration_errors,
     authorizer_simple_responses_ignored,
     authorizer_identity_source_unset,
+    payload_format_mismatch,
 }
 
 /// The ids of every check, in catalogue order.

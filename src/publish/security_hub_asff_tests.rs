@@ -214,6 +214,12 @@ const EXPECTED: &[(&str, &[&str], &[&str], &str)] = &[
         &[LAMBDA, STAGE],
         "HIGH",
     ),
+    (
+        "payload-format-mismatch",
+        &[CONFIG, DOS],
+        &[STAGE, LAMBDA],
+        "HIGH",
+    ),
 ];
 
 #[test]

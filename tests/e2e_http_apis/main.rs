@@ -30,4 +30,5 @@ mod collection;
 mod evidence;
 mod not_invocable;
 mod permissions;
+mod probe;
 mod route_links;
