@@ -3,7 +3,7 @@
 //! integration failed when its format carries `$context.integrationErrorMessage`
 //! (docs/aws-facts.md §12.5).
 
-use crate::checks::shared::evidence::{api_named, SignatureTable};
+use crate::checks::shared::evidence::{api_named, Answers, SignatureTable};
 use crate::checks::shared::{base_finding, error_finding};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::Lookup;
@@ -65,7 +65,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     error_finding(&CHECK, scope, error, &what)
                 }
                 Lookup::Found(hits) => {
-                    let Some(table) = SignatureTable::new(hits, false) else {
+                    let Some(table) = SignatureTable::new(hits, Answers::REST) else {
                         continue;
                     };
                     let message = format!(

@@ -1,7 +1,7 @@
 //! `execution-log-errors`: the known failure lines (docs/aws-facts.md §4) that a stage's execution log
 //! holds for the evidence window, counted per signature. They say which kind of 5XX clients got.
 
-use crate::checks::shared::evidence::{api_named, SignatureTable};
+use crate::checks::shared::evidence::{api_named, Answers, SignatureTable};
 use crate::checks::shared::{base_finding, error_finding};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::evidence::LogScan;
@@ -67,7 +67,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     error_finding(&CHECK, scope, error, &what)
                 }
                 Lookup::Found(hits) => {
-                    let Some(table) = SignatureTable::new(hits, false) else {
+                    let Some(table) = SignatureTable::new(hits, Answers::REST) else {
                         continue;
                     };
                     let message = format!(

@@ -23,8 +23,8 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every stage and every AWS_PROXY Lambda method (and every Lambda authorizer a \
-             method uses), resolves the integration URI with the stage's variables and looks \
+    checks: "For every stage and every AWS_PROXY Lambda method or HTTP API Lambda route (and \
+             every Lambda authorizer one of them uses), resolves the integration URI with the stage's variables and looks \
              the resulting function ARN up in Lambda: the unqualified function, the alias or \
              the version it names must exist.",
     why: "API Gateway invokes exactly the ARN in the integration URI (docs/aws-facts.md §1, §2). When \
@@ -39,7 +39,9 @@ pub static CHECK: Check = Check {
           an existing function (`aws apigateway update-integration --rest-api-id A \
           --resource-id R --http-method M --patch-operations \
           op=replace,path=/uri,value=...`) and run `aws apigateway create-deployment` for each \
-          affected stage, or, when the URI uses stage variables, set the variable to an \
+          affected stage (HTTP API: `aws apigatewayv2 update-integration --api-id A \
+          --integration-id I --integration-uri ARN`, then `aws apigatewayv2 create-deployment` \
+          for a stage without auto-deploy), or, when the URI uses stage variables, set the variable to an \
           existing function or alias with `aws apigateway update-stage`.",
     limits: "Only targets collection looked up are judged; a route whose target was never \
              recorded in the inventory produces nothing. When GetFunction fails (for example \

@@ -5,32 +5,13 @@ use serde_json::json;
 
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
 use crate::checks::shared::api_commands::{then_redeploy, update_integration, IntegrationChange};
+use crate::checks::shared::evidence::{default_integration_timeout_ms, timed_out};
 use crate::checks::shared::{resource_id, sh, update_configuration};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
-use crate::inventory::{Lookup, Protocol};
+use crate::inventory::Lookup;
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
-
-/// API Gateway's integration timeout when none is set: 29 s for REST APIs (docs/aws-facts.md
-/// §8), 30 s for HTTP APIs, which is also their maximum and cannot be raised (§12.1, botocore
-/// model; `http-api-quotas.html`).
-fn default_integration_timeout_ms(protocol: Protocol) -> i64 {
-    match protocol {
-        Protocol::Rest => 29_000,
-        Protocol::Http => 30_000,
-    }
-}
-
-/// What clients get when the integration times out: REST answers 504 Endpoint request timed out
-/// (§8); HTTP APIs answer 503 Service Unavailable (§12.3: sst issue #2232 and other community
-/// reports; AWS's own statement NOT FOUND).
-fn timed_out(protocol: Protocol) -> (u16, &'static str) {
-    match protocol {
-        Protocol::Rest => (504, "504 Endpoint request timed out"),
-        Protocol::Http => (503, "503 Service Unavailable"),
-    }
-}
 
 pub static CHECK: Check = Check {
     id: CheckId::new("lambda-timeout-exceeds-integration"),

@@ -22,7 +22,8 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every stage and every AWS_PROXY Lambda method or Lambda authorizer whose URI \
+    checks: "For every stage and every AWS_PROXY Lambda method, HTTP API Lambda route or Lambda \
+             authorizer whose URI \
              uses `${stageVariables.NAME}` (for example \
              `...function:pets:${stageVariables.alias}/invocations`), substitutes the stage's \
              variables and checks that every variable is defined and that the result is a valid \
@@ -34,7 +35,9 @@ pub static CHECK: Check = Check {
           created without copying the variables of the others is the usual cause.",
     fix: "Define the variable on the stage: `aws apigateway update-stage --rest-api-id A \
           --stage-name S --patch-operations op=replace,path=/variables/NAME,value=VALUE` (no \
-          redeployment needed: variables belong to the stage). The value must name a function \
+          redeployment needed: variables belong to the stage); on an HTTP API, `aws \
+          apigatewayv2 update-stage --api-id A --stage-name S --stage-variables NAME=VALUE`, \
+          which adds to the stage's variables. The value must name a function \
           or alias in the API's account (stage variables do not support cross-account \
           functions), and API Gateway needs permission to invoke it (`invoke-permission-missing` \
           checks that once the variable resolves).",
