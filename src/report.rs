@@ -246,6 +246,17 @@ pub struct Summary {
     pub errors: usize,
     pub suppressed: usize,
     pub api_calls: BTreeMap<String, u64>,
+    /// Attempts AWS throttled, per operation: whether the audit disturbed the account. The
+    /// auditor paces itself under the quotas, so these come from other callers spending the
+    /// same quotas during the run.
+    #[serde(default)]
+    pub throttled: BTreeMap<String, u64>,
+    /// Attempts after the first, per operation, for any reason.
+    #[serde(default)]
+    pub retries: BTreeMap<String, u64>,
+    /// The most attempts one call took (1 when nothing was retried; 0 without AWS calls).
+    #[serde(default)]
+    pub most_attempts: u32,
     /// Bytes read from deployment packages (their listings and handler files), all scopes.
     #[serde(default)]
     pub package_bytes_read: u64,

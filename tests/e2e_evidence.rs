@@ -226,6 +226,15 @@ async fn throttled_evidence_calls_are_retried_without_changing_a_finding() {
     }
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
     assert_eq!(identities(&report), identities(&clean));
+    // Every throttled attempt is reported in the summary, per operation.
+    for (service, operation) in [("cloudwatch", GET_METRIC_DATA), ("logs", FILTER_LOG_EVENTS)] {
+        let injected = fired.iter().filter(|f| f["service"] == service).count() as u64;
+        assert_eq!(
+            report.summary.throttled.get(operation).copied(),
+            Some(injected),
+            "{operation}"
+        );
+    }
     // Retries are not calls: the counters say what the audit needed.
     for operation in [GET_METRIC_DATA, FILTER_LOG_EVENTS] {
         assert_eq!(

@@ -259,8 +259,15 @@ async fn sustained_throttling_is_retried_without_losing_anything() {
         .await
         .unwrap();
 
-    assert!(!proxy.fired().is_empty(), "the proxy throttled some calls");
+    let fired = proxy.fired().len() as u64;
+    assert!(fired > 0, "the proxy throttled some calls");
     assert!(throttled.errors.is_empty(), "{:#?}", throttled.errors);
+    // Every throttled attempt is reported, and was retried.
+    let reported: u64 = throttled.summary.throttled.values().sum();
+    assert_eq!(reported, fired, "{:#?}", throttled.summary);
+    assert!(throttled.summary.retries.values().sum::<u64>() >= fired);
+    assert!(throttled.summary.most_attempts >= 2);
+    assert!(clean.summary.throttled.is_empty() && clean.summary.most_attempts == 1);
     let fingerprints = |r: &Report| {
         r.findings
             .iter()

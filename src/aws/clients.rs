@@ -1,6 +1,7 @@
-//! AWS clients per region with the auditor's retry and timeout policy. Routes may name
-//! functions in other regions, whose Lambda API, metrics and logs live there, so clients are
-//! made on first use per region and shared by the tasks of a scope.
+//! AWS clients per region with the auditor's timeouts. Routes may name functions in other
+//! regions, whose Lambda API, metrics and logs live there, so clients are made on first use per
+//! region and shared by the tasks of a scope. The clients never retry: the call gate does
+//! (`gate.rs`), so that every attempt is paced and the retry budget is the auditor's.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -12,17 +13,12 @@ use aws_config::{Region, SdkConfig};
 
 use crate::config::Config;
 
-/// A base config narrowed to one region, with the retry and timeout policy of the auditor: more
-/// attempts than the SDK's default 3, because sustained throttling outlasts them.
-pub fn regional(base: &SdkConfig, region: &str, max_attempts: u32) -> SdkConfig {
+/// A base config narrowed to one region, with the auditor's timeouts and the SDK's retries off:
+/// the call gate retries every call itself (`gate.rs`, `retry.rs`).
+pub fn regional(base: &SdkConfig, region: &str) -> SdkConfig {
     base.to_builder()
         .region(Region::new(region.to_string()))
-        .retry_config(
-            RetryConfig::standard()
-                .with_max_attempts(max_attempts.max(1))
-                .with_initial_backoff(Duration::from_millis(200))
-                .with_max_backoff(Duration::from_secs(20)),
-        )
+        .retry_config(RetryConfig::disabled())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
@@ -59,17 +55,15 @@ impl<C: Clone> PerRegion<C> {
 /// The clients one scope uses, made on first use per region.
 pub struct RegionalClients<'a> {
     base: &'a SdkConfig,
-    max_attempts: u32,
     lambda: PerRegion<aws_sdk_lambda::Client>,
     cloudwatch: PerRegion<aws_sdk_cloudwatch::Client>,
     logs: PerRegion<aws_sdk_cloudwatchlogs::Client>,
 }
 
 impl<'a> RegionalClients<'a> {
-    pub fn new(base: &'a SdkConfig, max_attempts: u32) -> Self {
+    pub fn new(base: &'a SdkConfig) -> Self {
         Self {
             base,
-            max_attempts,
             lambda: PerRegion::new(),
             cloudwatch: PerRegion::new(),
             logs: PerRegion::new(),
@@ -77,7 +71,7 @@ impl<'a> RegionalClients<'a> {
     }
 
     fn config(&self, region: &str) -> SdkConfig {
-        regional(self.base, region, self.max_attempts)
+        regional(self.base, region)
     }
 
     pub fn lambda(&self, region: &str) -> aws_sdk_lambda::Client {

@@ -117,7 +117,7 @@ pub async fn targets(
     gate: &CallGate,
 ) -> Result<Vec<Target>, CollectError> {
     let listing = match &config.scope.organization {
-        Some(_) => Some(list_organization(base, region, gate, config.collect.max_attempts).await?),
+        Some(_) => Some(list_organization(base, region, gate).await?),
         None => None,
     };
     Ok(plan(&config.scope, listing.as_ref()))
@@ -127,10 +127,16 @@ async fn list_organization(
     base: &SdkConfig,
     region: &str,
     gate: &CallGate,
-    max_attempts: u32,
 ) -> Result<OrgListing, CollectError> {
-    let (own_account, partition) = identify(gate, &regional(base, region, 2), region).await?;
-    let client = aws_sdk_organizations::Client::new(&regional(base, region, max_attempts));
+    // The first call gives up after two attempts without an answer: an unreachable endpoint
+    // should fail the run quickly.
+    let (own_account, partition) = identify(
+        &gate.with_unanswered_attempts(2),
+        &regional(base, region),
+        region,
+    )
+    .await?;
+    let client = aws_sdk_organizations::Client::new(&regional(base, region));
     let mut listing = OrgListing {
         own_account,
         partition,
@@ -138,11 +144,10 @@ async fn list_organization(
     };
     let mut token: Option<String> = None;
     loop {
-        gate.admit(Operation::OrganizationsListAccounts).await;
-        let page = client
-            .list_accounts()
-            .set_next_token(token)
-            .send()
+        let page = gate
+            .send(Operation::OrganizationsListAccounts, || {
+                client.list_accounts().set_next_token(token.clone()).send()
+            })
             .await
             .map_err(|e| {
                 let failure = translate(&e);
@@ -191,7 +196,7 @@ pub async fn reach(
         builder = builder.external_id(id.clone());
     }
     let provider = builder.build().await;
-    gate.admit(Operation::StsAssumeRole).await;
+    gate.admit_external(Operation::StsAssumeRole).await;
     let first = provider
         .provide_credentials()
         .await
@@ -240,7 +245,7 @@ impl ProvideCredentials for Primed {
         match first {
             Some(credentials) => future::ProvideCredentials::ready(Ok(credentials)),
             None => future::ProvideCredentials::new(async move {
-                self.gate.admit(Operation::StsAssumeRole).await;
+                self.gate.admit_external(Operation::StsAssumeRole).await;
                 self.provider.provide_credentials().await
             }),
         }

@@ -1,10 +1,10 @@
 //! Collection of REST APIs: `GetRestApis`, then per API `GetResources?embed=methods`,
-//! `GetStages` and `GetAuthorizers`, every page followed (docs/aws-facts.md §7).
+//! `GetStages` and `GetAuthorizers`, every page followed (docs/aws-facts.md §7). The pipeline
+//! (`pipeline.rs`) reads the APIs concurrently.
 
 use std::future::Future;
 
 use aws_sdk_apigateway::Client;
-use futures::stream::{self, StreamExt};
 
 use crate::aws::{translate, CallFailure, CallGate, Operation};
 use crate::inventory::{
@@ -12,18 +12,17 @@ use crate::inventory::{
     Stage,
 };
 
-/// What API collection needs: a client, the scope's call gate and the paging settings.
+/// What API collection needs: a client, the scope's call gate and the page size.
 pub struct ApiGatewayCollector<'a> {
     pub client: &'a Client,
     pub gate: &'a CallGate,
     pub account: &'a str,
     pub region: &'a str,
     pub page_size: i32,
-    pub concurrency: usize,
 }
 
 /// What `GetRestApis` says of one API.
-struct ApiSummary {
+pub struct ApiSummary {
     id: String,
     name: String,
     endpoint_types: Vec<String>,
@@ -34,28 +33,19 @@ impl ApiGatewayCollector<'_> {
         failure.into_error((self.account, self.region), operation, resource)
     }
 
-    /// Every REST API of the scope with its resources, stages and authorizers. A failing
-    /// `GetRestApis` page is returned as the error: nothing else can be collected without it.
-    pub async fn collect_apis(&self) -> Result<Vec<RestApi>, (CollectionError, bool)> {
-        let summaries = self.list_apis().await?;
-        let apis = stream::iter(summaries)
-            .map(|summary| self.collect_api(summary))
-            .buffered(self.concurrency.max(1))
-            .collect::<Vec<_>>()
-            .await;
-        Ok(apis)
-    }
-
     /// The id, name and endpoint types of every REST API; the bool in the error says the
     /// endpoint was unreachable.
-    async fn list_apis(&self) -> Result<Vec<ApiSummary>, (CollectionError, bool)> {
-        self.all_pages(Operation::ApiGatewayGetRestApis, |position| async move {
+    pub async fn list_apis(&self) -> Result<Vec<ApiSummary>, (CollectionError, bool)> {
+        follow_pages(|position| async move {
             let page = self
-                .client
-                .get_rest_apis()
-                .limit(self.page_size)
-                .set_position(position)
-                .send()
+                .gate
+                .send(Operation::ApiGatewayGetRestApis, || {
+                    self.client
+                        .get_rest_apis()
+                        .limit(self.page_size)
+                        .set_position(position.clone())
+                        .send()
+                })
                 .await
                 .map_err(|e| translate(&e))?;
             let apis = page
@@ -85,31 +75,8 @@ impl ApiGatewayCollector<'_> {
         })
     }
 
-    /// Follows every page of a paginated call, admitting each page through the call gate.
-    /// `fetch` gets the position to send and returns the page's items and the next position.
-    async fn all_pages<T, F, Fut>(
-        &self,
-        operation: Operation,
-        mut fetch: F,
-    ) -> Result<Vec<T>, CallFailure>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
-    {
-        let mut items = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            self.gate.admit(operation).await;
-            let (page, next) = fetch(position.clone()).await?;
-            items.extend(page);
-            position = next_position(next.as_deref(), position.as_deref());
-            if position.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
-    async fn collect_api(&self, summary: ApiSummary) -> RestApi {
+    /// One API's resources, stages and authorizers, read at once.
+    pub async fn collect_api(&self, summary: ApiSummary) -> RestApi {
         let id = summary.id;
         let (resources, stages, authorizers) =
             futures::join!(self.resources(&id), self.stages(&id), self.authorizers(&id));
@@ -126,22 +93,24 @@ impl ApiGatewayCollector<'_> {
 
     async fn resources(&self, api_id: &str) -> Lookup<Vec<ApiResource>> {
         let operation = Operation::ApiGatewayGetResources;
-        let result = self
-            .all_pages(operation, |position| async move {
-                let page = self
-                    .client
-                    .get_resources()
-                    .rest_api_id(api_id)
-                    .embed("methods")
-                    .limit(self.page_size)
-                    .set_position(position)
-                    .send()
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let resources = page.items().iter().map(convert_resource).collect();
-                Ok((resources, page.position().map(str::to_string)))
-            })
-            .await;
+        let result = follow_pages(|position| async move {
+            let page = self
+                .gate
+                .send(operation, || {
+                    self.client
+                        .get_resources()
+                        .rest_api_id(api_id)
+                        .embed("methods")
+                        .limit(self.page_size)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| translate(&e))?;
+            let resources = page.items().iter().map(convert_resource).collect();
+            Ok((resources, page.position().map(str::to_string)))
+        })
+        .await;
         match result {
             Ok(mut resources) => {
                 resources.sort_by(|a: &ApiResource, b: &ApiResource| a.path.cmp(&b.path));
@@ -152,8 +121,13 @@ impl ApiGatewayCollector<'_> {
     }
 
     async fn stages(&self, api_id: &str) -> Lookup<Vec<Stage>> {
-        self.gate.admit(Operation::ApiGatewayGetStages).await;
-        match self.client.get_stages().rest_api_id(api_id).send().await {
+        let output = self
+            .gate
+            .send(Operation::ApiGatewayGetStages, || {
+                self.client.get_stages().rest_api_id(api_id).send()
+            })
+            .await;
+        match output {
             Ok(output) => {
                 // GetStages answers in `item` (singular) and is not paginated.
                 let mut stages: Vec<Stage> = output
@@ -201,36 +175,38 @@ impl ApiGatewayCollector<'_> {
 
     async fn authorizers(&self, api_id: &str) -> Lookup<Vec<Authorizer>> {
         let operation = Operation::ApiGatewayGetAuthorizers;
-        let result = self
-            .all_pages(operation, |position| async move {
-                let page = self
-                    .client
-                    .get_authorizers()
-                    .rest_api_id(api_id)
-                    .limit(self.page_size)
-                    .set_position(position)
-                    .send()
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let authorizers = page
-                    .items()
-                    .iter()
-                    .filter_map(|a| {
-                        Some(Authorizer {
-                            id: a.id()?.to_string(),
-                            name: a.name().unwrap_or_default().to_string(),
-                            kind: a
-                                .r#type()
-                                .map(|t| t.as_str().to_string())
-                                .unwrap_or_default(),
-                            uri: a.authorizer_uri().map(str::to_string),
-                            credentials: a.authorizer_credentials().map(str::to_string),
-                        })
+        let result = follow_pages(|position| async move {
+            let page = self
+                .gate
+                .send(operation, || {
+                    self.client
+                        .get_authorizers()
+                        .rest_api_id(api_id)
+                        .limit(self.page_size)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| translate(&e))?;
+            let authorizers = page
+                .items()
+                .iter()
+                .filter_map(|a| {
+                    Some(Authorizer {
+                        id: a.id()?.to_string(),
+                        name: a.name().unwrap_or_default().to_string(),
+                        kind: a
+                            .r#type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                        uri: a.authorizer_uri().map(str::to_string),
+                        credentials: a.authorizer_credentials().map(str::to_string),
                     })
-                    .collect();
-                Ok((authorizers, page.position().map(str::to_string)))
-            })
-            .await;
+                })
+                .collect();
+            Ok((authorizers, page.position().map(str::to_string)))
+        })
+        .await;
         match result {
             Ok(authorizers) => Lookup::Found(authorizers),
             Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
@@ -238,9 +214,29 @@ impl ApiGatewayCollector<'_> {
     }
 }
 
+/// Follows every page of a paginated call, REST (`position`) or HTTP API (`nextToken`). `fetch`
+/// sends one page through the call gate: it gets the token to send and returns the page's items
+/// and the next token.
+pub(crate) async fn follow_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, CallFailure>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+{
+    let mut items = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let (page, next) = fetch(position.clone()).await?;
+        items.extend(page);
+        position = next_position(next.as_deref(), position.as_deref());
+        if position.is_none() {
+            return Ok(items);
+        }
+    }
+}
+
 /// The next page token, or `None` at the end. A token equal to the one just sent would loop
 /// forever; treat it as the end rather than trusting the service blindly.
-pub(crate) fn next_position(returned: Option<&str>, sent: Option<&str>) -> Option<String> {
+fn next_position(returned: Option<&str>, sent: Option<&str>) -> Option<String> {
     match returned {
         Some(p) if !p.is_empty() && Some(p) != sent => Some(p.to_string()),
         _ => None,

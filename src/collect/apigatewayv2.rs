@@ -1,7 +1,9 @@
 //! Collection of HTTP APIs (API Gateway v2): `GetApis`, then per HTTP API `GetRoutes`,
 //! `GetIntegrations`, `GetStages` and `GetAuthorizers`, every page followed (docs/aws-facts.md
-//! §12.1). WebSocket APIs come back from the same `GetApis` and are only listed: they are counted,
-//! not audited.
+//! §12.1), each page a call through the gate, which paces it with the API Gateway account bucket
+//! v1 spends too and retries it. The pipeline (`pipeline.rs`) reads the APIs concurrently.
+//! WebSocket APIs come back from the same `GetApis` and are only listed: they are counted, not
+//! audited.
 //!
 //! v2 pages with `maxResults` (a string in the API model) and `nextToken`, and answers in
 //! `items`. The largest page API Gateway accepts is not documented (§12.1, NOT FOUND), so the
@@ -12,10 +14,9 @@ use std::future::Future;
 
 use aws_sdk_apigatewayv2::types::ProtocolType;
 use aws_sdk_apigatewayv2::Client;
-use futures::stream::{self, StreamExt};
 
 use crate::aws::{translate, CallFailure, CallGate, Operation};
-use crate::collect::apigateway::next_position;
+use crate::collect::apigateway::follow_pages;
 use crate::inventory::{
     AccessLogSettings, ApiSummary, Authorizer, CollectionError, HttpApi, HttpAuthorizer,
     HttpIntegration, HttpRoute, Integration, Lookup, Stage,
@@ -31,7 +32,6 @@ pub struct HttpApiCollector<'a> {
     pub account: &'a str,
     pub region: &'a str,
     pub page_size: i32,
-    pub concurrency: usize,
 }
 
 /// The APIs `GetApis` lists, by protocol.
@@ -51,44 +51,35 @@ impl HttpApiCollector<'_> {
         (self.page_size < SERVICE_PAGE).then(|| self.page_size.max(1).to_string())
     }
 
-    /// Every HTTP API of the scope with its routes, integrations, stages and authorizers, and
-    /// the WebSocket APIs listed. A failing `GetApis` page is returned as the error: nothing else
-    /// can be collected without it.
-    pub async fn collect_apis(&self) -> Result<(Vec<HttpApi>, Vec<ApiSummary>), CollectionError> {
-        let listed = self.list_apis().await?;
-        let apis = stream::iter(listed.http)
-            .map(|api| self.collect_api(api))
-            .buffered(self.concurrency.max(1))
-            .collect::<Vec<_>>()
-            .await;
-        Ok((apis, listed.websocket))
-    }
-
-    async fn list_apis(&self) -> Result<Listed, CollectionError> {
+    /// Every API `GetApis` lists, HTTP and WebSocket apart. A failing page is returned as the
+    /// error: no HTTP API can be collected without the list.
+    pub async fn list_apis(&self) -> Result<Listed, CollectionError> {
         let operation = Operation::ApiGatewayV2GetApis;
-        let apis = self
-            .all_pages(operation, |token| async move {
-                let page = self
-                    .client
-                    .get_apis()
-                    .set_max_results(self.max_results())
-                    .set_next_token(token)
-                    .send()
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let apis = page
-                    .items()
-                    .iter()
-                    .filter_map(|api| {
-                        let id = api.api_id()?.to_string();
-                        let name = api.name().unwrap_or(&id).to_string();
-                        Some((api.protocol_type().cloned(), ApiSummary { id, name }))
-                    })
-                    .collect();
-                Ok((apis, page.next_token().map(str::to_string)))
-            })
-            .await
-            .map_err(|failure| self.error(operation, "*", failure))?;
+        let apis = follow_pages(|token| async move {
+            let page = self
+                .gate
+                .send(operation, || {
+                    self.client
+                        .get_apis()
+                        .set_max_results(self.max_results())
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| translate(&e))?;
+            let apis = page
+                .items()
+                .iter()
+                .filter_map(|api| {
+                    let id = api.api_id()?.to_string();
+                    let name = api.name().unwrap_or(&id).to_string();
+                    Some((api.protocol_type().cloned(), ApiSummary { id, name }))
+                })
+                .collect();
+            Ok((apis, page.next_token().map(str::to_string)))
+        })
+        .await
+        .map_err(|failure| self.error(operation, "*", failure))?;
         let mut listed = Listed::default();
         for (protocol, api) in apis {
             match protocol {
@@ -101,19 +92,8 @@ impl HttpApiCollector<'_> {
         Ok(listed)
     }
 
-    async fn all_pages<T, F, Fut>(
-        &self,
-        operation: Operation,
-        fetch: F,
-    ) -> Result<Vec<T>, CallFailure>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
-    {
-        follow_pages(self.gate, operation, fetch).await
-    }
-
-    async fn collect_api(&self, api: ApiSummary) -> HttpApi {
+    /// One HTTP API's routes, integrations, stages and authorizers, read at once.
+    pub async fn collect_api(&self, api: ApiSummary) -> HttpApi {
         let id = api.id.as_str();
         let (routes, integrations, stages, authorizers) = futures::join!(
             self.routes(id),
@@ -138,7 +118,7 @@ impl HttpApiCollector<'_> {
         F: FnMut(Option<String>) -> Fut,
         Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
     {
-        match self.all_pages(operation, fetch).await {
+        match follow_pages(fetch).await {
             Ok(items) => Lookup::Found(items),
             Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
         }
@@ -151,12 +131,15 @@ impl HttpApiCollector<'_> {
                 api_id,
                 |token| async move {
                     let page = self
-                        .client
-                        .get_routes()
-                        .api_id(api_id)
-                        .set_max_results(self.max_results())
-                        .set_next_token(token)
-                        .send()
+                        .gate
+                        .send(Operation::ApiGatewayV2GetRoutes, || {
+                            self.client
+                                .get_routes()
+                                .api_id(api_id)
+                                .set_max_results(self.max_results())
+                                .set_next_token(token.clone())
+                                .send()
+                        })
                         .await
                         .map_err(|e| translate(&e))?;
                     let routes = page
@@ -190,12 +173,15 @@ impl HttpApiCollector<'_> {
             api_id,
             |token| async move {
                 let page = self
-                    .client
-                    .get_integrations()
-                    .api_id(api_id)
-                    .set_max_results(self.max_results())
-                    .set_next_token(token)
-                    .send()
+                    .gate
+                    .send(Operation::ApiGatewayV2GetIntegrations, || {
+                        self.client
+                            .get_integrations()
+                            .api_id(api_id)
+                            .set_max_results(self.max_results())
+                            .set_next_token(token.clone())
+                            .send()
+                    })
                     .await
                     .map_err(|e| translate(&e))?;
                 let integrations = page
@@ -239,12 +225,15 @@ impl HttpApiCollector<'_> {
                 api_id,
                 |token| async move {
                     let page = self
-                        .client
-                        .get_stages()
-                        .api_id(api_id)
-                        .set_max_results(self.max_results())
-                        .set_next_token(token)
-                        .send()
+                        .gate
+                        .send(Operation::ApiGatewayV2GetStages, || {
+                            self.client
+                                .get_stages()
+                                .api_id(api_id)
+                                .set_max_results(self.max_results())
+                                .set_next_token(token.clone())
+                                .send()
+                        })
                         .await
                         .map_err(|e| translate(&e))?;
                     let stages = page
@@ -288,12 +277,15 @@ impl HttpApiCollector<'_> {
             api_id,
             |token| async move {
                 let page = self
-                    .client
-                    .get_authorizers()
-                    .api_id(api_id)
-                    .set_max_results(self.max_results())
-                    .set_next_token(token)
-                    .send()
+                    .gate
+                    .send(Operation::ApiGatewayV2GetAuthorizers, || {
+                        self.client
+                            .get_authorizers()
+                            .api_id(api_id)
+                            .set_max_results(self.max_results())
+                            .set_next_token(token.clone())
+                            .send()
+                    })
                     .await
                     .map_err(|e| translate(&e))?;
                 let authorizers = page
@@ -327,31 +319,6 @@ impl HttpApiCollector<'_> {
     }
 }
 
-/// Follows every page of a paginated v2 call, admitting each page through the call gate: `fetch`
-/// gets the `nextToken` to send and returns the page's items and the next token. An empty token,
-/// or the one just sent, ends the listing.
-async fn follow_pages<T, F, Fut>(
-    gate: &CallGate,
-    operation: Operation,
-    mut fetch: F,
-) -> Result<Vec<T>, CallFailure>
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
-{
-    let mut items = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        gate.admit(operation).await;
-        let (page, next) = fetch(token.clone()).await?;
-        items.extend(page);
-        token = next_position(next.as_deref(), token.as_deref());
-        if token.is_none() {
-            return Ok(items);
-        }
-    }
-}
-
 /// A string field, `None` when absent or empty (an empty `authorizerCredentialsArn` or `target`
 /// means none).
 fn non_empty(value: Option<&str>) -> Option<String> {
@@ -362,41 +329,42 @@ fn non_empty(value: Option<&str>) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::RateLimits;
+    use aws_sdk_apigatewayv2::operation::get_routes::GetRoutesError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::SdkError;
 
-    /// Pages are followed token by token, every page counted. (ministack answers every item in
-    /// one page whatever `maxResults` says, so the end-to-end tests cannot show this; see
-    /// `tests/e2e_http_apis/collection.rs`.)
+    /// Pages are followed token by token, each page one call through the gate, counted. (ministack
+    /// answers every item in one page whatever `maxResults` says, so the end-to-end tests show
+    /// paging only through the quota proxy; see `tests/e2e_http_apis/collection.rs`.)
     #[tokio::test]
-    async fn every_page_is_followed_and_counted() {
-        let gate = CallGate::new(&RateLimits::default());
+    async fn every_page_is_a_call_through_the_gate() {
+        let gate = CallGate::new(&RateLimits::default(), 3);
         let pages = [
             (vec![1, 2], Some("t1")),
             (vec![3, 4], Some("t2")),
             (vec![5], None),
         ];
         let mut sent = Vec::new();
-        let items = follow_pages(&gate, Operation::ApiGatewayV2GetRoutes, |token| {
-            let index = sent.len();
+        let items = follow_pages(|token| {
+            let (items, next) = pages[sent.len()].clone();
             sent.push(token);
-            let (items, next) = pages[index].clone();
-            async move { Ok((items, next.map(str::to_string))) }
+            let gate = &gate;
+            async move {
+                let answer = gate
+                    .send(Operation::ApiGatewayV2GetRoutes, || {
+                        let items = items.clone();
+                        async move { Ok::<_, SdkError<GetRoutesError, HttpResponse>>(items) }
+                    })
+                    .await
+                    .map_err(|e| translate(&e))?;
+                Ok((answer, next.map(str::to_string)))
+            }
         })
         .await
         .unwrap();
         assert_eq!(items, [1, 2, 3, 4, 5]);
         assert_eq!(sent, [None, Some("t1".to_string()), Some("t2".to_string())]);
-        assert_eq!(gate.counts()["apigatewayv2:GetRoutes"], 3);
-    }
-
-    #[tokio::test]
-    async fn a_repeated_token_ends_the_listing() {
-        let gate = CallGate::new(&RateLimits::default());
-        let items = follow_pages(&gate, Operation::ApiGatewayV2GetApis, |token| async move {
-            Ok((vec![token.is_some()], Some("same".to_string())))
-        })
-        .await
-        .unwrap();
-        assert_eq!(items, [false, true]);
+        assert_eq!(gate.tally().calls["apigatewayv2:GetRoutes"], 3);
     }
 
     #[test]
@@ -405,14 +373,13 @@ mod tests {
             .behavior_version(aws_sdk_apigatewayv2::config::BehaviorVersion::latest())
             .build();
         let client = Client::from_conf(config);
-        let gate = CallGate::new(&RateLimits::default());
+        let gate = CallGate::new(&RateLimits::default(), 3);
         let collector = |page_size| HttpApiCollector {
             client: &client,
             gate: &gate,
             account: "123456789012",
             region: "us-east-1",
             page_size,
-            concurrency: 1,
         };
         assert_eq!(collector(2).max_results().as_deref(), Some("2"));
         assert_eq!(collector(500).max_results(), None);

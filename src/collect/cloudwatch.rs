@@ -1,11 +1,12 @@
-//! Collection of the evidence CloudWatch holds for one scope: which stages and functions to
-//! read, the metrics (`metrics.rs`) and the log scans (`logs.rs`), run concurrently within the
-//! client-side rate limits.
+//! Collection of the evidence CloudWatch holds for one scope: the log groups to search, which
+//! the pipeline (`pipeline.rs`) scans as soon as they are known (a REST stage's execution log and
+//! an HTTP API stage's access log when its API is read, a function's when its target is), and
+//! the metrics (`metrics.rs`), read in as few calls as possible once every stage and function is
+//! known.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use futures::stream::{self, StreamExt};
 
 use crate::arn::FunctionArn;
 use crate::aws::clients::RegionalClients;
@@ -14,7 +15,7 @@ use crate::collect::logs::{execution_log_group, function_log_group, scan_log_gro
 use crate::collect::metrics::{collect_metrics, MetricPlan};
 use crate::config::EvidenceSettings;
 use crate::inventory::evidence::{Evidence, LogScan, Window};
-use crate::inventory::{Lookup, ScopeInventory};
+use crate::inventory::{HttpApi, Lookup, RestApi, ScopeInventory, Stage};
 use crate::log_signatures::{self, Signature};
 
 /// The window ending at `now` (on a whole minute, as CloudWatch aligns periods).
@@ -29,7 +30,7 @@ pub fn evidence_window(settings: &EvidenceSettings, now: DateTime<Utc>) -> Windo
 
 /// The same-account targets that exist: their metrics and logs are in this account. (A target
 /// in another account keeps them there, out of reach without a role in that account.)
-fn readable_functions(scope: &ScopeInventory) -> Vec<FunctionArn> {
+pub fn readable_functions(scope: &ScopeInventory) -> Vec<FunctionArn> {
     scope
         .targets
         .values()
@@ -41,14 +42,14 @@ fn readable_functions(scope: &ScopeInventory) -> Vec<FunctionArn> {
 
 /// Which kind of log a scan reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LogKind {
+pub enum LogKind {
     Execution,
     Access,
     Function,
 }
 
 /// One log group to scan, and what it belongs to.
-struct LogJob {
+pub struct LogJob {
     kind: LogKind,
     group: String,
     region: String,
@@ -58,150 +59,172 @@ struct LogJob {
     signatures: &'static [&'static Signature],
 }
 
-fn log_jobs(scope: &ScopeInventory, functions: &[FunctionArn]) -> Vec<LogJob> {
-    let mut jobs = Vec::new();
-    for api in &scope.apis {
-        // Only stages that write execution logs can have any.
-        for stage in api
-            .stages
-            .found()
-            .into_iter()
-            .flatten()
-            .filter(|s| s.execution_logging())
-        {
-            jobs.push(LogJob {
-                kind: LogKind::Execution,
-                group: execution_log_group(&api.id, &stage.name),
-                region: scope.region.clone(),
-                api_id: Some(api.id.clone()),
-                stage: Some(stage.name.clone()),
-                function_name: None,
-                signatures: &log_signatures::EXECUTION_LOG,
-            });
-        }
+impl LogJob {
+    /// The region of the log group (a function's may differ from the scope's).
+    pub fn region(&self) -> &str {
+        &self.region
     }
-    // HTTP APIs have no execution logs; their access logs say why an integration failed when
-    // the format carries the integration's error (docs/aws-facts.md §12.5).
-    for api in &scope.http_apis {
-        for stage in api.stages.found().into_iter().flatten() {
-            let Some(access_log) = &stage.access_log else {
-                continue;
-            };
-            let (Some(group), true) = (access_log.log_group(), access_log.shows_errors()) else {
-                continue;
-            };
-            let region = access_log
-                .destination_arn
-                .as_deref()
-                .and_then(crate::arn::region_of)
-                .unwrap_or(&scope.region);
-            jobs.push(LogJob {
-                kind: LogKind::Access,
-                group: group.to_string(),
-                region: region.to_string(),
-                api_id: Some(api.id.clone()),
-                stage: Some(stage.name.clone()),
-                function_name: None,
-                signatures: &log_signatures::ACCESS_LOG,
-            });
-        }
-    }
-    // All versions and aliases of a function log to one group: scan it once.
-    let by_name: BTreeMap<&str, &str> = functions
-        .iter()
-        .map(|f| (f.name.as_str(), f.region.as_str()))
-        .collect();
-    for (name, region) in by_name {
-        jobs.push(LogJob {
-            kind: LogKind::Function,
-            group: function_log_group(name),
+}
+
+/// The execution-log groups of an API's stages: only stages that write execution logs can have
+/// any.
+pub fn execution_log_jobs(region: &str, api: &RestApi) -> Vec<LogJob> {
+    api.stages
+        .found()
+        .into_iter()
+        .flatten()
+        .filter(|s| s.execution_logging())
+        .map(|stage| LogJob {
+            kind: LogKind::Execution,
+            group: execution_log_group(&api.id, &stage.name),
             region: region.to_string(),
-            api_id: None,
-            stage: None,
-            function_name: Some(name.to_string()),
-            signatures: &log_signatures::FUNCTION_LOG,
+            api_id: Some(api.id.clone()),
+            stage: Some(stage.name.clone()),
+            function_name: None,
+            signatures: &log_signatures::EXECUTION_LOG,
+        })
+        .collect()
+}
+
+/// The access-log groups of an HTTP API's stages. HTTP APIs have no execution logs; their access
+/// logs say why an integration failed when the format carries the integration's error
+/// (docs/aws-facts.md §12.5), so only such stages are scanned.
+pub fn access_log_jobs(region: &str, api: &HttpApi) -> Vec<LogJob> {
+    let mut jobs = Vec::new();
+    for stage in api.stages.found().into_iter().flatten() {
+        let Some(access_log) = &stage.access_log else {
+            continue;
+        };
+        let (Some(group), true) = (access_log.log_group(), access_log.shows_errors()) else {
+            continue;
+        };
+        // The destination may be a log group of another region.
+        let region = access_log
+            .destination_arn
+            .as_deref()
+            .and_then(crate::arn::region_of)
+            .unwrap_or(region);
+        jobs.push(LogJob {
+            kind: LogKind::Access,
+            group: group.to_string(),
+            region: region.to_string(),
+            api_id: Some(api.id.clone()),
+            stage: Some(stage.name.clone()),
+            function_name: None,
+            signatures: &log_signatures::ACCESS_LOG,
         });
     }
     jobs
 }
 
-/// Reads the metrics and scans the logs of one scope.
-pub async fn collect_evidence(
+/// The log group of a function: all its versions and aliases log there, so it is scanned once.
+pub fn function_log_job(function: &FunctionArn) -> LogJob {
+    LogJob {
+        kind: LogKind::Function,
+        group: function_log_group(&function.name),
+        region: function.region.clone(),
+        api_id: None,
+        stage: None,
+        function_name: Some(function.name.clone()),
+        signatures: &log_signatures::FUNCTION_LOG,
+    }
+}
+
+/// Scans one log group; a failed call becomes the scan's outcome.
+pub async fn scan(
+    clients: &RegionalClients<'_>,
+    gate: &CallGate,
+    identity: (&str, &str),
+    job: LogJob,
+    window: &Window,
+    bounds: ScanBounds,
+) -> (LogKind, LogScan) {
+    let client = clients.logs(&job.region);
+    let hits = match scan_log_group(&client, gate, &job.group, job.signatures, window, bounds).await
+    {
+        Ok(hits) => hits,
+        Err(failure) => Lookup::Failed(failure.into_error(
+            identity,
+            crate::aws::Operation::LogsFilterLogEvents,
+            &job.group,
+        )),
+    };
+    let scan = LogScan {
+        log_group: job.group,
+        api_id: job.api_id,
+        stage: job.stage,
+        function_name: job.function_name,
+        hits,
+    };
+    (job.kind, scan)
+}
+
+/// The evidence of a scope whose log groups were scanned: the metrics of every stage and
+/// readable function, and the scans by kind in a stable order (stages as the APIs and stages are
+/// listed, functions by name).
+pub async fn finish_evidence(
     clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
     settings: &EvidenceSettings,
     window: Window,
-    concurrency: usize,
+    scans: Vec<(LogKind, LogScan)>,
 ) -> Evidence {
     let functions = readable_functions(scope);
     let identity = (scope.account.as_str(), scope.region.as_str());
-    let metrics = async {
-        if settings.metrics {
-            collect_metrics(
-                MetricPlan::new(scope, &functions),
-                &window,
-                gate,
-                identity,
-                |region| clients.cloudwatch(region),
-            )
-            .await
-        } else {
-            (Vec::new(), Vec::new())
-        }
+    let (stage_metrics, function_metrics) = if settings.metrics {
+        collect_metrics(
+            MetricPlan::new(scope, &functions),
+            &window,
+            gate,
+            identity,
+            |region| clients.cloudwatch(region),
+        )
+        .await
+    } else {
+        (Vec::new(), Vec::new())
     };
-    let logs = async {
-        if !settings.logs {
-            return Vec::new();
-        }
-        let bounds = ScanBounds::from(settings);
-        stream::iter(log_jobs(scope, &functions))
-            .map(|job| async move {
-                let client = clients.logs(&job.region);
-                let hits = match scan_log_group(
-                    &client,
-                    gate,
-                    &job.group,
-                    job.signatures,
-                    &window,
-                    bounds,
-                )
-                .await
-                {
-                    Ok(hits) => hits,
-                    Err(failure) => Lookup::Failed(failure.into_error(
-                        identity,
-                        crate::aws::Operation::LogsFilterLogEvents,
-                        &job.group,
-                    )),
-                };
-                let scan = LogScan {
-                    log_group: job.group,
-                    api_id: job.api_id,
-                    stage: job.stage,
-                    function_name: job.function_name,
-                    hits,
-                };
-                (job.kind, scan)
-            })
-            .buffered(concurrency.max(1))
-            .collect::<Vec<_>>()
-            .await
-    };
-    let ((stage_metrics, function_metrics), scans) = futures::join!(metrics, logs);
-    let of = |kind: LogKind| -> Vec<LogScan> {
-        scans
+    let rest = stage_order(scope.apis.iter().map(|api| (&api.id, &api.stages)));
+    let http = stage_order(scope.http_apis.iter().map(|api| (&api.id, &api.stages)));
+    let of = |kind: LogKind, order: &BTreeMap<(&str, &str), usize>| -> Vec<LogScan> {
+        let mut logs: Vec<LogScan> = scans
             .iter()
             .filter(|(k, _)| *k == kind)
             .map(|(_, scan)| scan.clone())
-            .collect()
+            .collect();
+        logs.sort_by_key(|scan| {
+            let key = (
+                scan.api_id.as_deref().unwrap_or_default(),
+                scan.stage.as_deref().unwrap_or_default(),
+            );
+            order.get(&key).copied().unwrap_or(usize::MAX)
+        });
+        logs
     };
+    let mut function_logs = of(LogKind::Function, &BTreeMap::new());
+    function_logs.sort_by(|a, b| a.function_name.cmp(&b.function_name));
     Evidence {
         window,
         stage_metrics,
         function_metrics,
-        execution_logs: of(LogKind::Execution),
-        function_logs: of(LogKind::Function),
-        access_logs: of(LogKind::Access),
+        execution_logs: of(LogKind::Execution, &rest),
+        function_logs,
+        access_logs: of(LogKind::Access, &http),
     }
+}
+
+/// The position of each (API id, stage name) as the APIs and their stages are listed.
+fn stage_order<'a>(
+    apis: impl Iterator<Item = (&'a String, &'a Lookup<Vec<Stage>>)>,
+) -> BTreeMap<(&'a str, &'a str), usize> {
+    apis.flat_map(|(id, stages)| {
+        stages
+            .found()
+            .into_iter()
+            .flatten()
+            .map(move |stage| (id.as_str(), stage.name.as_str()))
+    })
+    .enumerate()
+    .map(|(i, key)| (key, i))
+    .collect()
 }

@@ -2,61 +2,40 @@
 //! deployment that a stage of an API points at — stages sharing a deployment share its
 //! snapshot, so one export serves them all. Only with `collect.integrations = "deployed"`.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_apigateway::Client;
-use futures::stream::{self, StreamExt};
 
 use crate::aws::{translate, CallGate, Operation};
 use crate::collect::export::parse_export;
-use crate::inventory::{ApiResource, CollectionError, Lookup, RestApi};
+use crate::inventory::{ApiResource, CollectionError, Lookup, RestApi, Stage};
 
-/// What one deployment serves, as collected.
-type Served = Lookup<Vec<ApiResource>>;
-
-/// Reads the deployments the stages of `apis` serve into each API's `deployments`.
-pub async fn collect_deployments(
-    client: &Client,
-    gate: &CallGate,
-    (account, region): (&str, &str),
-    apis: &mut [RestApi],
-    concurrency: usize,
-) {
-    // (api index, deployment id, a stage serving it)
-    let mut jobs: Vec<(usize, String, String)> = Vec::new();
-    for (index, api) in apis.iter().enumerate() {
-        let (Some(stages), Some(_)) = (api.stages.found(), api.resources.found()) else {
-            continue;
-        };
-        for stage in stages {
-            let Some(deployment) = &stage.deployment_id else {
-                continue;
-            };
-            if !jobs.iter().any(|(i, d, _)| *i == index && d == deployment) {
-                jobs.push((index, deployment.clone(), stage.name.clone()));
-            }
-        }
-    }
-    let apis_ref: &[RestApi] = apis;
-    let results: Vec<(usize, String, Served)> = stream::iter(jobs)
-        .map(|(index, deployment, stage)| async move {
-            let api = &apis_ref[index];
-            let served = export(client, gate, (account, region), api, &stage).await;
-            (index, deployment, served)
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    let mut by_api: BTreeMap<usize, Vec<(String, Served)>> = BTreeMap::new();
-    for (index, deployment, served) in results {
-        by_api.entry(index).or_default().push((deployment, served));
-    }
-    for (index, served) in by_api {
-        apis[index].deployments.extend(served);
-    }
+/// The exports an API needs once its stages are read: `(deployment id, a stage serving it)`,
+/// one per distinct deployment. None when its resources or stages could not be read: there is
+/// nothing to compare what a stage serves with.
+pub fn exports_to_read(api: &RestApi) -> Vec<(String, String)> {
+    let (Some(stages), Some(_)) = (api.stages.found(), api.resources.found()) else {
+        return Vec::new();
+    };
+    distinct_deployments(stages)
 }
 
-async fn export(
+/// `(deployment id, the first stage serving it)` for each distinct deployment of `stages`.
+pub fn distinct_deployments<'a>(
+    stages: impl IntoIterator<Item = &'a Stage>,
+) -> Vec<(String, String)> {
+    let mut jobs: Vec<(String, String)> = Vec::new();
+    for stage in stages {
+        let Some(deployment) = &stage.deployment_id else {
+            continue;
+        };
+        if !jobs.iter().any(|(d, _)| d == deployment) {
+            jobs.push((deployment.clone(), stage.name.clone()));
+        }
+    }
+    jobs
+}
+
+/// What the deployment that `stage` of `api` serves holds.
+pub async fn export(
     client: &Client,
     gate: &CallGate,
     (account, region): (&str, &str),
@@ -64,15 +43,17 @@ async fn export(
     stage: &str,
 ) -> Lookup<Vec<ApiResource>> {
     let resource = format!("{}/{stage}", api.id);
-    gate.admit(Operation::ApiGatewayGetExport).await;
-    let output = client
-        .get_export()
-        .rest_api_id(&api.id)
-        .stage_name(stage)
-        .export_type("oas30")
-        .parameters("extensions", "integrations")
-        .accepts("application/json")
-        .send()
+    let output = gate
+        .send(Operation::ApiGatewayGetExport, || {
+            client
+                .get_export()
+                .rest_api_id(&api.id)
+                .stage_name(stage)
+                .export_type("oas30")
+                .parameters("extensions", "integrations")
+                .accepts("application/json")
+                .send()
+        })
         .await;
     let output = match output {
         Ok(output) => output,

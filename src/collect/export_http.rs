@@ -12,13 +12,11 @@
 //! `deployed-N` ones, and a route's authorizer is found by the name its `security` requirement
 //! gives among the API's current authorizers.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_apigatewayv2::Client;
-use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
 use crate::aws::{translate, CallGate, Operation};
+use crate::collect::deployed::distinct_deployments;
 use crate::collect::export::parse_integration;
 use crate::inventory::{
     CollectionError, HttpApi, HttpAuthorizer, HttpDeployment, HttpIntegration, HttpRoute, Lookup,
@@ -98,50 +96,18 @@ fn security_names(operation: &Value) -> impl Iterator<Item = &str> {
         .flat_map(|requirement| requirement.keys().map(String::as_str))
 }
 
-/// Reads the deployments the stages without auto-deploy of `apis` serve into each API's
-/// `deployments`.
-pub async fn collect_http_deployments(
-    client: &Client,
-    gate: &CallGate,
-    (account, region): (&str, &str),
-    apis: &mut [HttpApi],
-    concurrency: usize,
-) {
-    // (api index, deployment id, a stage serving it)
-    let mut jobs: Vec<(usize, String, String)> = Vec::new();
-    for (index, api) in apis.iter().enumerate() {
-        let (Some(stages), Some(_)) = (api.stages.found(), api.routes.found()) else {
-            continue;
-        };
-        for stage in stages.iter().filter(|s| !s.auto_deploy.unwrap_or(false)) {
-            let Some(deployment) = &stage.deployment_id else {
-                continue;
-            };
-            if !jobs.iter().any(|(i, d, _)| *i == index && d == deployment) {
-                jobs.push((index, deployment.clone(), stage.name.clone()));
-            }
-        }
-    }
-    let apis_ref: &[HttpApi] = apis;
-    let results: Vec<(usize, String, Lookup<HttpDeployment>)> = stream::iter(jobs)
-        .map(|(index, deployment, stage)| async move {
-            let api = &apis_ref[index];
-            let served = export(client, gate, (account, region), api, &stage).await;
-            (index, deployment, served)
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    let mut by_api: BTreeMap<usize, Vec<(String, Lookup<HttpDeployment>)>> = BTreeMap::new();
-    for (index, deployment, served) in results {
-        by_api.entry(index).or_default().push((deployment, served));
-    }
-    for (index, served) in by_api {
-        apis[index].deployments.extend(served);
-    }
+/// The exports an HTTP API needs once its stages are read: `(deployment id, a stage serving it)`,
+/// one per distinct deployment of a stage without auto-deploy. None when its routes or stages
+/// could not be read: there is nothing to compare what a stage serves with.
+pub fn http_exports_to_read(api: &HttpApi) -> Vec<(String, String)> {
+    let (Some(stages), Some(_)) = (api.stages.found(), api.routes.found()) else {
+        return Vec::new();
+    };
+    distinct_deployments(stages.iter().filter(|s| !s.auto_deploy.unwrap_or(false)))
 }
 
-async fn export(
+/// What the deployment that `stage` of `api` serves holds.
+pub async fn export_http(
     client: &Client,
     gate: &CallGate,
     (account, region): (&str, &str),
@@ -149,15 +115,17 @@ async fn export(
     stage: &str,
 ) -> Lookup<HttpDeployment> {
     let resource = format!("{}/{stage}", api.id);
-    gate.admit(Operation::ApiGatewayV2ExportApi).await;
-    let output = client
-        .export_api()
-        .api_id(&api.id)
-        .stage_name(stage)
-        .specification("OAS30")
-        .output_type("JSON")
-        .include_extensions(true)
-        .send()
+    let output = gate
+        .send(Operation::ApiGatewayV2ExportApi, || {
+            client
+                .export_api()
+                .api_id(&api.id)
+                .stage_name(stage)
+                .specification("OAS30")
+                .output_type("JSON")
+                .include_extensions(true)
+                .send()
+        })
         .await;
     let output = match output {
         Ok(output) => output,

@@ -68,8 +68,13 @@ impl IamCollector<'_> {
     async fn read_role(&self, arn: &str) -> Result<Option<IamRole>, CollectionError> {
         // GetRole takes the name, which is the last segment of the ARN (the path is dropped).
         let name = arn.rsplit('/').next().unwrap_or(arn);
-        self.gate.admit(Operation::IamGetRole).await;
-        let role = match self.client.get_role().role_name(name).send().await {
+        let got = self
+            .gate
+            .send(Operation::IamGetRole, || {
+                self.client.get_role().role_name(name).send()
+            })
+            .await;
+        let role = match got {
             Ok(output) => match output.role {
                 Some(role) => role,
                 None => return Ok(None),
@@ -91,13 +96,15 @@ impl IamCollector<'_> {
 
         let mut policies = Vec::new();
         for policy_name in self.inline_names(name, arn).await? {
-            self.gate.admit(Operation::IamGetRolePolicy).await;
             let output = self
-                .client
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(&policy_name)
-                .send()
+                .gate
+                .send(Operation::IamGetRolePolicy, || {
+                    self.client
+                        .get_role_policy()
+                        .role_name(name)
+                        .policy_name(&policy_name)
+                        .send()
+                })
                 .await
                 .map_err(|e| self.error(Operation::IamGetRolePolicy, arn, translate(&e)))?;
             let document = decode_document(output.policy_document())
@@ -145,13 +152,15 @@ impl IamCollector<'_> {
         let mut names = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            self.gate.admit(Operation::IamListRolePolicies).await;
             let page = self
-                .client
-                .list_role_policies()
-                .role_name(name)
-                .set_marker(marker.take())
-                .send()
+                .gate
+                .send(Operation::IamListRolePolicies, || {
+                    self.client
+                        .list_role_policies()
+                        .role_name(name)
+                        .set_marker(marker.clone())
+                        .send()
+                })
                 .await
                 .map_err(|e| self.error(Operation::IamListRolePolicies, arn, translate(&e)))?;
             names.extend(page.policy_names().iter().cloned());
@@ -166,15 +175,15 @@ impl IamCollector<'_> {
         let mut arns = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            self.gate
-                .admit(Operation::IamListAttachedRolePolicies)
-                .await;
             let page = self
-                .client
-                .list_attached_role_policies()
-                .role_name(name)
-                .set_marker(marker.take())
-                .send()
+                .gate
+                .send(Operation::IamListAttachedRolePolicies, || {
+                    self.client
+                        .list_attached_role_policies()
+                        .role_name(name)
+                        .set_marker(marker.clone())
+                        .send()
+                })
                 .await
                 .map_err(|e| {
                     self.error(Operation::IamListAttachedRolePolicies, arn, translate(&e))
@@ -200,12 +209,11 @@ impl IamCollector<'_> {
     }
 
     async fn read_managed(&self, policy_arn: &str) -> Result<Value, CollectionError> {
-        self.gate.admit(Operation::IamGetPolicy).await;
         let policy = self
-            .client
-            .get_policy()
-            .policy_arn(policy_arn)
-            .send()
+            .gate
+            .send(Operation::IamGetPolicy, || {
+                self.client.get_policy().policy_arn(policy_arn).send()
+            })
             .await
             .map_err(|e| self.error(Operation::IamGetPolicy, policy_arn, translate(&e)))?;
         let version = policy
@@ -213,13 +221,15 @@ impl IamCollector<'_> {
             .and_then(|p| p.default_version_id())
             .unwrap_or("v1")
             .to_string();
-        self.gate.admit(Operation::IamGetPolicyVersion).await;
         let output = self
-            .client
-            .get_policy_version()
-            .policy_arn(policy_arn)
-            .version_id(&version)
-            .send()
+            .gate
+            .send(Operation::IamGetPolicyVersion, || {
+                self.client
+                    .get_policy_version()
+                    .policy_arn(policy_arn)
+                    .version_id(&version)
+                    .send()
+            })
             .await
             .map_err(|e| self.error(Operation::IamGetPolicyVersion, policy_arn, translate(&e)))?;
         let text = output

@@ -53,14 +53,16 @@ impl LambdaCollector<'_> {
     }
 
     async fn function(&self, arn: &FunctionArn) -> Lookup<FunctionConfig> {
-        self.gate.admit(Operation::LambdaGetFunction).await;
         let unqualified = arn.unqualified().to_string();
         let result = self
-            .client
-            .get_function()
-            .function_name(&unqualified)
-            .set_qualifier(arn.qualifier.clone())
-            .send()
+            .gate
+            .send(Operation::LambdaGetFunction, || {
+                self.client
+                    .get_function()
+                    .function_name(&unqualified)
+                    .set_qualifier(arn.qualifier.clone())
+                    .send()
+            })
             .await;
         match result {
             Ok(output) => {
@@ -125,13 +127,15 @@ impl LambdaCollector<'_> {
 
     /// The policy attached to exactly `arn` (its qualifier, or the unqualified function).
     pub async fn policy(&self, arn: &FunctionArn) -> Lookup<ResourcePolicy> {
-        self.gate.admit(Operation::LambdaGetPolicy).await;
         let result = self
-            .client
-            .get_policy()
-            .function_name(arn.unqualified().to_string())
-            .set_qualifier(arn.qualifier.clone())
-            .send()
+            .gate
+            .send(Operation::LambdaGetPolicy, || {
+                self.client
+                    .get_policy()
+                    .function_name(arn.unqualified().to_string())
+                    .set_qualifier(arn.qualifier.clone())
+                    .send()
+            })
             .await;
         match result {
             Ok(output) => match output.policy() {

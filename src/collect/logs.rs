@@ -84,16 +84,18 @@ async fn scan_signature(
     };
     let mut next_token: Option<String> = None;
     for page in 1..=bounds.pages_per_signature {
-        gate.admit(Operation::LogsFilterLogEvents).await;
-        let output = client
-            .filter_log_events()
-            .log_group_name(log_group)
-            .filter_pattern(signature.filter_pattern())
-            .start_time(window.start.timestamp_millis())
-            .end_time(window.end.timestamp_millis())
-            .limit(bounds.events_per_signature.min(10_000) as i32)
-            .set_next_token(next_token.clone())
-            .send()
+        let output = gate
+            .send(Operation::LogsFilterLogEvents, || {
+                client
+                    .filter_log_events()
+                    .log_group_name(log_group)
+                    .filter_pattern(signature.filter_pattern())
+                    .start_time(window.start.timestamp_millis())
+                    .end_time(window.end.timestamp_millis())
+                    .limit(bounds.events_per_signature.min(10_000) as i32)
+                    .set_next_token(next_token.clone())
+                    .send()
+            })
             .await
             .map_err(|e| translate(&e))?;
         for event in output.events() {

@@ -254,14 +254,16 @@ async fn read_batch(
     let mut totals = vec![(0.0, 0usize); indices.len()];
     let mut next_token: Option<String> = None;
     loop {
-        gate.admit(Operation::CloudWatchGetMetricData).await;
-        let output = client
-            .get_metric_data()
-            .set_metric_data_queries(Some(queries.clone()))
-            .start_time(SmithyDateTime::from_millis(window.start.timestamp_millis()))
-            .end_time(SmithyDateTime::from_millis(window.end.timestamp_millis()))
-            .set_next_token(next_token.clone())
-            .send()
+        let output = gate
+            .send(Operation::CloudWatchGetMetricData, || {
+                client
+                    .get_metric_data()
+                    .set_metric_data_queries(Some(queries.clone()))
+                    .start_time(SmithyDateTime::from_millis(window.start.timestamp_millis()))
+                    .end_time(SmithyDateTime::from_millis(window.end.timestamp_millis()))
+                    .set_next_token(next_token.clone())
+                    .send()
+            })
             .await
             .map_err(|e| translate(&e))?;
         for result in output.metric_data_results() {

@@ -1,7 +1,9 @@
 //! Collection: reading AWS into the inventory. `scopes.rs` runs every scope (account × region) of
-//! the config, reached as `accounts.rs` plans; `region.rs` collects one scope — the REST APIs
+//! the config, reached as `accounts.rs` plans; `region.rs` collects one scope, through a pipeline
+//! (`pipeline.rs`) that starts each read as soon as what it needs is known — the REST APIs
 //! (`apigateway.rs`, and what each stage serves: `deployed.rs`, `export.rs`), the HTTP APIs
-//! (`apigatewayv2.rs`, and what stages without auto-deploy serve: `export_http.rs`), the Lambda targets
+//! (`apigatewayv2.rs`, and what stages without auto-deploy serve: `export_http.rs`), the Lambda
+//! targets
 //! the routes resolve to (`lambda.rs`), their packages (`packages.rs`), credentials roles
 //! (`iam.rs`) and CloudWatch evidence (`cloudwatch.rs`, `metrics.rs`, `logs.rs`). Every call
 //! goes through the gate of `crate::aws`; a failed call is recorded on the resource it was for
@@ -20,7 +22,9 @@ pub mod logs;
 mod lookup_errors;
 pub mod metrics;
 pub mod packages;
+mod pipeline;
 pub mod plan;
+mod readers;
 pub mod region;
 pub mod scopes;
 

@@ -1,10 +1,11 @@
-//! The package phase of collection. After the targets are read, the listing of each distinct
-//! deployment package (by `CodeSha256`: a function, its versions and aliases usually share one)
-//! is read once from its presigned `Code.Location`; then, only for targets whose handler or
-//! `bootstrap` is not in their own package, the listings of their layers
-//! (`GetLayerVersionByArn`). The presigned URLs are dropped when the phase ends.
+//! Reading deployment packages while collection goes on. As each target is read, the listing of
+//! its deployment package (by `CodeSha256`: a function, its versions and aliases usually share
+//! one) is read from its presigned `Code.Location`, once per package — again only when a later
+//! target sharing the package needs another handler file looked at. Once every target is known,
+//! the layers of the targets whose handler or `bootstrap` is not in their own package
+//! (`GetLayerVersionByArn`) are listed, and the presigned URLs are dropped.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
@@ -13,7 +14,7 @@ use crate::arn;
 use crate::aws::clients::RegionalClients;
 use crate::aws::{translate, CallGate, Operation};
 use crate::config::PackageSettings;
-use crate::inventory::{CollectionError, Lookup, PackageListing, ScopeInventory};
+use crate::inventory::{CollectionError, LambdaTarget, Lookup, PackageListing, ScopeInventory};
 use crate::package::handler_path::{self, Expectation};
 use crate::package::{inspect, Inspection, Limits};
 
@@ -22,7 +23,7 @@ use crate::package::{inspect, Inspection, Limits};
 const LOCATION_MAX_AGE: Duration = Duration::from_secs(8 * 60);
 
 /// One distinct function package to read.
-struct PackageJob {
+pub struct PackageJob {
     sha: String,
     url: Option<String>,
     /// A target whose `GetFunction` can refresh an expired URL.
@@ -30,79 +31,212 @@ struct PackageJob {
     expectations: Vec<Expectation>,
 }
 
-/// Reads the listings the scope's targets need, recording them and what they cost in `scope`.
-pub async fn collect_packages(
+/// A package read: what it gave and cost.
+pub struct PackageRead {
+    sha: String,
+    inspection: Inspection,
+    target_arn: arn::FunctionArn,
+    /// How many of the package's expectations the read looked for.
+    covered: usize,
+}
+
+/// What is known of one package while targets keep arriving.
+struct Known {
+    expectations: Vec<Expectation>,
+    url: Option<String>,
+    target_arn: arn::FunctionArn,
+    /// A read was started (and maybe finished).
+    started: bool,
+    reading: bool,
+    /// How many expectations the last finished read covered.
+    covered: usize,
+}
+
+/// The packages of one scope: which to read as targets arrive, and their reading.
+pub struct Packages<'a> {
+    reader: PackageReader<'a>,
+    enabled: bool,
+    known: HashMap<String, Known>,
+}
+
+/// What reading a package needs; cheap to clone, so each read owns one.
+#[derive(Clone)]
+pub struct PackageReader<'a> {
+    clients: &'a RegionalClients<'a>,
+    gate: &'a CallGate,
+    account: &'a str,
+    limits: Limits,
+    http: Result<reqwest::Client, String>,
+}
+
+impl<'a> Packages<'a> {
+    pub fn new(
+        clients: &'a RegionalClients<'a>,
+        gate: &'a CallGate,
+        account: &'a str,
+        settings: &PackageSettings,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("cannot start an HTTP client: {}", e.without_url()));
+        Self {
+            reader: PackageReader {
+                clients,
+                gate,
+                account,
+                limits: Limits {
+                    max_bytes: settings.max_bytes_per_package,
+                    timeout: Duration::from_secs(settings.seconds_per_package),
+                    max_entries: 200_000,
+                    read_sources: settings.inspect_handler_source,
+                    max_source_bytes: settings.max_handler_file_bytes,
+                },
+                http,
+            },
+            enabled: settings.enabled,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The reader, for a job to own.
+    pub fn reader(&self) -> PackageReader<'a> {
+        self.reader.clone()
+    }
+
+    /// A target was read: the read its package needs now, if any (none when the package is
+    /// being read or was read for this handler already).
+    pub fn on_target(&mut self, target: &LambdaTarget) -> Option<PackageJob> {
+        if !self.enabled {
+            return None;
+        }
+        let config = target.configuration.found()?;
+        if config.package_type.as_deref() == Some("Image") {
+            return None;
+        }
+        let sha = config.code_sha256.clone()?;
+        let url = config
+            .code_location
+            .as_ref()
+            .filter(|l| l.fetched_at.elapsed() < LOCATION_MAX_AGE)
+            .map(|l| l.url.clone());
+        let expectation = match (&config.runtime, &config.handler) {
+            (Some(runtime), Some(handler)) => handler_path::expect(runtime, handler),
+            _ => None,
+        };
+        let known = self.known.entry(sha.clone()).or_insert_with(|| Known {
+            expectations: Vec::new(),
+            url: None,
+            target_arn: target.arn.clone(),
+            started: false,
+            reading: false,
+            covered: 0,
+        });
+        if url.is_some() {
+            known.url = url;
+            known.target_arn = target.arn.clone();
+        }
+        let new = expectation.filter(|e| !known.expectations.contains(e));
+        let grew = new.is_some();
+        known.expectations.extend(new);
+        if known.reading || (known.started && !grew) {
+            return None;
+        }
+        Some(Self::job(&sha, known))
+    }
+
+    fn job(sha: &str, known: &mut Known) -> PackageJob {
+        known.started = true;
+        known.reading = true;
+        PackageJob {
+            sha: sha.to_string(),
+            url: known.url.clone(),
+            target_arn: known.target_arn.clone(),
+            expectations: known.expectations.clone(),
+        }
+    }
+
+    /// Records a read in `scope`; returns the next read of the same package when targets that
+    /// arrived meanwhile need more of its handler files looked at.
+    pub fn on_read(&mut self, read: PackageRead, scope: &mut ScopeInventory) -> Option<PackageJob> {
+        let first = !scope.packages.contains_key(&read.sha);
+        let lookup = record(scope, read.inspection, &read.target_arn.to_string(), first);
+        scope.packages.insert(read.sha.clone(), lookup);
+        let known = self.known.get_mut(&read.sha)?;
+        known.reading = false;
+        known.covered = read.covered;
+        (known.expectations.len() > known.covered).then(|| Self::job(&read.sha, known))
+    }
+
+    /// Once every target is known: the layers of targets whose handler is not in their own
+    /// package, then the presigned URLs are dropped.
+    pub async fn finish(self, scope: &mut ScopeInventory, concurrency: usize) {
+        let reader = &self.reader;
+        if let (true, Ok(http)) = (self.enabled, &reader.http) {
+            collect_layers(
+                reader.clients,
+                reader.gate,
+                scope,
+                http,
+                &reader.limits,
+                concurrency,
+            )
+            .await;
+        }
+        clear_locations(scope);
+    }
+}
+
+impl PackageReader<'_> {
+    /// Reads one package (refreshing its URL first when it is too old).
+    pub async fn read(&self, job: PackageJob) -> PackageRead {
+        let covered = job.expectations.len();
+        let inspection = match &self.http {
+            Err(message) => failed_inspection("HttpClient", message.clone()),
+            Ok(http) => {
+                let url = match job.url {
+                    Some(url) => Some(url),
+                    None => {
+                        fresh_location(self.clients, self.gate, self.account, &job.target_arn).await
+                    }
+                };
+                match url {
+                    Some(url) => inspect(http, &url, &job.expectations, &self.limits).await,
+                    None => failed_inspection(
+                        "NoCodeLocation",
+                        "GetFunction returned no code location for the package".to_string(),
+                    ),
+                }
+            }
+        };
+        PackageRead {
+            sha: job.sha,
+            inspection,
+            target_arn: job.target_arn,
+            covered,
+        }
+    }
+}
+
+fn failed_inspection(code: &'static str, message: String) -> Inspection {
+    Inspection {
+        listing: Err(crate::package::fetch::FetchError { code, message }),
+        bytes: 0,
+        requests: 0,
+    }
+}
+
+async fn collect_layers(
     clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &mut ScopeInventory,
-    settings: &PackageSettings,
+    http: &reqwest::Client,
+    limits: &Limits,
     concurrency: usize,
 ) {
-    if !settings.enabled {
-        clear_locations(scope);
-        return;
-    }
-    let limits = Limits {
-        max_bytes: settings.max_bytes_per_package,
-        timeout: Duration::from_secs(settings.seconds_per_package),
-        max_entries: 200_000,
-        read_sources: settings.inspect_handler_source,
-        max_source_bytes: settings.max_handler_file_bytes,
-    };
-    let http = match reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .build()
-    {
-        Ok(http) => http,
-        Err(e) => {
-            let message = format!("cannot start an HTTP client: {}", e.without_url());
-            for job in package_jobs(scope) {
-                let error =
-                    package_error(scope, &job.target_arn.to_string(), "HttpClient", &message);
-                scope.packages.insert(job.sha, Lookup::Failed(error));
-            }
-            clear_locations(scope);
-            return;
-        }
-    };
-
-    let jobs = package_jobs(scope);
-    let results: Vec<(String, Inspection, arn::FunctionArn)> = stream::iter(jobs)
-        .map(|job| {
-            let (http, limits) = (&http, &limits);
-            let scope = &*scope;
-            async move {
-                let url = match job.url {
-                    Some(url) => Some(url),
-                    None => fresh_location(clients, gate, scope, &job.target_arn).await,
-                };
-                let inspection = match url {
-                    Some(url) => inspect(http, &url, &job.expectations, limits).await,
-                    None => Inspection {
-                        listing: Err(crate::package::fetch::FetchError {
-                            code: "NoCodeLocation",
-                            message: "GetFunction returned no code location for the package"
-                                .to_string(),
-                        }),
-                        bytes: 0,
-                        requests: 0,
-                    },
-                };
-                (job.sha, inspection, job.target_arn)
-            }
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    for (sha, inspection, target_arn) in results {
-        let lookup = record(scope, inspection, &target_arn.to_string());
-        scope.packages.insert(sha, lookup);
-    }
-
     let layers = layers_needed(scope);
     let layer_results: Vec<(String, Lookup<()>, Inspection)> = stream::iter(layers)
         .map(|layer_arn| {
-            let (http, limits) = (&http, &limits);
             let scope = &*scope;
             async move {
                 let (lookup, inspection) =
@@ -115,26 +249,30 @@ pub async fn collect_packages(
         .await;
     for (layer_arn, lookup, inspection) in layer_results {
         let lookup = match lookup {
-            Lookup::Found(()) => record(scope, inspection, &layer_arn),
+            Lookup::Found(()) => record(scope, inspection, &layer_arn, true),
             Lookup::Missing => Lookup::Missing,
             Lookup::Failed(error) => Lookup::Failed(error),
         };
         scope.layers.insert(layer_arn, lookup);
     }
-    clear_locations(scope);
 }
 
 /// Adds an inspection's cost to the scope and turns its outcome into a lookup.
+/// `first`: the package's first read (a second read, for more handler files, is not another
+/// package).
 fn record(
     scope: &mut ScopeInventory,
     inspection: Inspection,
     resource: &str,
+    first: bool,
 ) -> Lookup<PackageListing> {
     scope.package_reads.bytes += inspection.bytes;
     scope.package_reads.requests += inspection.requests;
     match inspection.listing {
         Ok(listing) => {
-            scope.package_reads.packages += 1;
+            if first {
+                scope.package_reads.packages += 1;
+            }
             Lookup::Found(listing)
         }
         Err(error) => {
@@ -168,45 +306,6 @@ fn package_error(
         code: code.to_string(),
         message: message.to_string(),
     }
-}
-
-/// The distinct Zip packages of the scope's targets, each with the handlers that use it.
-fn package_jobs(scope: &ScopeInventory) -> Vec<PackageJob> {
-    let mut jobs: BTreeMap<String, PackageJob> = BTreeMap::new();
-    for target in scope.targets.values() {
-        let Some(config) = target.configuration.found() else {
-            continue;
-        };
-        if config.package_type.as_deref() == Some("Image") {
-            continue;
-        }
-        let Some(sha) = &config.code_sha256 else {
-            continue;
-        };
-        let url = config
-            .code_location
-            .as_ref()
-            .filter(|l| l.fetched_at.elapsed() < LOCATION_MAX_AGE)
-            .map(|l| l.url.clone());
-        let job = jobs.entry(sha.clone()).or_insert_with(|| PackageJob {
-            sha: sha.clone(),
-            url: None,
-            target_arn: target.arn.clone(),
-            expectations: Vec::new(),
-        });
-        if job.url.is_none() && url.is_some() {
-            job.url = url;
-            job.target_arn = target.arn.clone();
-        }
-        if let (Some(runtime), Some(handler)) = (&config.runtime, &config.handler) {
-            if let Some(expectation) = handler_path::expect(runtime, handler) {
-                if !job.expectations.contains(&expectation) {
-                    job.expectations.push(expectation);
-                }
-            }
-        }
-    }
-    jobs.into_values().collect()
 }
 
 /// The layers of targets whose handler (or `bootstrap`) is not in their own package.
@@ -254,12 +353,11 @@ async fn read_layer(
     };
     // arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION
     let region = arn::region_of(layer_arn).unwrap_or(&scope.region);
-    gate.admit(Operation::LambdaGetLayerVersionByArn).await;
-    let result = clients
-        .lambda(region)
-        .get_layer_version_by_arn()
-        .arn(layer_arn)
-        .send()
+    let client = clients.lambda(region);
+    let result = gate
+        .send(Operation::LambdaGetLayerVersionByArn, || {
+            client.get_layer_version_by_arn().arn(layer_arn).send()
+        })
         .await;
     match result {
         Ok(output) => {
@@ -299,19 +397,21 @@ async fn read_layer(
 async fn fresh_location(
     clients: &RegionalClients<'_>,
     gate: &CallGate,
-    scope: &ScopeInventory,
+    account: &str,
     parsed: &arn::FunctionArn,
 ) -> Option<String> {
-    if parsed.account != scope.account {
+    if parsed.account != account {
         return None;
     }
-    gate.admit(Operation::LambdaGetFunction).await;
-    let output = clients
-        .lambda(&parsed.region)
-        .get_function()
-        .function_name(parsed.unqualified().to_string())
-        .set_qualifier(parsed.qualifier.clone())
-        .send()
+    let client = clients.lambda(&parsed.region);
+    let output = gate
+        .send(Operation::LambdaGetFunction, || {
+            client
+                .get_function()
+                .function_name(parsed.unqualified().to_string())
+                .set_qualifier(parsed.qualifier.clone())
+                .send()
+        })
         .await
         .ok()?;
     output.code().and_then(|c| c.location()).map(str::to_string)

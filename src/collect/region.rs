@@ -1,31 +1,33 @@
-//! Collection of one scope (account × region): the account (STS), the REST and HTTP APIs, then every
-//! distinct Lambda target any route resolves to. Calls run concurrently within the client-side
-//! rate limits of `aws.rs`; a failing call is recorded on the resource it was for and
-//! collection goes on. `scopes.rs` runs every scope of the config; only a run where no scope
-//! could start at all (no credentials, no endpoint, no role) fails.
+//! Collection of one scope (account × region): the account (STS), the lists of REST and HTTP
+//! APIs, then the pipeline (`pipeline.rs`) that reads each API and everything its routes lead to — Lambda
+//! targets, packages, credentials roles, log groups — as soon as it is known, and last what needs
+//! every target: the layers, the explanations of denials and missing qualifiers, the metrics and
+//! the probe. Every call goes through the scope's gate, which paces it with the account's shared
+//! buckets (`crate::aws`); a failing call is recorded on the resource it was for and collection
+//! goes on. `scopes.rs` runs every scope of the config; only a run where no scope could start at
+//! all (no credentials, no endpoint, no role) fails.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use aws_config::SdkConfig;
-use futures::stream::{self, StreamExt};
 use thiserror::Error;
 
 use crate::arn::FunctionArn;
 use crate::aws::clients::{regional, RegionalClients};
-use crate::aws::{translate, CallGate, Operation};
+use crate::aws::{translate, CallGate, Operation, RunId};
 use crate::collect::apigateway::ApiGatewayCollector;
 use crate::collect::apigatewayv2::HttpApiCollector;
-use crate::collect::cloudwatch::collect_evidence;
-use crate::collect::deployed::collect_deployments;
-use crate::collect::export_http::collect_http_deployments;
-use crate::collect::iam::{IamCache, IamCollector};
-use crate::collect::lambda::LambdaCollector;
+use crate::collect::cloudwatch::finish_evidence;
+use crate::collect::iam::IamCache;
 use crate::collect::lookup_errors;
-use crate::collect::packages::collect_packages;
+use crate::collect::packages::Packages;
+use crate::collect::pipeline::Pipeline;
 use crate::collect::plan::Plan;
-use crate::config::{Config, IntegrationsSource};
+use crate::collect::readers::{LambdaClients, RoleReader};
+use crate::config::Config;
 use crate::inventory::evidence::Window;
-use crate::inventory::{CollectionError, IamRole, LambdaTarget, Lookup, ScopeInventory};
+use crate::inventory::{Lookup, ScopeInventory};
 use crate::{checks, invoke_permission, probe};
 
 /// Why a live collection, or one scope of it, could not run at all.
@@ -57,13 +59,15 @@ pub enum CollectError {
 }
 
 /// What the scopes of one run share: the IAM cache (a role is read once however many regions use
-/// it) and the credentials of every account the run reaches, so a target or role in another
-/// audited account is read through that account's role.
+/// it), the credentials of every account the run reaches, so a target or role in another
+/// audited account is read through that account's role, and the run's id, under which the
+/// account's shared buckets start the run at the full quota.
 #[derive(Default, Clone)]
 pub struct RunShared {
     pub iam: IamCache,
     /// Account id → the SDK config that reaches it (its assumed role).
     pub accounts: HashMap<String, SdkConfig>,
+    pub run: RunId,
 }
 
 /// Collects one region of the account `base`'s credentials reach.
@@ -76,10 +80,14 @@ pub(crate) async fn collect_region(
 ) -> Result<ScopeInventory, CollectError> {
     let settings = &config.collect;
     tracing::info!(region, "collecting scope");
-    let gate = CallGate::new(&settings.rate_limits).with_invoke_limit(config.probe.per_second);
-    // Few attempts for the first call: an unreachable endpoint should fail the run quickly.
-    let (account, partition) = identify(&gate, &regional(base, region, 2), region).await?;
-    let sdk = regional(base, region, settings.max_attempts);
+    let first = CallGate::new(&settings.rate_limits, settings.max_attempts)
+        .with_invoke_limit(config.probe.per_second);
+    let sdk = regional(base, region);
+    // The first call gives up after two attempts without an answer: an unreachable endpoint
+    // should fail the run quickly.
+    let (account, partition) = identify(&first.with_unanswered_attempts(2), &sdk, region).await?;
+    // From here on, the account's buckets, shared with every other scope and run of the process.
+    let gate = first.at(&account, region, run.run);
     let apigateway = aws_sdk_apigateway::Client::new(&sdk);
     let mut scope = ScopeInventory {
         account: account.clone(),
@@ -87,79 +95,86 @@ pub(crate) async fn collect_region(
         partition,
         ..ScopeInventory::default()
     };
-    let api_collector = ApiGatewayCollector {
+    let apis = ApiGatewayCollector {
         client: &apigateway,
         gate: &gate,
         account: &account,
         region,
         page_size: settings.page_size.clamp(1, 500),
-        concurrency: settings.concurrency,
     };
-    match api_collector.collect_apis().await {
-        Ok(apis) => scope.apis = apis,
+    // HTTP and WebSocket APIs (API Gateway v2): the same endpoint and account bucket as REST.
+    let apigatewayv2 = aws_sdk_apigatewayv2::Client::new(&sdk);
+    let http_apis = HttpApiCollector {
+        client: &apigatewayv2,
+        gate: &gate,
+        account: &account,
+        region,
+        page_size: settings.page_size.max(1),
+    };
+    let (listed, http_listed) = futures::join!(apis.list_apis(), http_apis.list_apis());
+    let listed = match listed {
+        Ok(listed) => listed,
         Err((error, true)) => {
             return Err(CollectError::Unreachable {
                 region: region.to_string(),
                 message: error.message,
             })
         }
-        Err((error, false)) => scope.errors.push(error),
-    }
-
-    // HTTP and WebSocket APIs (API Gateway v2): the same endpoint and account quota as REST.
-    let apigatewayv2 = aws_sdk_apigatewayv2::Client::new(&sdk);
-    let http_collector = HttpApiCollector {
-        client: &apigatewayv2,
-        gate: &gate,
-        account: &account,
-        region,
-        page_size: settings.page_size.max(1),
-        concurrency: settings.concurrency,
-    };
-    match http_collector.collect_apis().await {
-        Ok((http_apis, websocket_apis)) => {
-            scope.http_apis = http_apis;
-            scope.websocket_apis = websocket_apis;
+        Err((error, false)) => {
+            scope.errors.push(error);
+            Vec::new()
         }
-        Err(error) => scope.errors.push(error),
-    }
+    };
+    let http_listed = match http_listed {
+        Ok(listed) => {
+            scope.websocket_apis = listed.websocket;
+            listed.http
+        }
+        Err(error) => {
+            scope.errors.push(error);
+            Vec::new()
+        }
+    };
 
-    if settings.integrations == IntegrationsSource::Deployed {
-        collect_deployments(
-            &apigateway,
-            &gate,
-            (&account, region),
-            &mut scope.apis,
-            settings.concurrency,
-        )
-        .await;
-        collect_http_deployments(
-            &apigatewayv2,
-            &gate,
-            (&account, region),
-            &mut scope.http_apis,
-            settings.concurrency,
-        )
-        .await;
-    }
-
-    let clients = RegionalClients::new(base, settings.max_attempts);
+    let clients = RegionalClients::new(base);
     let peers: HashMap<&str, RegionalClients<'_>> = run
         .accounts
         .iter()
         .filter(|(id, _)| **id != account)
-        .map(|(id, sdk)| {
-            (
-                id.as_str(),
-                RegionalClients::new(sdk, settings.max_attempts),
-            )
-        })
+        .map(|(id, sdk)| (id.as_str(), RegionalClients::new(sdk)))
         .collect();
     let lambdas = LambdaClients {
         account: &account,
+        region,
         own: &clients,
         peers: &peers,
+        gate: &gate,
+        run: run.run,
     };
+    let roles = RoleReader {
+        base,
+        run,
+        gate: &gate,
+        account: &account,
+        region,
+        clients: Mutex::default(),
+    };
+    let mut packages = Packages::new(&clients, &gate, &account, &config.packages);
+    let pipeline = Pipeline {
+        config,
+        gate: &gate,
+        apis: &apis,
+        http_apis: &http_apis,
+        lambdas: &lambdas,
+        clients: &clients,
+        roles: &roles,
+        window,
+    };
+    let scans = pipeline
+        .run(&mut scope, listed, http_listed, &mut packages)
+        .await;
+    packages.finish(&mut scope, settings.concurrency).await;
+
     // The probe runs functions: only when asked for, and not when its check is disabled.
     let probe = config.probe.enabled
         && !config
@@ -167,59 +182,11 @@ pub(crate) async fn collect_region(
             .disabled
             .contains(checks::proxy_response_malformed::CHECK.id.as_str());
     let plan = Plan::of(&scope, config, probe);
-    scope.targets = collect_targets(
-        &lambdas,
-        &gate,
-        &scope,
-        &plan.functions,
-        settings.concurrency,
-    )
-    .await;
-    // Unqualified calls of a Lambda Managed Instances function run `$LATEST.PUBLISHED`
-    // (docs/aws-facts.md §11.4): read that version too, so the checks judge what runs. Only
-    // for such functions: the others cost no extra call.
-    let published: BTreeSet<FunctionArn> = scope
-        .targets
-        .values()
-        .filter(|t| t.arn.qualifier.is_none())
-        .filter(|t| {
-            t.configuration
-                .found()
-                .is_some_and(|c| c.capacity_provider.is_some())
-        })
-        .map(|t| {
-            let mut version = t.arn.clone();
-            version.qualifier = Some(crate::routes::PUBLISHED.to_string());
-            version
-        })
-        .collect();
-    if !published.is_empty() {
-        let versions =
-            collect_targets(&lambdas, &gate, &scope, &published, settings.concurrency).await;
-        scope.targets.extend(versions);
-    }
-    // Right after GetFunction, while the presigned code URLs are fresh.
-    collect_packages(
-        &clients,
-        &gate,
-        &mut scope,
-        &config.packages,
-        settings.concurrency,
-    )
-    .await;
-    scope.roles = collect_roles(base, run, &gate, &scope, &plan.roles, settings.max_attempts).await;
-    explain_qualifier_mismatches(&lambdas, &gate, &mut scope, &plan).await;
-    explain_missing_qualifiers(&lambdas, &gate, &mut scope).await;
+    explain_qualifier_mismatches(&lambdas, &mut scope, &plan).await;
+    explain_missing_qualifiers(&lambdas, &mut scope).await;
     if config.evidence.enabled {
-        let evidence = collect_evidence(
-            &clients,
-            &gate,
-            &scope,
-            &config.evidence,
-            window,
-            settings.concurrency,
-        )
-        .await;
+        let evidence =
+            finish_evidence(&clients, &gate, &scope, &config.evidence, window, scans).await;
         scope.evidence = Some(evidence);
     }
     if probe {
@@ -229,7 +196,11 @@ pub(crate) async fn collect_region(
     }
 
     scope.errors.extend(lookup_errors::lookup_errors(&scope));
-    scope.api_calls = gate.counts();
+    let tally = gate.tally();
+    scope.api_calls = tally.calls;
+    scope.throttled = tally.throttled;
+    scope.retries = tally.retries;
+    scope.most_attempts = tally.most_attempts;
     for error in &scope.errors {
         tracing::warn!(
             account = %error.account,
@@ -248,6 +219,7 @@ pub(crate) async fn collect_region(
         targets = scope.targets.len(),
         errors = scope.errors.len(),
         calls = scope.api_calls.values().sum::<u64>(),
+        throttled = scope.throttled.values().sum::<u64>(),
         "collected scope"
     );
     Ok(scope)
@@ -259,10 +231,11 @@ pub(crate) async fn identify(
     sdk: &SdkConfig,
     region: &str,
 ) -> Result<(String, String), CollectError> {
-    gate.admit(Operation::StsGetCallerIdentity).await;
-    let identity = aws_sdk_sts::Client::new(sdk)
-        .get_caller_identity()
-        .send()
+    let client = aws_sdk_sts::Client::new(sdk);
+    let identity = gate
+        .send(Operation::StsGetCallerIdentity, || {
+            client.get_caller_identity().send()
+        })
         .await
         .map_err(|e| {
             let failure = translate(&e);
@@ -285,147 +258,11 @@ pub(crate) async fn identify(
     Ok((account, partition))
 }
 
-/// The Lambda client that can read a function: in its region (the Lambda API is regional), with
-/// the scope's credentials for its own account, through the configured role for another audited
-/// account, none for any other account.
-struct LambdaClients<'a> {
-    account: &'a str,
-    own: &'a RegionalClients<'a>,
-    peers: &'a HashMap<&'a str, RegionalClients<'a>>,
-}
-
-impl LambdaClients<'_> {
-    fn for_function(&self, arn: &FunctionArn) -> Option<aws_sdk_lambda::Client> {
-        if arn.account == self.account {
-            Some(self.own.lambda(&arn.region))
-        } else {
-            self.peers
-                .get(arn.account.as_str())
-                .map(|peer| peer.lambda(&arn.region))
-        }
-    }
-}
-
-async fn collect_targets(
-    clients: &LambdaClients<'_>,
-    gate: &CallGate,
-    scope: &ScopeInventory,
-    wanted: &BTreeSet<FunctionArn>,
-    concurrency: usize,
-) -> BTreeMap<String, LambdaTarget> {
-    let jobs: Vec<(FunctionArn, Option<aws_sdk_lambda::Client>)> = wanted
-        .iter()
-        .map(|arn| (arn.clone(), clients.for_function(arn)))
-        .collect();
-    stream::iter(jobs)
-        .map(|(arn, client)| async move {
-            let target = match client {
-                Some(client) => {
-                    LambdaCollector {
-                        client: &client,
-                        gate,
-                        account: &scope.account,
-                        region: &scope.region,
-                    }
-                    .collect_target(&arn)
-                    .await
-                }
-                None => cross_account_target(scope, &arn),
-            };
-            (target.arn.to_string(), target)
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await
-}
-
-fn cross_account_target(scope: &ScopeInventory, arn: &FunctionArn) -> LambdaTarget {
-    let error = CollectionError {
-        account: scope.account.clone(),
-        region: scope.region.clone(),
-        operation: Operation::LambdaGetFunction.name().to_string(),
-        resource: arn.to_string(),
-        code: "CrossAccountTarget".to_string(),
-        message: format!(
-            "cannot read the policy of a function in account {}: no role configured for that account ([[scope.accounts]])",
-            arn.account
-        ),
-    };
-    LambdaTarget {
-        arn: arn.clone(),
-        function_name: arn.name.clone(),
-        qualifier: arn.qualifier.clone(),
-        configuration: Lookup::Failed(error.clone()),
-        policy: Lookup::Failed(CollectionError {
-            operation: Operation::LambdaGetPolicy.name().to_string(),
-            ..error
-        }),
-        unqualified_policy: None,
-        function_exists: None,
-    }
-}
-
-/// Every distinct role that a Lambda integration or authorizer of the scope names in
-/// `credentials` (pass-through credentials are not roles), read through the account that owns
-/// it: the scope's own, another audited account's role, or — with no way in — recorded as
-/// failed so `integration-role-invalid` reports `error` instead of guessing.
-async fn collect_roles(
-    base: &SdkConfig,
-    run: &RunShared,
-    gate: &CallGate,
-    scope: &ScopeInventory,
-    wanted: &BTreeSet<String>,
-    max_attempts: u32,
-) -> BTreeMap<String, Lookup<IamRole>> {
-    let mut roles = BTreeMap::new();
-    if wanted.is_empty() {
-        return roles;
-    }
-    // IAM is global: one client per account, made in the scope's region (the SDK resolves the
-    // partition's global endpoint from it).
-    let mut clients: HashMap<String, aws_sdk_iam::Client> = HashMap::new();
-    for arn in wanted {
-        let owner = crate::arn::account_of(arn).to_string();
-        let sdk = if owner == scope.account {
-            Some(base)
-        } else {
-            run.accounts.get(&owner)
-        };
-        let Some(sdk) = sdk else {
-            let error = CollectionError {
-                account: scope.account.clone(),
-                region: scope.region.clone(),
-                operation: Operation::IamGetRole.name().to_string(),
-                resource: arn.to_string(),
-                code: "CrossAccountRole".to_string(),
-                message: format!(
-                    "cannot read role {arn} in account {owner}: no role configured for that account ([[scope.accounts]])"
-                ),
-            };
-            roles.insert(arn.to_string(), Lookup::Failed(error));
-            continue;
-        };
-        let client = clients.entry(owner).or_insert_with(|| {
-            aws_sdk_iam::Client::new(&regional(sdk, &scope.region, max_attempts))
-        });
-        let collector = IamCollector {
-            client,
-            gate,
-            cache: &run.iam,
-            account: &scope.account,
-            region: &scope.region,
-        };
-        roles.insert(arn.to_string(), collector.role(arn).await);
-    }
-    roles
-}
-
 /// For a qualified target whose own policy does not let some route in, reads the unqualified
 /// function's policy once, so the report can say "the permission is on the wrong qualifier"
 /// instead of "no statement". Healthy targets cost no extra call.
 async fn explain_qualifier_mismatches(
     clients: &LambdaClients<'_>,
-    gate: &CallGate,
     scope: &mut ScopeInventory,
     plan: &Plan,
 ) {
@@ -434,13 +271,11 @@ async fn explain_qualifier_mismatches(
         let Some(client) = clients.for_function(&arn) else {
             continue;
         };
-        let collector = LambdaCollector {
-            client: &client,
-            gate,
-            account: &scope.account,
-            region: &scope.region,
-        };
-        let policy = collector.policy(&arn.unqualified()).await;
+        let gate = clients.gate_at(&arn.account, &arn.region);
+        let policy = clients
+            .collector(&client, &gate)
+            .policy(&arn.unqualified())
+            .await;
         if let Some(target) = scope.targets.get_mut(&arn.to_string()) {
             target.unqualified_policy = Some(policy);
         }
@@ -450,11 +285,7 @@ async fn explain_qualifier_mismatches(
 /// For a qualified target that does not exist and whose function is not itself a target, reads
 /// whether the function exists, so the report can tell a missing alias or version (create it)
 /// from a missing function (fix the URI). Healthy targets cost no extra call.
-async fn explain_missing_qualifiers(
-    clients: &LambdaClients<'_>,
-    gate: &CallGate,
-    scope: &mut ScopeInventory,
-) {
+async fn explain_missing_qualifiers(clients: &LambdaClients<'_>, scope: &mut ScopeInventory) {
     let needed: Vec<FunctionArn> = scope
         .targets
         .values()
@@ -469,13 +300,12 @@ async fn explain_missing_qualifiers(
             let Some(client) = clients.for_function(&arn) else {
                 continue;
             };
-            let collector = LambdaCollector {
-                client: &client,
-                gate,
-                account: &scope.account,
-                region: &scope.region,
-            };
-            let exists = match collector.function_exists(&arn).await {
+            let gate = clients.gate_at(&arn.account, &arn.region);
+            let exists = match clients
+                .collector(&client, &gate)
+                .function_exists(&arn)
+                .await
+            {
                 Lookup::Found(exists) => Some(exists),
                 Lookup::Missing => Some(false),
                 Lookup::Failed(error) => {

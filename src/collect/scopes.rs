@@ -28,7 +28,7 @@ pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, Col
     let window = evidence_window(&config.evidence, collected_at);
     // The run's own calls (GetCallerIdentity and ListAccounts for an organization, AssumeRole),
     // made with the base credentials in the first region.
-    let run_gate = CallGate::new(&config.collect.rate_limits);
+    let run_gate = CallGate::new(&config.collect.rate_limits, config.collect.max_attempts);
     let home = &regions[0];
     let targets = accounts::targets(config, base, home, &run_gate).await?;
     if targets.is_empty() {
@@ -108,9 +108,18 @@ pub async fn collect(config: &Config, base: &SdkConfig) -> Result<Inventory, Col
     }
     // Calls made for the run rather than a scope are counted with the first scope, so the
     // summary (the sum over scopes) has them all.
-    for (operation, count) in run_gate.counts() {
-        *scopes[0].api_calls.entry(operation).or_default() += count;
+    let tally = run_gate.tally();
+    let first = &mut scopes[0];
+    for (operation, count) in tally.calls {
+        *first.api_calls.entry(operation).or_default() += count;
     }
+    for (operation, count) in tally.throttled {
+        *first.throttled.entry(operation).or_default() += count;
+    }
+    for (operation, count) in tally.retries {
+        *first.retries.entry(operation).or_default() += count;
+    }
+    first.most_attempts = first.most_attempts.max(tally.most_attempts);
     Ok(Inventory::new(collected_at, scopes))
 }
 

@@ -5,14 +5,14 @@
 
 mod causes;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 
 use crate::checks::{self, Context};
 use crate::config::{Config, Suppression};
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, ScopeInventory};
 use crate::report::{
     Finding, Report, RunInfo, ScopeRef, SeverityCounts, Source, Summary, SuppressedFinding,
     ToolInfo, REPORT_SCHEMA,
@@ -91,12 +91,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
         .iter()
         .flat_map(|s| s.errors.iter().cloned())
         .collect();
-    let mut api_calls = std::collections::BTreeMap::new();
-    for scope in &inventory.scopes {
-        for (operation, count) in &scope.api_calls {
-            *api_calls.entry(operation.clone()).or_insert(0) += count;
+    let sum = |per_scope: fn(&ScopeInventory) -> &BTreeMap<String, u64>| {
+        let mut total = BTreeMap::new();
+        for scope in &inventory.scopes {
+            for (operation, count) in per_scope(scope) {
+                *total.entry(operation.clone()).or_insert(0) += count;
+            }
         }
-    }
+        total
+    };
     let summary = Summary {
         apis: inventory
             .scopes
@@ -114,7 +117,15 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
         findings: counts,
         errors: errors.len(),
         suppressed: suppressed.len(),
-        api_calls,
+        api_calls: sum(|s| &s.api_calls),
+        throttled: sum(|s| &s.throttled),
+        retries: sum(|s| &s.retries),
+        most_attempts: inventory
+            .scopes
+            .iter()
+            .map(|s| s.most_attempts)
+            .max()
+            .unwrap_or(0),
         package_bytes_read: inventory.scopes.iter().map(|s| s.package_reads.bytes).sum(),
         package_requests: inventory
             .scopes

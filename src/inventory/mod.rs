@@ -71,6 +71,16 @@ pub struct ScopeInventory {
     pub errors: Vec<CollectionError>,
     /// AWS calls made per operation (`service:Operation`).
     pub api_calls: BTreeMap<String, u64>,
+    /// Attempts AWS throttled, per operation: other callers in the account were spending the
+    /// same quota (the auditor alone stays under it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub throttled: BTreeMap<String, u64>,
+    /// Attempts after the first, per operation, for any reason (throttles, 5XX, lost answers).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retries: BTreeMap<String, u64>,
+    /// The most attempts one call took.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub most_attempts: u32,
     /// What CloudWatch holds about these APIs and functions over the evidence window; `None`
     /// when evidence collection is turned off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +129,10 @@ impl ScopeInventory {
     pub fn api(&self, id: &str) -> Option<ApiView<'_>> {
         self.all_apis().find(|api| api.id() == id)
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 fn default_partition() -> String {

@@ -53,11 +53,10 @@ pub async fn invoke(
             message,
         },
     };
-    gate.admit(operation).await;
     let answer = if call.streams {
-        tokio::time::timeout(call.timeout, streamed(client, &call)).await
+        tokio::time::timeout(call.timeout, streamed(client, gate, &call)).await
     } else {
-        tokio::time::timeout(call.timeout, buffered(client, &call)).await
+        tokio::time::timeout(call.timeout, buffered(client, gate, &call)).await
     };
     match answer {
         Err(_) => failed(
@@ -86,17 +85,21 @@ struct Answer {
 
 async fn buffered(
     client: &aws_sdk_lambda::Client,
+    gate: &CallGate,
     call: &Call<'_>,
 ) -> Result<Answer, crate::aws::CallFailure> {
     let payload = serde_json::to_vec(call.event).unwrap_or_default();
-    let output = client
-        .invoke()
-        .function_name(call.target.unqualified().to_string())
-        .set_qualifier(call.target.qualifier.clone())
-        .invocation_type(InvocationType::RequestResponse)
-        .set_tenant_id(call.tenant_id.map(str::to_string))
-        .payload(Blob::new(payload))
-        .send()
+    let output = gate
+        .send(Operation::LambdaInvoke, || {
+            client
+                .invoke()
+                .function_name(call.target.unqualified().to_string())
+                .set_qualifier(call.target.qualifier.clone())
+                .invocation_type(InvocationType::RequestResponse)
+                .set_tenant_id(call.tenant_id.map(str::to_string))
+                .payload(Blob::new(payload.clone()))
+                .send()
+        })
         .await
         .map_err(|e| translate(&e))?;
     Ok(Answer {
@@ -112,16 +115,22 @@ async fn buffered(
 /// the validator needs, never more than Lambda's synchronous limit.
 async fn streamed(
     client: &aws_sdk_lambda::Client,
+    gate: &CallGate,
     call: &Call<'_>,
 ) -> Result<Answer, crate::aws::CallFailure> {
     let payload = serde_json::to_vec(call.event).unwrap_or_default();
-    let mut output = client
-        .invoke_with_response_stream()
-        .function_name(call.target.unqualified().to_string())
-        .set_qualifier(call.target.qualifier.clone())
-        .set_tenant_id(call.tenant_id.map(str::to_string))
-        .payload(Blob::new(payload))
-        .send()
+    // The gate retries the request that opens the stream; once it is open, what it carries is
+    // the function's answer.
+    let mut output = gate
+        .send(Operation::LambdaInvokeWithResponseStream, || {
+            client
+                .invoke_with_response_stream()
+                .function_name(call.target.unqualified().to_string())
+                .set_qualifier(call.target.qualifier.clone())
+                .set_tenant_id(call.tenant_id.map(str::to_string))
+                .payload(Blob::new(payload.clone()))
+                .send()
+        })
         .await
         .map_err(|e| translate(&e))?;
     let mut answer = Answer {

@@ -43,24 +43,27 @@ pub async fn put_dashboards(
             let name = dashboard_name(base, index);
             let text = serde_json::to_string(body)
                 .map_err(|e| format!("cannot serialise dashboard {name}: {e}"))?;
-            gate.admit(Operation::CloudWatchPutDashboard).await;
-            client
-                .put_dashboard()
-                .dashboard_name(&name)
-                .dashboard_body(text)
-                .send()
-                .await
-                .map_err(|e| {
-                    failure_text(Operation::CloudWatchPutDashboard, &name, &translate(&e))
-                })?;
+            gate.send(Operation::CloudWatchPutDashboard, || {
+                client
+                    .put_dashboard()
+                    .dashboard_name(&name)
+                    .dashboard_body(&text)
+                    .send()
+            })
+            .await
+            .map_err(|e| failure_text(Operation::CloudWatchPutDashboard, &name, &translate(&e)))?;
         }
         let mut deleted = Vec::new();
         // ListDashboards would find them in one call, but look them up by name instead: the
         // names are ours to know, and the numbering has no gaps.
         for index in bodies.len().max(1).. {
             let name = dashboard_name(base, index);
-            gate.admit(Operation::CloudWatchGetDashboard).await;
-            let body = match client.get_dashboard().dashboard_name(&name).send().await {
+            let got = gate
+                .send(Operation::CloudWatchGetDashboard, || {
+                    client.get_dashboard().dashboard_name(&name).send()
+                })
+                .await;
+            let body = match got {
                 Ok(output) => output.dashboard_body().unwrap_or_default().to_string(),
                 Err(e) => {
                     let failure = translate(&e);
@@ -77,15 +80,13 @@ pub async fn put_dashboards(
             if !is_ours(&body) {
                 break;
             }
-            gate.admit(Operation::CloudWatchDeleteDashboards).await;
-            client
-                .delete_dashboards()
-                .dashboard_names(&name)
-                .send()
-                .await
-                .map_err(|e| {
-                    failure_text(Operation::CloudWatchDeleteDashboards, &name, &translate(&e))
-                })?;
+            gate.send(Operation::CloudWatchDeleteDashboards, || {
+                client.delete_dashboards().dashboard_names(&name).send()
+            })
+            .await
+            .map_err(|e| {
+                failure_text(Operation::CloudWatchDeleteDashboards, &name, &translate(&e))
+            })?;
             deleted.push(name);
         }
         let mut detail = format!(
@@ -127,20 +128,21 @@ pub async fn put_metrics(
                 .iter()
                 .map(|datum| metric_datum(datum, timestamp))
                 .collect();
-            gate.admit(Operation::CloudWatchPutMetricData).await;
-            client
-                .put_metric_data()
-                .namespace(namespace)
-                .set_metric_data(Some(data))
-                .send()
-                .await
-                .map_err(|e| {
-                    failure_text(
-                        Operation::CloudWatchPutMetricData,
-                        namespace,
-                        &translate(&e),
-                    )
-                })?;
+            gate.send(Operation::CloudWatchPutMetricData, || {
+                client
+                    .put_metric_data()
+                    .namespace(namespace)
+                    .set_metric_data(Some(data.clone()))
+                    .send()
+            })
+            .await
+            .map_err(|e| {
+                failure_text(
+                    Operation::CloudWatchPutMetricData,
+                    namespace,
+                    &translate(&e),
+                )
+            })?;
             calls += 1;
         }
         Ok(format!(
@@ -185,8 +187,9 @@ pub async fn put_alarm(
     topic_arn: &str,
 ) -> SinkOutcome {
     let name = alarm_name(namespace);
-    gate.admit(Operation::CloudWatchPutMetricAlarm).await;
-    let result = client
+    let result = gate
+        .send(Operation::CloudWatchPutMetricAlarm, || {
+            client
         .put_metric_alarm()
         .alarm_name(&name)
         .alarm_description("apigw-auditor found high-severity problems that make API Gateway answer 5XX; see the dashboard or the JSON report")
@@ -202,6 +205,7 @@ pub async fn put_alarm(
         .alarm_actions(topic_arn)
         .ok_actions(topic_arn)
         .send()
+        })
         .await
         .map(|_| format!("alarm {name} notifies {topic_arn}"))
         .map_err(|e| failure_text(Operation::CloudWatchPutMetricAlarm, &name, &translate(&e)));

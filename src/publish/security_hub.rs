@@ -99,13 +99,15 @@ async fn read_active(
     let (mut earlier, mut unreadable) = (Vec::new(), 0);
     let mut token: Option<String> = None;
     loop {
-        gate.admit(Operation::SecurityHubGetFindings).await;
-        let page = client
-            .get_findings()
-            .filters(filters.clone())
-            .max_results(100)
-            .set_next_token(token)
-            .send()
+        let page = gate
+            .send(Operation::SecurityHubGetFindings, || {
+                client
+                    .get_findings()
+                    .filters(filters.clone())
+                    .max_results(100)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
             .map_err(|e| failure(Operation::SecurityHubGetFindings, &translate(&e)))?;
         for found in page.findings() {
@@ -153,11 +155,13 @@ async fn import(
     let mut rejected: Vec<String> = Vec::new();
     let mut rejected_count = 0;
     for batch in batches(records) {
-        gate.admit(Operation::SecurityHubBatchImportFindings).await;
-        let output = client
-            .batch_import_findings()
-            .set_findings(Some(batch.iter().map(to_sdk).collect()))
-            .send()
+        let output = gate
+            .send(Operation::SecurityHubBatchImportFindings, || {
+                client
+                    .batch_import_findings()
+                    .set_findings(Some(batch.iter().map(to_sdk).collect()))
+                    .send()
+            })
             .await
             .map_err(|e| failure(Operation::SecurityHubBatchImportFindings, &translate(&e)))?;
         rejected_count += output.failed_count().unwrap_or(0).max(0) as usize;
@@ -209,7 +213,7 @@ async fn sync_hub_into(
 ) -> Result<(), String> {
     let config = run.config;
     // The hub's own rate limits: Security Hub's quotas are per account and region.
-    let gate = CallGate::new(&config.collect.rate_limits);
+    let gate = CallGate::new(&config.collect.rate_limits, config.collect.max_attempts);
     let base = match &hub.reach {
         Reach::Base => run.sdk.clone(),
         Reach::Role { arn, external_id } => {
@@ -226,11 +230,7 @@ async fn sync_hub_into(
                 .map_err(|e| e.to_string())?
         }
     };
-    let client = aws_sdk_securityhub::Client::new(&regional(
-        &base,
-        &hub.region,
-        config.collect.max_attempts,
-    ));
+    let client = aws_sdk_securityhub::Client::new(&regional(&base, &hub.region));
     let product = product_arn(&hub.account, &hub.region);
     let (earlier, unreadable) = read_active(&client, &gate, &hub.account, &product).await?;
     outcome.unreadable = unreadable;
@@ -320,14 +320,8 @@ pub async fn publish(
                 .map(|s| s.region.clone())
                 .or_else(|| sdk.region().map(|r| r.to_string()))
                 .unwrap_or_else(|| "us-east-1".to_string());
-            let gate = CallGate::new(&config.collect.rate_limits);
-            match identify(
-                &gate,
-                &regional(sdk, &region, config.collect.max_attempts),
-                &region,
-            )
-            .await
-            {
+            let gate = CallGate::new(&config.collect.rate_limits, config.collect.max_attempts);
+            match identify(&gate, &regional(sdk, &region), &region).await {
                 Ok((account, _)) => Some(account),
                 Err(error) => {
                     return SinkOutcome {

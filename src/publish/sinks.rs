@@ -66,9 +66,8 @@ pub async fn publish(
             .map(|s| s.region.clone())
             .or_else(|| sdk.region().map(|r| r.to_string()))
             .unwrap_or_else(|| "us-east-1".to_string());
-        let client =
-            aws_sdk_cloudwatch::Client::new(&regional(sdk, &region, config.collect.max_attempts));
-        let gate = CallGate::new(&config.collect.rate_limits);
+        let client = aws_sdk_cloudwatch::Client::new(&regional(sdk, &region));
+        let gate = CallGate::new(&config.collect.rate_limits, config.collect.max_attempts);
         if let Some(base) = &cw.dashboard {
             let bodies = dashboard::dashboards(&*report, inventory, cw);
             outcomes.push(cloudwatch::put_dashboards(&client, &gate, base, &bodies).await);

@@ -278,6 +278,14 @@ pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     let total = s.findings.high + s.findings.medium + s.findings.low + s.findings.info;
     let calls: u64 = s.api_calls.values().sum();
+    let throttled: u64 = s.throttled.values().sum();
+    // Throttles mean someone else spent the same quotas during the run: say so, since the
+    // auditor's own calls stay under them.
+    let throttled = match throttled {
+        0 => String::new(),
+        1 => " (1 throttled by AWS)".to_string(),
+        n => format!(" ({n} throttled by AWS)"),
+    };
     let unaudited = match s.unaudited {
         0 => String::new(),
         1 => "; 1 Lambda integration could not be audited (its error finding says why)".to_string(),
@@ -286,7 +294,7 @@ pub fn summary_line(report: &Report) -> String {
         }
     };
     format!(
-        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls in {} ms{unaudited}",
+        "{total} finding{} ({} high, {} medium, {} low, {} info), {} collection error{}, {} suppressed — {} APIs, {} stages, {} routes, {} functions audited with {calls} AWS calls{throttled} in {} ms{unaudited}",
         if total == 1 { "" } else { "s" },
         s.findings.high,
         s.findings.medium,
@@ -399,15 +407,7 @@ mod tests {
                     .push(stage_metrics("a1b2c3", "pets", "prod", 1200.0, 600.0))
             })
             .inventory();
-        let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
-        let run = RunFacts {
-            id: "run-1".into(),
-            started_at: at,
-            finished_at: at,
-            source: Source::Snapshot,
-            today: today(),
-        };
-        let report = evaluate(&inventory, &Config::default(), run);
+        let report = report_of(&inventory);
         let cause = report
             .findings
             .iter()

@@ -223,3 +223,34 @@ pub fn assert_denied(finding: &Finding, api: &ApiHandle, expected: Denied<'_>) {
     assert_eq!(statement_ids(finding), expected.statements, "{finding:#?}");
     assert_add_permission(finding, expected.qualifier, &expected.source_arn);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The probe
+// ---------------------------------------------------------------------------------------------
+
+/// The probe on, fast enough for a test: 10 invocations per second, `timeout_seconds` per
+/// invocation.
+pub fn probe_config(timeout_seconds: u64) -> apigw_auditor::config::Config {
+    let mut config = crate::support::audit::config();
+    config.probe.enabled = true;
+    config.probe.per_second = 10.0;
+    config.probe.timeout_seconds = timeout_seconds;
+    config
+}
+
+/// How many calls of `operation` (`lambda:Invoke`) the audit made.
+pub fn calls(report: &Report, operation: &str) -> u64 {
+    report
+        .summary
+        .api_calls
+        .get(operation)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// The one finding on `path` among `found`.
+pub fn on<'r>(found: &[&'r Finding], path: &str) -> &'r Finding {
+    let on_path: Vec<&&Finding> = found.iter().filter(|f| route(f).1 == path).collect();
+    assert_eq!(on_path.len(), 1, "findings on {path}: {found:#?}");
+    on_path[0]
+}

@@ -10,115 +10,61 @@
 //! `Runtime.HandlerError` (AWS: the exception's class, `KeyError`, `TypeError`), so the error type
 //! assertion accepts either.
 
-use apigw_auditor::config::Config;
-use apigw_auditor::report::{Finding, Report, Severity, Status};
+use apigw_auditor::report::{Severity, Status};
 
-use crate::common::{assert_api, assert_fail, route};
-use crate::support::audit::{audit, audit_with, config, findings, none};
+use crate::common::{assert_api, assert_fail, calls, on, probe_config, route};
+use crate::support::audit::{audit, audit_with, findings, none};
 use crate::support::fleet::apigw::{ApiHandle, MethodOptions};
-use crate::support::fleet::{fn_zip, Fleet};
+use crate::support::fleet::Fleet;
 use crate::support::new_fleet;
 
 const CHECK: &str = "proxy-response-malformed";
-
-async fn python(fleet: &Fleet, name: &str, source: &str, timeout_s: i32) -> String {
-    let zip = fn_zip(&[("lambda_function.py", source, 0o644)]);
-    fleet
-        .create_function(
-            name,
-            "python3.12",
-            "lambda_function.lambda_handler",
-            zip,
-            timeout_s,
-        )
-        .await
-}
-
-async fn node(fleet: &Fleet, name: &str, source: &str) -> String {
-    let zip = fn_zip(&[("index.js", source, 0o644)]);
-    fleet
-        .create_function(name, "nodejs20.x", "index.handler", zip, 3)
-        .await
-}
-
-/// The probe on, fast enough for a test: 10 invocations per second, 2 s per invocation.
-fn probe_config() -> Config {
-    let mut config = config();
-    config.probe.enabled = true;
-    config.probe.per_second = 10.0;
-    config.probe.timeout_seconds = 2;
-    config
-}
-
-/// The one finding on `path`.
-fn on<'r>(found: &[&'r Finding], path: &str) -> &'r Finding {
-    let on_path: Vec<&&Finding> = found.iter().filter(|f| route(f).1 == path).collect();
-    assert_eq!(on_path.len(), 1, "findings on {path}: {found:#?}");
-    on_path[0]
-}
-
-fn invokes(report: &Report) -> u64 {
-    report
-        .summary
-        .api_calls
-        .get("lambda:Invoke")
-        .copied()
-        .unwrap_or(0)
-}
 
 /// Builds the account: one API, two stages, a route per handler.
 async fn build(fleet: &Fleet) -> ApiHandle {
     // `extra-key` is reached through its alias, not its unqualified ARN.
     let (ok, dict_body, _, digits, text_status, bare, raises, slow, echo, write) = tokio::join!(
         fleet.python_function("ok"),
-        node(
-            fleet,
+        fleet.node_handler(
             "dict-body",
             "exports.handler = async () => ({ statusCode: 200, body: { ok: true } });\n",
         ),
-        python(
-            fleet,
+        fleet.python_handler(
             "extra-key",
             "def lambda_handler(event, context):\n    \
              return {'statusCode': 200, 'body': 'hi', 'cookies': ['a=b']}\n",
             3,
         ),
-        python(
-            fleet,
+        fleet.python_handler(
             "digits",
             "def lambda_handler(event, context):\n    \
              return {'statusCode': '201', 'body': 'created'}\n",
             3,
         ),
-        node(
-            fleet,
+        fleet.node_handler(
             "text-status",
             "exports.handler = async () => ({ statusCode: 'OK', body: 'fine' });\n",
         ),
-        python(
-            fleet,
+        fleet.python_handler(
             "bare",
             "def lambda_handler(event, context):\n    return 'justAString'\n",
             3,
         ),
-        python(
-            fleet,
+        fleet.python_handler(
             "raises",
             "def lambda_handler(event, context):\n    \
              raise KeyError('missing id ' + event['path'])\n",
             3,
         ),
-        python(
-            fleet,
+        fleet.python_handler(
             "slow",
             "import time\n\ndef lambda_handler(event, context):\n    \
-             time.sleep(4)\n    return {'statusCode': 200, 'body': 'late'}\n",
-            6,
+             time.sleep(20)\n    return {'statusCode': 200, 'body': 'late'}\n",
+            25,
         ),
         // Echoes what the event carried, in a dict body (itself malformed), so the finding's
         // offending part shows the event the function received.
-        node(
-            fleet,
+        fleet.node_handler(
             "echo",
             "exports.handler = async (e) => ({ statusCode: 200, body: { method: e.httpMethod, \
              path: e.path, resource: e.resource, id: e.pathParameters.id, stage: \
@@ -126,8 +72,7 @@ async fn build(fleet: &Fleet) -> ApiHandle {
              } });\n",
         ),
         // Would fail loudly if called: the probe must leave POST alone unless told otherwise.
-        python(
-            fleet,
+        fleet.python_handler(
             "write",
             "def lambda_handler(event, context):\n    raise RuntimeError('POST must not be probed')\n",
             3,
@@ -163,9 +108,16 @@ async fn probe_judges_real_handlers_by_the_acceptance_table() {
     let (account, sdk, fleet) = new_fleet().await;
     let api = build(&fleet).await;
 
-    let report = audit_with(&probe_config(), &sdk).await;
+    // 8 s per invocation: far above a cold start on a loaded 2-core machine (ministack starts a
+    // worker per function), far below `slow`'s 20 s sleep.
+    let report = audit_with(&probe_config(8), &sdk).await;
     // Every GET route once (the two stages share one invocation), ANY as GET, never POST.
-    assert_eq!(invokes(&report), 9, "{:?}", report.summary.api_calls);
+    assert_eq!(
+        calls(&report, "lambda:Invoke"),
+        9,
+        "{:?}",
+        report.summary.api_calls
+    );
     let found = findings(&report, CHECK);
     assert_eq!(found.len(), 7, "{found:#?}");
     for finding in &found {
@@ -269,16 +221,26 @@ async fn probe_judges_real_handlers_by_the_acceptance_table() {
 
     // The probe off (the default): no Invoke call at all, no finding.
     let off = audit(&sdk).await;
-    assert_eq!(invokes(&off), 0, "{:?}", off.summary.api_calls);
+    assert_eq!(
+        calls(&off, "lambda:Invoke"),
+        0,
+        "{:?}",
+        off.summary.api_calls
+    );
     none(&off, CHECK);
 
     // POST only when listed; ANY takes the first listed verb; the cap stops after one (routes in
     // path order: /pets/{id} before /write).
-    let mut post = probe_config();
+    let mut post = probe_config(8);
     post.probe.methods = vec!["POST".to_string()];
     post.probe.max_targets = 1;
     let report = audit_with(&post, &sdk).await;
-    assert_eq!(invokes(&report), 1, "{:?}", report.summary.api_calls);
+    assert_eq!(
+        calls(&report, "lambda:Invoke"),
+        1,
+        "{:?}",
+        report.summary.api_calls
+    );
     let found = findings(&report, CHECK);
     let echo = on(&found, "/pets/{id}");
     assert_eq!(found.len(), 1, "{found:#?}");
@@ -299,8 +261,7 @@ async fn probe_judges_real_handlers_by_the_acceptance_table() {
 #[tokio::test]
 async fn the_binary_probes_only_with_the_flag_and_snapshots_keep_the_verdict() {
     let (account, _sdk, fleet) = new_fleet().await;
-    let function = node(
-        &fleet,
+    let function = fleet.node_handler(
         "leaky",
         "exports.handler = async () => ({ statusCode: 200, body: { secret: 'x'.repeat(1000) } });\n",
     )

@@ -16,52 +16,19 @@
 //! `src/probe/validate_stream.rs`. ministack does not enforce tenant isolation; the test checks
 //! the tenant id on the wire instead (a microburst rule matching the `X-Amz-Tenant-Id` header).
 
-use apigw_auditor::config::Config;
-use apigw_auditor::report::{Finding, Report, Severity};
+use apigw_auditor::report::Severity;
 use aws_sdk_lambda::types::{TenancyConfig, TenantIsolationMode};
 use base64::Engine;
 use serde_json::json;
 
-use crate::common::{assert_fail, route};
-use crate::support::audit::{audit_with, config, findings};
+use crate::common::{assert_fail, calls, on, probe_config};
+use crate::support::audit::{audit_with, findings};
 use crate::support::emulator::{Emulator, Microburst};
 use crate::support::fleet::apigw::MethodOptions;
-use crate::support::fleet::{fn_zip, streaming_uri, Fleet, PYTHON_OK_HANDLER};
+use crate::support::fleet::{fn_zip, streaming_uri, PYTHON_OK_HANDLER};
 use crate::support::{new_fleet, sdk_config};
 
 const CHECK: &str = "proxy-response-malformed";
-
-/// The probe on, fast enough for a test.
-fn probe_config() -> Config {
-    let mut config = config();
-    config.probe.enabled = true;
-    config.probe.per_second = 10.0;
-    config.probe.timeout_seconds = 5;
-    config
-}
-
-fn calls(report: &Report, operation: &str) -> u64 {
-    report
-        .summary
-        .api_calls
-        .get(operation)
-        .copied()
-        .unwrap_or(0)
-}
-
-/// The one finding on `path`.
-fn on<'r>(found: &[&'r Finding], path: &str) -> &'r Finding {
-    let on_path: Vec<&&Finding> = found.iter().filter(|f| route(f).1 == path).collect();
-    assert_eq!(on_path.len(), 1, "findings on {path}: {found:#?}");
-    on_path[0]
-}
-
-async fn node(fleet: &Fleet, name: &str, source: &str) -> String {
-    let zip = fn_zip(&[("index.js", source, 0o644)]);
-    fleet
-        .create_function(name, "nodejs20.x", "index.handler", zip, 3)
-        .await
-}
 
 /// What a Node.js streaming handler writes for a 200 with one header and a two-line body
 /// (`HttpResponseStream.from`: the metadata JSON, 8 × `0x00`, then the payload).
@@ -79,8 +46,7 @@ async fn the_probe_streams_streaming_routes_and_judges_the_prelude() {
         // Its buffered answer is replaced on the wire by a streamed one (see the module doc).
         fleet.python_function("streamer"),
         // A buffered handler left behind when the route was switched to streaming.
-        node(
-            &fleet,
+        fleet.node_handler(
             "legacy",
             "exports.handler = async () => ({ statusCode: 200, body: 'whole' });\n",
         ),
@@ -132,7 +98,7 @@ async fn the_probe_streams_streaming_routes_and_judges_the_prelude() {
          "headers": {"X-Amz-Tenant-Id": "probe-tenant"}, "latency": 1}
     ]));
     let sdk = sdk_config(proxy.endpoint_url(), &account).await;
-    let mut config = probe_config();
+    let mut config = probe_config(8);
     config.probe.tenant_id = "probe-tenant".to_string();
     let report = audit_with(&config, &sdk).await;
 

@@ -16,27 +16,11 @@ use apigw_auditor::report::{Severity, Status};
 use crate::common::{assert_api, assert_fail, reason, remediation, route, MISSING, TARGET_MISSING};
 use crate::support::audit::{audit, findings, none, only};
 use crate::support::fleet::apigw::MethodOptions;
-use crate::support::fleet::{
-    fn_zip, function_arn, integration_uri, streaming_uri, Fleet, PYTHON_OK_HANDLER,
-};
+use crate::support::fleet::{function_arn, integration_uri, streaming_uri, PYTHON_OK_HANDLER};
 use crate::support::new_fleet;
 
 const MISMATCH: &str = "integration-transfer-mode-mismatch";
 const TIMEOUT: &str = "lambda-timeout-exceeds-integration";
-
-/// A Python function answering a valid response, with this timeout.
-async fn python(fleet: &Fleet, name: &str, timeout_s: i32) -> String {
-    let zip = fn_zip(&[("lambda_function.py", PYTHON_OK_HANDLER, 0o644)]);
-    fleet
-        .create_function(
-            name,
-            "python3.12",
-            "lambda_function.lambda_handler",
-            zip,
-            timeout_s,
-        )
-        .await
-}
 
 /// A Regional API with streaming routes: one healthy (a 5-minute function behind a 5-minute
 /// streaming integration, permitted), one without permission, one to a deleted function, and a
@@ -45,9 +29,9 @@ async fn python(fleet: &Fleet, name: &str, timeout_s: i32) -> String {
 async fn streaming_routes_are_audited_like_buffered_ones() {
     let (account, sdk, fleet) = new_fleet().await;
     let (feed, unpermitted, plain) = tokio::join!(
-        python(&fleet, "feed", 300),
-        python(&fleet, "unpermitted", 3),
-        python(&fleet, "plain", 3),
+        fleet.python_handler("feed", PYTHON_OK_HANDLER, 300),
+        fleet.python_handler("unpermitted", PYTHON_OK_HANDLER, 3),
+        fleet.python_handler("plain", PYTHON_OK_HANDLER, 3),
     );
     let gone = function_arn(&account, "gone", None);
     let api = fleet
@@ -129,9 +113,9 @@ async fn streaming_routes_are_audited_like_buffered_ones() {
 async fn a_transfer_mode_that_disagrees_with_the_uri_is_reported() {
     let (account, sdk, fleet) = new_fleet().await;
     let (report_fn, export_fn, ok_fn) = tokio::join!(
-        python(&fleet, "report", 3),
-        python(&fleet, "export", 3),
-        python(&fleet, "ok", 3),
+        fleet.python_handler("report", PYTHON_OK_HANDLER, 3),
+        fleet.python_handler("export", PYTHON_OK_HANDLER, 3),
+        fleet.python_handler("ok", PYTHON_OK_HANDLER, 3),
     );
     let api = fleet
         .create_api_with_endpoint("docs", Some("REGIONAL"))
@@ -206,7 +190,10 @@ async fn a_transfer_mode_that_disagrees_with_the_uri_is_reported() {
 #[tokio::test]
 async fn streaming_timeouts_follow_the_streams_limits() {
     let (account, sdk, fleet) = new_fleet().await;
-    let (long, chatty) = tokio::join!(python(&fleet, "long", 60), python(&fleet, "chatty", 120));
+    let (long, chatty) = tokio::join!(
+        fleet.python_handler("long", PYTHON_OK_HANDLER, 60),
+        fleet.python_handler("chatty", PYTHON_OK_HANDLER, 120)
+    );
     let edge = fleet.create_api_with_endpoint("edge", Some("EDGE")).await;
     let regional = fleet
         .create_api_with_endpoint("regional", Some("REGIONAL"))

@@ -294,7 +294,7 @@ fn alive(pid: u32) -> bool {
         .unwrap_or(true)
 }
 
-fn kill_group(pgid: u32) {
+pub(super) fn kill_group(pgid: u32) {
     let _ = Command::new("kill")
         .args(["-KILL", "--", &format!("-{pgid}")])
         .stderr(Stdio::null())

@@ -2,7 +2,7 @@
 //! emulator (`emulator`), moto for Security Hub (`moto`), per-test accounts and SDK configs (here), and a builder that creates
 //! real API Gateway / Lambda / IAM resources through the SDK (`fleet`), the CloudWatch metrics and
 //! logs the emulator does not produce itself (`cloudwatch`), and a live audit of a test account
-//! (`audit`).
+//! (`audit`), and the proxy that enforces AWS's quotas (`quota_proxy`).
 //!
 //! Isolation: ministack is multi-tenant — an access key id of 12 digits selects that account — so
 //! every test works in its own fresh account on the one shared server and tests of a binary run
@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod http;
 pub mod moto;
 pub mod packages;
+pub mod quota_proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -85,30 +85,36 @@ impl Fleet {
         zip: Vec<u8>,
         timeout_s: i32,
     ) -> String {
-        let role = self.lambda_role().await;
-        let created = self
-            .lambda
-            .create_function()
-            .function_name(name)
-            .runtime(Runtime::from(runtime))
-            .handler(handler)
-            .role(role)
-            .timeout(timeout_s)
-            .code(FunctionCode::builder().zip_file(Blob::new(zip)).build())
-            .send()
-            .await
-            .unwrap_or_else(|e| fail(format!("lambda:CreateFunction {name}"), e));
-        // ministack, like AWS, answers `Pending` and turns `Active` shortly after; versions can
-        // only be published from an active function.
-        self.wait_active(name, None).await;
-        created
-            .function_arn()
-            .expect("CreateFunction returns the ARN")
-            .to_string()
+        self.create_function_configured(name, runtime, handler, zip, |create| {
+            create.timeout(timeout_s)
+        })
+        .await
     }
 
-    /// A function created with CreateFunction settings beyond the usual ones (durable, tenancy,
-    /// capacity provider), set by `configure`; waits until it is active.
+    /// A Python 3.12 function whose `lambda_function.py` is `source`.
+    pub async fn python_handler(&self, name: &str, source: &str, timeout_s: i32) -> String {
+        let zip = fn_zip(&[("lambda_function.py", source, 0o644)]);
+        self.create_function(
+            name,
+            "python3.12",
+            "lambda_function.lambda_handler",
+            zip,
+            timeout_s,
+        )
+        .await
+    }
+
+    /// A Node.js 20 function whose `index.js` is `source`, 3 s timeout.
+    pub async fn node_handler(&self, name: &str, source: &str) -> String {
+        let zip = fn_zip(&[("index.js", source, 0o644)]);
+        self.create_function(name, "nodejs20.x", "index.handler", zip, 3)
+            .await
+    }
+
+    /// A function created with CreateFunction settings beyond the usual ones (timeout, durable,
+    /// tenancy, capacity provider), set by `configure` (3 s timeout unless it says otherwise);
+    /// waits until it is `Active` (ministack, like AWS, answers `Pending` first; versions can only
+    /// be published from an active function) and returns its unqualified ARN.
     pub async fn create_function_configured(
         &self,
         name: &str,
@@ -143,9 +149,7 @@ impl Fleet {
 
     /// `python3.12`, `lambda_function.lambda_handler`, a valid proxy response, 3 s timeout.
     pub async fn python_function(&self, name: &str) -> String {
-        let zip = fn_zip(&[("lambda_function.py", PYTHON_OK_HANDLER, 0o644)]);
-        self.create_function(name, "python3.12", "lambda_function.lambda_handler", zip, 3)
-            .await
+        self.python_handler(name, PYTHON_OK_HANDLER, 3).await
     }
 
     /// Polls GetFunctionConfiguration until `State` is `Active`; panics on `Failed` or timeout.
