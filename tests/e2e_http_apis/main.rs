@@ -17,7 +17,7 @@
 //!
 //! What the emulator (ministack 1.5.33) does with HTTP APIs, and where it cannot express AWS
 //! (docs/testing.md): its list calls ignore `maxResults`/`nextToken` and answer every item in
-//! one page; it has no `ExportApi` (404); its data plane invokes the function in-process without
+//! one page (paging is shown through the quota proxy, which pages as AWS does); it has no `ExportApi` (404); its data plane invokes the function in-process without
 //! presenting any source ARN and without checking the function policy, and always sends the
 //! payload 2.0 event whatever `payloadFormatVersion` says. The auditor's judgement of those parts
 //! is covered by unit tests beside the code.
