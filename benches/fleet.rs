@@ -141,10 +141,12 @@ fn main() {
     let report: Value = serde_json::from_slice(&out).expect("a JSON report");
 
     // The lower bound of docs/architecture.md: 1 page of APIs per 500, ceil(R/500) pages of resources per
-    // API, one GetStages and GetAuthorizers per API, one GetFunction and GetPolicy per distinct
-    // target, one identity call. HTTP APIs: one GetApis page (the default page size sends no
-    // `maxResults`, and the emulator answers every API in one page), then one page each of
-    // routes, integrations, stages and authorizers per API, and no ExportApi (auto-deploy).
+    // API, one GetStages and GetAuthorizers per API, one GetExport per API (one deployed stage),
+    // one GetFunction and GetPolicy per distinct target, one identity call. HTTP APIs: one
+    // GetApis page (the default page size sends no `maxResults`, and the emulator answers every
+    // API in one page), then one page each of routes, integrations, stages and authorizers per
+    // API, and no ExportApi (auto-deploy). The evidence calls (metrics, logs) are not bounded here
+    // (`tests/e2e_pipeline.rs` bounds them), but no other call may be made.
     // The root, then /res-N and /res-N/{id} per route.
     let resources_per_api = 1 + routes * 2;
     let bound: BTreeMap<&str, u64> = [
@@ -156,6 +158,7 @@ fn main() {
         ),
         ("apigateway:GetStages", apis as u64),
         ("apigateway:GetAuthorizers", apis as u64),
+        ("apigateway:GetExport", apis as u64),
         ("apigatewayv2:GetApis", 1),
         ("apigatewayv2:GetRoutes", http_apis as u64),
         ("apigatewayv2:GetIntegrations", http_apis as u64),
@@ -187,6 +190,15 @@ fn main() {
             "{operation}: {made} calls, the lower bound is {most}"
         );
     }
+    let evidence = ["cloudwatch:GetMetricData", "logs:FilterLogEvents"];
+    let unexpected: Vec<&String> = calls
+        .keys()
+        .filter(|op| !bound.contains_key(op.as_str()) && !evidence.contains(&op.as_str()))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "calls outside the bound: {unexpected:?}"
+    );
     println!(
         "wall time {wall:.2?}, peak memory {:.1} MiB, findings {}",
         peak as f64 / 1024.0,
