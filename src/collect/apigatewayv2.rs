@@ -12,7 +12,7 @@
 
 use std::future::Future;
 
-use aws_sdk_apigatewayv2::types::ProtocolType;
+use aws_sdk_apigatewayv2::types::{self, ProtocolType};
 use aws_sdk_apigatewayv2::Client;
 
 use crate::aws::{translate, CallFailure, CallGate, Operation};
@@ -39,6 +39,33 @@ pub struct HttpApiCollector<'a> {
 pub struct Listed {
     pub http: Vec<ApiSummary>,
     pub websocket: Vec<ApiSummary>,
+}
+
+/// Every page of one of an API's v2 lists (`GetRoutes`, …): the SDK's fluent builders share no
+/// trait, so the call is spelled once here. Each page is a call through the gate; each item is
+/// converted by `$convert` (an item without its id is skipped).
+macro_rules! list_of_api {
+    ($collector:ident, $operation:ident, $call:ident, $api_id:ident, $convert:ident) => {
+        $collector
+            .list(Operation::$operation, $api_id, |token| async move {
+                let page = $collector
+                    .gate
+                    .send(Operation::$operation, || {
+                        $collector
+                            .client
+                            .$call()
+                            .api_id($api_id)
+                            .set_max_results($collector.max_results())
+                            .set_next_token(token.clone())
+                            .send()
+                    })
+                    .await
+                    .map_err(|e| translate(&e))?;
+                let items = page.items().iter().filter_map($convert).collect();
+                Ok((items, page.next_token().map(str::to_string)))
+            })
+            .await
+    };
 }
 
 impl HttpApiCollector<'_> {
@@ -125,42 +152,7 @@ impl HttpApiCollector<'_> {
     }
 
     async fn routes(&self, api_id: &str) -> Lookup<Vec<HttpRoute>> {
-        let mut routes = self
-            .list(
-                Operation::ApiGatewayV2GetRoutes,
-                api_id,
-                |token| async move {
-                    let page = self
-                        .gate
-                        .send(Operation::ApiGatewayV2GetRoutes, || {
-                            self.client
-                                .get_routes()
-                                .api_id(api_id)
-                                .set_max_results(self.max_results())
-                                .set_next_token(token.clone())
-                                .send()
-                        })
-                        .await
-                        .map_err(|e| translate(&e))?;
-                    let routes = page
-                        .items()
-                        .iter()
-                        .filter_map(|r| {
-                            Some(HttpRoute {
-                                id: r.route_id()?.to_string(),
-                                route_key: r.route_key()?.to_string(),
-                                target: non_empty(r.target()),
-                                authorization_type: r
-                                    .authorization_type()
-                                    .map(|t| t.as_str().into()),
-                                authorizer_id: non_empty(r.authorizer_id()),
-                            })
-                        })
-                        .collect();
-                    Ok((routes, page.next_token().map(str::to_string)))
-                },
-            )
-            .await;
+        let mut routes = list_of_api!(self, ApiGatewayV2GetRoutes, get_routes, api_id, route);
         if let Lookup::Found(routes) = &mut routes {
             routes.sort_by(|a, b| a.route_key.cmp(&b.route_key));
         }
@@ -168,103 +160,17 @@ impl HttpApiCollector<'_> {
     }
 
     async fn integrations(&self, api_id: &str) -> Lookup<Vec<HttpIntegration>> {
-        self.list(
-            Operation::ApiGatewayV2GetIntegrations,
+        list_of_api!(
+            self,
+            ApiGatewayV2GetIntegrations,
+            get_integrations,
             api_id,
-            |token| async move {
-                let page = self
-                    .gate
-                    .send(Operation::ApiGatewayV2GetIntegrations, || {
-                        self.client
-                            .get_integrations()
-                            .api_id(api_id)
-                            .set_max_results(self.max_results())
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let integrations = page
-                    .items()
-                    .iter()
-                    .filter_map(|i| {
-                        Some(HttpIntegration {
-                            id: i.integration_id()?.to_string(),
-                            integration: Integration {
-                                kind: i
-                                    .integration_type()
-                                    .map(|t| t.as_str().to_string())
-                                    .unwrap_or_default(),
-                                http_method: non_empty(i.integration_method()),
-                                uri: non_empty(i.integration_uri()),
-                                credentials: non_empty(i.credentials_arn()),
-                                timeout_ms: i.timeout_in_millis().filter(|t| *t > 0),
-                                payload_format_version: non_empty(i.payload_format_version()),
-                                // HTTP APIs have no response streaming (§11.1).
-                                response_transfer_mode: None,
-                                request_parameters: i
-                                    .request_parameters()
-                                    .map(|p| {
-                                        p.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-                                    })
-                                    .unwrap_or_default(),
-                            },
-                        })
-                    })
-                    .collect();
-                Ok((integrations, page.next_token().map(str::to_string)))
-            },
+            integration
         )
-        .await
     }
 
     async fn stages(&self, api_id: &str) -> Lookup<Vec<Stage>> {
-        let mut stages = self
-            .list(
-                Operation::ApiGatewayV2GetStages,
-                api_id,
-                |token| async move {
-                    let page = self
-                        .gate
-                        .send(Operation::ApiGatewayV2GetStages, || {
-                            self.client
-                                .get_stages()
-                                .api_id(api_id)
-                                .set_max_results(self.max_results())
-                                .set_next_token(token.clone())
-                                .send()
-                        })
-                        .await
-                        .map_err(|e| translate(&e))?;
-                    let stages = page
-                        .items()
-                        .iter()
-                        .filter_map(|s| {
-                            Some(Stage {
-                                name: s.stage_name()?.to_string(),
-                                deployment_id: non_empty(s.deployment_id()),
-                                variables: s
-                                    .stage_variables()
-                                    .map(|v| {
-                                        v.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-                                    })
-                                    .unwrap_or_default(),
-                                method_settings: Default::default(),
-                                auto_deploy: Some(s.auto_deploy().unwrap_or(false)),
-                                access_log: s
-                                    .access_log_settings()
-                                    .map(|a| AccessLogSettings {
-                                        destination_arn: non_empty(a.destination_arn()),
-                                        format: non_empty(a.format()),
-                                    })
-                                    .filter(|a| a.destination_arn.is_some()),
-                            })
-                        })
-                        .collect();
-                    Ok((stages, page.next_token().map(str::to_string)))
-                },
-            )
-            .await;
+        let mut stages = list_of_api!(self, ApiGatewayV2GetStages, get_stages, api_id, stage);
         if let Lookup::Found(stages) = &mut stages {
             stages.sort_by(|a, b| a.name.cmp(&b.name));
         }
@@ -272,51 +178,86 @@ impl HttpApiCollector<'_> {
     }
 
     async fn authorizers(&self, api_id: &str) -> Lookup<Vec<HttpAuthorizer>> {
-        self.list(
-            Operation::ApiGatewayV2GetAuthorizers,
+        list_of_api!(
+            self,
+            ApiGatewayV2GetAuthorizers,
+            get_authorizers,
             api_id,
-            |token| async move {
-                let page = self
-                    .gate
-                    .send(Operation::ApiGatewayV2GetAuthorizers, || {
-                        self.client
-                            .get_authorizers()
-                            .api_id(api_id)
-                            .set_max_results(self.max_results())
-                            .set_next_token(token.clone())
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let authorizers = page
-                    .items()
-                    .iter()
-                    .filter_map(|a| {
-                        Some(HttpAuthorizer {
-                            authorizer: Authorizer {
-                                id: a.authorizer_id()?.to_string(),
-                                name: a.name().unwrap_or_default().to_string(),
-                                kind: a
-                                    .authorizer_type()
-                                    .map(|t| t.as_str().to_string())
-                                    .unwrap_or_default(),
-                                uri: non_empty(a.authorizer_uri()),
-                                credentials: non_empty(a.authorizer_credentials_arn()),
-                            },
-                            payload_format_version: non_empty(
-                                a.authorizer_payload_format_version(),
-                            ),
-                            simple_responses: a.enable_simple_responses().unwrap_or(false),
-                            identity_source: a.identity_source().to_vec(),
-                            ttl_seconds: a.authorizer_result_ttl_in_seconds(),
-                        })
-                    })
-                    .collect();
-                Ok((authorizers, page.next_token().map(str::to_string)))
-            },
+            authorizer
         )
-        .await
     }
+}
+
+fn route(r: &types::Route) -> Option<HttpRoute> {
+    Some(HttpRoute {
+        id: r.route_id()?.to_string(),
+        route_key: r.route_key()?.to_string(),
+        target: non_empty(r.target()),
+        authorization_type: r.authorization_type().map(|t| t.as_str().into()),
+        authorizer_id: non_empty(r.authorizer_id()),
+    })
+}
+
+fn integration(i: &types::Integration) -> Option<HttpIntegration> {
+    Some(HttpIntegration {
+        id: i.integration_id()?.to_string(),
+        integration: Integration {
+            kind: i
+                .integration_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            http_method: non_empty(i.integration_method()),
+            uri: non_empty(i.integration_uri()),
+            credentials: non_empty(i.credentials_arn()),
+            timeout_ms: i.timeout_in_millis().filter(|t| *t > 0),
+            payload_format_version: non_empty(i.payload_format_version()),
+            // HTTP APIs have no response streaming (§11.1).
+            response_transfer_mode: None,
+            request_parameters: i
+                .request_parameters()
+                .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+        },
+    })
+}
+
+fn stage(s: &types::Stage) -> Option<Stage> {
+    Some(Stage {
+        name: s.stage_name()?.to_string(),
+        deployment_id: non_empty(s.deployment_id()),
+        variables: s
+            .stage_variables()
+            .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        method_settings: Default::default(),
+        auto_deploy: Some(s.auto_deploy().unwrap_or(false)),
+        access_log: s
+            .access_log_settings()
+            .map(|a| AccessLogSettings {
+                destination_arn: non_empty(a.destination_arn()),
+                format: non_empty(a.format()),
+            })
+            .filter(|a| a.destination_arn.is_some()),
+    })
+}
+
+fn authorizer(a: &types::Authorizer) -> Option<HttpAuthorizer> {
+    Some(HttpAuthorizer {
+        authorizer: Authorizer {
+            id: a.authorizer_id()?.to_string(),
+            name: a.name().unwrap_or_default().to_string(),
+            kind: a
+                .authorizer_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
+            uri: non_empty(a.authorizer_uri()),
+            credentials: non_empty(a.authorizer_credentials_arn()),
+        },
+        payload_format_version: non_empty(a.authorizer_payload_format_version()),
+        simple_responses: a.enable_simple_responses().unwrap_or(false),
+        identity_source: a.identity_source().to_vec(),
+        ttl_seconds: a.authorizer_result_ttl_in_seconds(),
+    })
 }
 
 /// A string field, `None` when absent or empty (an empty `authorizerCredentialsArn` or `target`
