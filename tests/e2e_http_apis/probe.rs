@@ -17,21 +17,15 @@ use apigw_auditor::report::{Finding, Report, Severity};
 
 use crate::support::audit::{audit_with, config, findings};
 use crate::support::fleet::apigwv2::HttpIntegrationOptions;
-use crate::support::fleet::{fn_zip, function_arn, Fleet};
+use crate::support::fleet::function_arn;
 use crate::support::new_fleet;
-
-async fn python(fleet: &Fleet, name: &str, source: &str) {
-    let zip = fn_zip(&[("lambda_function.py", source, 0o644)]);
-    fleet
-        .create_function(name, "python3.12", "lambda_function.lambda_handler", zip, 3)
-        .await;
-}
 
 fn probe_config() -> Config {
     let mut config = config();
     config.probe.enabled = true;
     config.probe.per_second = 10.0;
-    config.probe.timeout_seconds = 2;
+    // Well above a cold start on a loaded machine (2 s failed): no function here sleeps.
+    config.probe.timeout_seconds = 8;
     config
 }
 
@@ -45,33 +39,29 @@ fn on<'r>(report: &'r Report, check: &str, path: &str) -> Vec<&'r Finding> {
 #[tokio::test]
 async fn each_route_is_probed_with_its_payload_format() {
     let (account, sdk, fleet) = new_fleet().await;
-    python(
-        &fleet,
-        "bare",
-        "def lambda_handler(event, context):\n    return {\"ok\": True}\n",
-    )
-    .await;
-    python(
-        &fleet,
-        "envelope",
-        "def lambda_handler(event, context):\n    \
-         return {\"headers\": {\"content-type\": \"text/plain\"}, \"body\": \"hi\"}\n",
-    )
-    .await;
-    python(
-        &fleet,
-        "complete",
-        "def lambda_handler(event, context):\n    \
-         return {\"statusCode\": 200, \"body\": \"ok\"}\n",
-    )
-    .await;
-    python(
-        &fleet,
-        "v1-reader",
-        "def lambda_handler(event, context):\n    \
-         return {\"statusCode\": 200, \"body\": event[\"httpMethod\"]}\n",
-    )
-    .await;
+    for (name, source) in [
+        (
+            "bare",
+            "def lambda_handler(event, context):\n    return {\"ok\": True}\n",
+        ),
+        (
+            "envelope",
+            "def lambda_handler(event, context):\n    \
+             return {\"headers\": {\"content-type\": \"text/plain\"}, \"body\": \"hi\"}\n",
+        ),
+        (
+            "complete",
+            "def lambda_handler(event, context):\n    \
+             return {\"statusCode\": 200, \"body\": \"ok\"}\n",
+        ),
+        (
+            "v1-reader",
+            "def lambda_handler(event, context):\n    \
+             return {\"statusCode\": 200, \"body\": event[\"httpMethod\"]}\n",
+        ),
+    ] {
+        fleet.python_handler(name, source, 3).await;
+    }
     let api = fleet.create_http_api("orders").await;
     for (path, function, format) in [
         ("/bare-v2", "bare", "2.0"),

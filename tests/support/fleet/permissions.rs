@@ -11,8 +11,8 @@ pub struct Grant {
     pub source_arn: String,
 }
 
-/// Replaces every `{param}` / `{proxy+}` with `*`, as SAM and CDK do.
-fn wildcard_params(path: &str) -> String {
+/// Replaces every `{param}` / `{proxy+}` with `*`, as SAM and CDK do (REST and HTTP APIs).
+pub(super) fn wildcard_params(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut in_param = false;
     for c in path.chars() {

@@ -1,25 +1,7 @@
 //! The SourceArn shapes tools write for HTTP API routes and authorizers (docs/aws-facts.md
 //! §12.2, "SourceArn written by tools"), so e2e scenarios look like accounts built with them.
 
-use super::permissions::{Grant, Permit};
-
-/// Replaces every `{param}` / `{proxy+}` with `*`, as SAM does.
-fn wildcard_params(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_param = false;
-    for c in path.chars() {
-        match (c, in_param) {
-            ('{', _) => in_param = true,
-            ('}', true) => {
-                in_param = false;
-                out.push('*');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-    }
-    out
-}
+use super::permissions::{wildcard_params, Grant, Permit};
 
 /// SAM's `HttpApi` event: `{api}/*/{METHOD}{path}` (`ANY` → `*`, params → `*`); an event with
 /// no path and method (the `$default` route) → `{api}/*/*` (`push.py`, `HttpApi._get_permission`).
