@@ -16,10 +16,10 @@ use aws_sdk_apigatewayv2::Client;
 use serde_json::Value;
 
 use crate::aws::{translate, CallGate, Operation};
-use crate::collect::deployed::distinct_deployments;
+use crate::collect::deployed::{distinct_deployments, export_lookup};
 use crate::collect::export::parse_integration;
 use crate::inventory::{
-    CollectionError, HttpApi, HttpAuthorizer, HttpDeployment, HttpIntegration, HttpRoute, Lookup,
+    HttpApi, HttpAuthorizer, HttpDeployment, HttpIntegration, HttpRoute, Lookup,
 };
 
 const VERBS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch"];
@@ -127,36 +127,15 @@ pub async fn export_http(
                 .send()
         })
         .await;
-    let output = match output {
-        Ok(output) => output,
-        Err(e) => {
-            return Lookup::Failed(translate(&e).into_error(
-                (account, region),
-                Operation::ApiGatewayV2ExportApi,
-                &resource,
-            ))
-        }
-    };
     let authorizers = api.authorizers.found().map(Vec::as_slice).unwrap_or(&[]);
-    let parsed = output
-        .body()
-        .ok_or_else(|| "the export has no body".to_string())
-        .and_then(|body| {
-            serde_json::from_slice(body.as_ref())
-                .map_err(|e| format!("the export is not JSON: {e}"))
-        })
-        .and_then(|document| parse_http_export(&document, authorizers));
-    match parsed {
-        Ok(deployment) => Lookup::Found(deployment),
-        Err(message) => Lookup::Failed(CollectionError {
-            account: account.to_string(),
-            region: region.to_string(),
-            operation: Operation::ApiGatewayV2ExportApi.name().to_string(),
-            resource,
-            code: "MalformedExport".to_string(),
-            message,
-        }),
-    }
+    let body = match &output {
+        Ok(output) => Ok(output.body().map(|b| b.as_ref())),
+        Err(e) => Err(translate(e)),
+    };
+    let read = (account, region, Operation::ApiGatewayV2ExportApi, resource);
+    export_lookup(read, body, |document| {
+        parse_http_export(document, authorizers)
+    })
 }
 
 #[cfg(test)]
