@@ -67,7 +67,16 @@ pub fn resolve_uri(
     uri: &str,
     stage: &Stage,
 ) -> Result<FunctionArn, ArnError> {
-    let parsed = arn::parse_integration_uri(uri)?;
+    resolve_parsed(scope, arn::parse_integration_uri(uri)?, stage)
+}
+
+/// Resolves a parsed Lambda URI (REST or HTTP API) with a stage's variables, in the scope's
+/// account when it names none.
+pub(super) fn resolve_parsed(
+    scope: &ScopeInventory,
+    parsed: arn::LambdaIntegrationUri,
+    stage: &Stage,
+) -> Result<FunctionArn, ArnError> {
     let function = arn::substitute_stage_variables(&parsed.function, &stage.variables)?;
     arn::resolve_function(&function, &parsed.partition, &parsed.region, &scope.account)
 }

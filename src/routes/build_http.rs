@@ -90,9 +90,7 @@ pub fn resolve_http_uri(
 ) -> Result<FunctionArn, ArnError> {
     // The bare-ARN form with a stage variable is no documented form (the console refuses it,
     // §12.1): it does not parse, and the route is reported as one that cannot be judged.
-    let parsed = arn::parse_http_api_integration_uri(uri)?;
-    let function = arn::substitute_stage_variables(&parsed.function, &stage.variables)?;
-    arn::resolve_function(&function, &parsed.partition, &parsed.region, &scope.account)
+    super::build::resolve_parsed(scope, arn::parse_http_api_integration_uri(uri)?, stage)
 }
 
 /// Every route target of one HTTP API. An API whose routes, integrations or stages could not be
