@@ -36,7 +36,9 @@ pub static CHECK: Check = Check {
              not documented, and `api-5xx-rate` counts them. A stage whose format lacks the \
              variables is reported by `access-log-hides-integration-errors`; a missing log group \
              gives nothing. Counts are of lines read (a lower bound when `capped`). A log group \
-             that could not be read gives an `error` finding.",
+             several stages write to is searched once, and its lines cannot be told apart by \
+             stage: each such stage's finding names the others (`evidence.shared_with`). A log \
+             group that could not be read gives an `error` finding.",
     input: Input::Logs,
     role: Role::Symptom,
     settings: &[],
@@ -91,6 +93,48 @@ mod tests {
             f.evidence["signatures"][0]["signature"],
             "have permissions to call the integration"
         );
+    }
+
+    /// Two stages writing to one group: the lines cannot be told apart by stage, so each
+    /// stage's finding names the other instead of claiming them.
+    #[test]
+    fn a_shared_group_is_said_to_be_shared() {
+        let lines = || vec![hits("have permissions to call the integration", 3)];
+        let mut live = access_log("h1", "live", lines());
+        live.log_group = "/aws/apigateway/default".into();
+        let inv = scope()
+            .http_api(
+                http_api("h1", "orders")
+                    .route("$default", "orders")
+                    .stage("$default")
+                    .stage("live"),
+            )
+            .evidence(|e| {
+                e.access_logs.push(access_log("h1", "$default", lines()));
+                e.access_logs.push(live);
+            })
+            .inventory();
+        let findings = run_check(&CHECK, &inv);
+        assert_eq!(findings.len(), 2);
+        let on_live = findings.iter().find(|f| f.stages == ["live"]).unwrap();
+        assert_eq!(
+            on_live.evidence["shared_with"],
+            serde_json::json!([{"api_id": "h1", "stage": "$default"}])
+        );
+        assert!(
+            on_live.message.ends_with(
+                "Its log group /aws/apigateway/default is shared with stage $default of API h1: \
+                 the lines may be theirs."
+            ),
+            "{}",
+            on_live.message
+        );
+        // A group of its own claims its lines.
+        let alone = run_check(
+            &CHECK,
+            &inventory(vec![hits("have permissions to call the integration", 12)]),
+        );
+        assert!(alone[0].evidence.get("shared_with").is_none());
     }
 
     #[test]

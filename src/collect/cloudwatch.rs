@@ -64,6 +64,16 @@ impl LogJob {
     pub fn region(&self) -> &str {
         &self.region
     }
+
+    /// The log group, with its region: several HTTP API stages may write to one.
+    pub fn group(&self) -> (String, String) {
+        (self.region.clone(), self.group.clone())
+    }
+
+    /// The API and stage the scan is for, if it is a stage's.
+    pub fn stage(&self) -> Option<(String, String)> {
+        Some((self.api_id.clone()?, self.stage.clone()?))
+    }
 }
 
 /// The execution-log groups of an API's stages: only stages that write execution logs can have

@@ -6,8 +6,8 @@
 //!   and authorizers, as soon as it is listed;
 //! - its exports (`GetExport`, or `ExportApi` for HTTP stages without auto-deploy: what each
 //!   stage serves) as soon as its stages are;
-//! - the execution-log groups of its stages (the access-log groups of an HTTP API's) as soon as
-//!   its stages are;
+//! - the execution-log groups of its stages (the access-log groups of an HTTP API's, each group
+//!   once however many stages write to it) as soon as its stages are;
 //! - once an API is read whole, the Lambda targets and credentials roles its routes name that
 //!   no earlier API named (`plan.rs` on that API alone);
 //! - a target's deployment package and function log group as soon as the target is read.
@@ -77,7 +77,8 @@ enum Done {
     Target(Box<LambdaTarget>),
     Package(PackageRead),
     Role(String, Lookup<IamRole>),
-    Logs(LogKind, LogScan),
+    /// A scan, and the region of its log group.
+    Logs(LogKind, LogScan, String),
 }
 
 type Job<'a> = Pin<Box<dyn Future<Output = (Kind, Done)> + Send + 'a>>;
@@ -120,6 +121,23 @@ impl<'a> Queue<'a> {
     }
 }
 
+/// A log group several stages write to: the stages waiting for its scan, or the scan.
+enum SharedScan {
+    Pending(Vec<(String, String)>),
+    Done(LogScan),
+}
+
+impl SharedScan {
+    /// The scan, filed for the stage `api` `stage` as well.
+    fn for_stage(scan: &LogScan, (api, stage): (String, String)) -> LogScan {
+        LogScan {
+            api_id: Some(api),
+            stage: Some(stage),
+            ..scan.clone()
+        }
+    }
+}
+
 /// What the driver keeps track of besides the scope.
 #[derive(Default)]
 struct Progress {
@@ -132,6 +150,10 @@ struct Progress {
     roles: BTreeSet<String>,
     /// Function names whose log group is scanned (all versions and aliases log to one group).
     function_logs: HashSet<String>,
+    /// Access-log groups (region, name) scanned or being scanned, each once: several HTTP API
+    /// stages may write to one group, and its lines are then every such stage's (the check
+    /// says the group is shared).
+    access_groups: HashMap<(String, String), SharedScan>,
     scans: Vec<(LogKind, LogScan)>,
 }
 
@@ -212,7 +234,22 @@ impl<'a> Pipeline<'a> {
                 Done::Role(arn, role) => {
                     scope.roles.insert(arn, role);
                 }
-                Done::Logs(kind, scan) => progress.scans.push((kind, scan)),
+                Done::Logs(kind, scan, region) => {
+                    if kind == LogKind::Access {
+                        let key = (region, scan.log_group.clone());
+                        let waiting = progress
+                            .access_groups
+                            .insert(key, SharedScan::Done(scan.clone()));
+                        if let Some(SharedScan::Pending(stages)) = waiting {
+                            for stage in stages {
+                                progress
+                                    .scans
+                                    .push((kind, SharedScan::for_stage(&scan, stage)));
+                            }
+                        }
+                    }
+                    progress.scans.push((kind, scan));
+                }
             }
         }
         scope.apis = progress.apis.into_iter().flatten().collect();
@@ -271,7 +308,21 @@ impl<'a> Pipeline<'a> {
         let evidence = &self.config.evidence;
         if evidence.enabled && evidence.logs {
             for job in access_log_jobs(&scope.region, &api) {
-                self.scan_logs(job, scope, queue);
+                // One scan per group: a stage writing to a group already scanned (or being
+                // scanned) gets a copy of that scan.
+                match (progress.access_groups.get_mut(&job.group()), job.stage()) {
+                    (Some(SharedScan::Pending(stages)), Some(stage)) => stages.push(stage),
+                    (Some(SharedScan::Done(scan)), Some(stage)) => {
+                        let copy = SharedScan::for_stage(scan, stage);
+                        progress.scans.push((LogKind::Access, copy));
+                    }
+                    _ => {
+                        progress
+                            .access_groups
+                            .insert(job.group(), SharedScan::Pending(Vec::new()));
+                        self.scan_logs(job, scope, queue);
+                    }
+                }
             }
         }
         let exports = if self.config.collect.integrations == IntegrationsSource::Deployed {
@@ -428,8 +479,9 @@ impl<'a> Pipeline<'a> {
         let bounds = ScanBounds::from(&self.config.evidence);
         let window = self.window;
         queue.push(Kind::Logs, async move {
+            let region = job.region().to_string();
             let (kind, scan) = scan(self.clients, &gate, identity, job, &window, bounds).await;
-            Done::Logs(kind, scan)
+            Done::Logs(kind, scan, region)
         });
     }
 }

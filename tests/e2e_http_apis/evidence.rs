@@ -78,11 +78,23 @@ async fn http_stage_metrics_and_access_logs() {
         rate.evidence
     );
     let logged = findings(&report, "access-log-errors");
-    // `$default` and `live` share the group: each stage whose format shows errors reads it.
+    // `$default` and `live` share the group: it is searched once (one signature, one call; the
+    // function's group is missing: one more), and each stage's finding says the lines may be
+    // the other's.
+    assert_eq!(
+        report.summary.api_calls.get("logs:FilterLogEvents"),
+        Some(&2),
+        "{:?}",
+        report.summary.api_calls
+    );
     assert_eq!(logged.len(), 2, "{logged:#?}");
     let on_default = logged.iter().find(|f| f.stages == ["$default"]).unwrap();
     assert_eq!(on_default.evidence["signatures"][0]["count"], 5);
     assert_eq!(on_default.evidence["log_group"], group.as_str());
+    assert_eq!(
+        on_default.evidence["shared_with"],
+        serde_json::json!([{"api_id": api.id, "stage": "live"}])
+    );
     assert!(
         on_default.evidence["probable_causes"]
             .as_array()
