@@ -124,7 +124,7 @@ impl<'a> Queue<'a> {
 /// A log group several stages write to: the stages waiting for its scan, or the scan.
 enum SharedScan {
     Pending(Vec<(String, String)>),
-    Done(LogScan),
+    Done(Box<LogScan>),
 }
 
 impl SharedScan {
@@ -239,7 +239,7 @@ impl<'a> Pipeline<'a> {
                         let key = (region, scan.log_group.clone());
                         let waiting = progress
                             .access_groups
-                            .insert(key, SharedScan::Done(scan.clone()));
+                            .insert(key, SharedScan::Done(Box::new(scan.clone())));
                         if let Some(SharedScan::Pending(stages)) = waiting {
                             for stage in stages {
                                 progress
