@@ -158,7 +158,11 @@ pub(super) fn api_route_targets<'a>(
 
 /// The source ARN API Gateway presents to Lambda for a route on a stage: the function's region,
 /// the API's account (docs/aws-facts.md §1).
-fn source_arn(scope: &ScopeInventory, route: &RouteTarget<'_>, function: &FunctionArn) -> String {
+pub(super) fn source_arn(
+    scope: &ScopeInventory,
+    route: &RouteTarget<'_>,
+    function: &FunctionArn,
+) -> String {
     match &route.invoker {
         Invoker::Method { path, method, .. } => arn::method_source_arn(
             &function.partition,

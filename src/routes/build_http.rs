@@ -187,33 +187,16 @@ fn http_source_arn(
     route: &RouteTarget<'_>,
     function: &FunctionArn,
 ) -> String {
-    let prefix = format!(
-        "arn:{}:execute-api:{}:{}:{}",
-        function.partition,
-        function.region,
-        scope.account,
-        route.api.id()
-    );
     match &route.invoker {
-        Invoker::Method { path, .. } if route.is_default_route() => {
-            format!("{prefix}/{}/{path}", route.stage.name)
-        }
-        Invoker::Method { path, method, .. } => arn::method_source_arn(
-            &function.partition,
-            &function.region,
-            &scope.account,
+        Invoker::Method { path, .. } if route.is_default_route() => format!(
+            "arn:{}:execute-api:{}:{}:{}/{}/{path}",
+            function.partition,
+            function.region,
+            scope.account,
             route.api.id(),
-            &route.stage.name,
-            method,
-            path,
+            route.stage.name
         ),
-        Invoker::Authorizer(authorizer) => arn::authorizer_source_arn(
-            &function.partition,
-            &function.region,
-            &scope.account,
-            route.api.id(),
-            &authorizer.id,
-        ),
+        _ => super::build::source_arn(scope, route, function),
     }
 }
 
