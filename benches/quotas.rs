@@ -1,6 +1,7 @@
 //! The quota benchmark: an account of N REST APIs (two stages each, on two deployments, three
-//! Lambda routes per API over a pool of functions) on the local emulator, audited with the
-//! default configuration through a proxy that enforces AWS's published control-plane quotas
+//! Lambda routes per API over a pool of functions) and H HTTP APIs (three routes, an auto-deploy
+//! `$default` stage; their v2 calls spend the same API Gateway account bucket) on the local
+//! emulator, audited with the default configuration through a proxy that enforces AWS's published control-plane quotas
 //! (`tests/support/quota_proxy.py`: token buckets per account and region, throttles in each
 //! service's own protocol). For every run it reports the wall time, the quota bound — the least
 //! time the account needs to admit the calls the run made, max over buckets of
@@ -15,10 +16,11 @@
 //!    bound for the quota left;
 //! 4. 200 more APIs (300 in all): no collection error, no call with more than 2 attempts.
 //!
-//! Sizes: `BENCH_APIS` (100), `BENCH_MORE_APIS` (200), `BENCH_FUNCTIONS` (60). `BENCH_AUDITOR`
+//! Sizes: `BENCH_APIS` (100), `BENCH_HTTP_APIS` (25), `BENCH_MORE_APIS` (200), `BENCH_FUNCTIONS`
+//! (60). `BENCH_AUDITOR`
 //! names another binary to measure (an older build, for a before/after comparison; the
 //! assertions are then skipped). Results go to `target/bench/quotas.json`. `cargo test` runs a
-//! smoke version (12 APIs, 6 functions, runs 1 and 3) that checks only that nothing is
+//! smoke version (12 APIs, 3 HTTP APIs, 6 functions, runs 1 and 3) that checks only that nothing is
 //! throttled on an idle account and that the competing client changes no finding.
 
 #[path = "../tests/support/mod.rs"]
@@ -75,6 +77,30 @@ async fn build_api(fleet: &Fleet, account: &str, i: usize, functions: usize) {
     }
     api.deploy("prod", &[]).await;
     api.deploy("dev", &[]).await;
+}
+
+/// HTTP API `i`: three GET routes to functions of the pool (one integration each, as CDK writes
+/// them) on an auto-deploy `$default` stage, which serves the current configuration (no export).
+/// Every tenth has no invoke permission.
+async fn build_http_api(fleet: &Fleet, account: &str, i: usize, functions: usize) {
+    let api = fleet.create_http_api(&format!("http-api-{i}")).await;
+    let mut used = BTreeSet::new();
+    for r in 0..ROUTES {
+        let f = (i * ROUTES + r) % functions;
+        used.insert(f);
+        let target = function_arn(account, &format!("fn-{f}"), None);
+        api.lambda_route(&format!("GET /res-{r}/{{id}}"), &target)
+            .await;
+    }
+    if i % 10 != 0 {
+        for f in used {
+            fleet
+                .permit(&format!("fn-{f}"), None)
+                .serverless_http(&api.id)
+                .await;
+        }
+    }
+    api.auto_stage("$default", &[]).await;
 }
 
 async fn build(fleet: &Fleet, account: &str, apis: std::ops::Range<usize>, functions: usize) {
@@ -274,6 +300,10 @@ async fn warm_up(proxy: &QuotaProxy) {
         .get_rest_apis()
         .send()
         .await;
+    let _ = aws_sdk_apigatewayv2::Client::new(&sdk)
+        .get_apis()
+        .send()
+        .await;
     let _ = aws_sdk_lambda::Client::new(&sdk)
         .get_policy()
         .function_name("warm-up")
@@ -297,6 +327,7 @@ fn config(integrations: &str) -> String {
 fn main() {
     let is_bench = std::env::args().any(|a| a == "--bench");
     let apis = support::bench_size("BENCH_APIS", 100, 12, is_bench);
+    let http_apis = support::bench_size("BENCH_HTTP_APIS", 25, 3, is_bench);
     let more = support::bench_size("BENCH_MORE_APIS", 200, 0, is_bench);
     let functions = support::bench_size("BENCH_FUNCTIONS", 60, 6, is_bench).max(1);
     let checked = std::env::var("BENCH_AUDITOR").is_err();
@@ -310,10 +341,18 @@ fn main() {
             join_all(chunk.iter().map(|name| fleet.python_function(name))).await;
         }
         build(&fleet, &account, 0..apis, functions).await;
+        for chunk in (0..http_apis).collect::<Vec<_>>().chunks(CHUNK) {
+            join_all(
+                chunk
+                    .iter()
+                    .map(|&i| build_http_api(&fleet, &account, i, functions)),
+            )
+            .await;
+        }
         (account, fleet)
     });
     println!(
-        "fleet: {apis} APIs x 2 stages x {ROUTES} routes, {functions} functions, built in {:.1?}; auditor {}",
+        "fleet: {apis} APIs x 2 stages x {ROUTES} routes, {http_apis} HTTP APIs x {ROUTES} routes, {functions} functions, built in {:.1?}; auditor {}",
         built.elapsed(),
         auditor()
     );
@@ -325,7 +364,7 @@ fn main() {
     let settle = || std::thread::sleep(Duration::from_secs(5));
 
     let default = audit(
-        &format!("{apis} APIs, default"),
+        &format!("{apis}+{http_apis} HTTP APIs, default"),
         &proxy,
         &account,
         &config("deployed"),
@@ -346,7 +385,7 @@ fn main() {
 
     if is_bench {
         let current = audit(
-            &format!("{apis} APIs, integrations = current"),
+            &format!("{apis}+{http_apis} HTTP APIs, current"),
             &proxy,
             &account,
             &config("current"),
@@ -364,7 +403,7 @@ fn main() {
     let other = competitor(&runtime, &proxy, &account, stop.clone());
     std::thread::sleep(Duration::from_secs(2));
     let mut busy = audit(
-        &format!("{apis} APIs, competing client"),
+        &format!("{apis}+{http_apis} HTTP APIs, competing client"),
         &proxy,
         &account,
         &config("deployed"),
@@ -410,7 +449,7 @@ fn main() {
         runtime.block_on(build(&fleet, &account, apis..apis + more, functions));
         settle();
         let big = audit(
-            &format!("{} APIs, default", apis + more),
+            &format!("{}+{http_apis} HTTP APIs, default", apis + more),
             &proxy,
             &account,
             &config("deployed"),
@@ -435,7 +474,8 @@ fn main() {
         let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
         std::fs::create_dir_all(&out).unwrap();
         let result = json!({
-            "apis": apis, "more_apis": more, "functions": functions, "auditor": auditor(),
+            "apis": apis, "http_apis": http_apis, "more_apis": more, "functions": functions,
+            "auditor": auditor(),
             "runs": runs.iter().map(Run::json).collect::<Vec<_>>(),
         });
         std::fs::write(

@@ -1,4 +1,4 @@
-//! The log signatures of a broken API Gateway → Lambda link (docs/aws-facts.md §4, §5): the
+//! The log signatures of a broken API Gateway → Lambda link (docs/aws-facts.md §4, §5, §12.5): the
 //! phrase CloudWatch Logs is searched for, what it means, and the status clients get. Collection
 //! and the log checks share this one list; which checks explain each line is declared by the
 //! checks themselves (`Check::explains`).
@@ -115,11 +115,29 @@ pub static FUNCTION_LOG: [&Signature; 6] = [
     &TASK_TIMED_OUT,
 ];
 
-/// The signature with this phrase, in either list.
+/// HTTP APIs write no execution logs; their access log shows an integration's failure in
+/// `$context.integrationErrorMessage` (docs/aws-facts.md §12.5). The one text AWS documents there
+/// for Lambda is the permission failure (`http-api-troubleshooting-lambda.html`; a real line in
+/// terraform-aws-apigateway-v2 issue #41: "The IAM role configured on the integration or API
+/// Gateway doesn't have permissions to call the integration. Check the permissions and try
+/// again."), so it is the one signature searched: other messages are not documented.
+pub static INTEGRATION_PERMISSIONS: Signature = Signature {
+    phrase: "have permissions to call the integration",
+    meaning: "API Gateway may not invoke the function for this route: no resource-policy statement allows its source ARN, or the integration's role cannot invoke it",
+    client_status: 500,
+};
+
+/// Lines of an HTTP API stage's access log, searched when its format carries the integration
+/// error (`$context.integrationErrorMessage`, `$context.integration.error`) or the gateway's
+/// error message.
+pub static ACCESS_LOG: [&Signature; 1] = [&INTEGRATION_PERMISSIONS];
+
+/// The signature with this phrase, in any list.
 pub fn find(phrase: &str) -> Option<&'static Signature> {
     EXECUTION_LOG
         .iter()
         .chain(FUNCTION_LOG.iter())
+        .chain(ACCESS_LOG.iter())
         .copied()
         .find(|s| s.phrase == phrase)
 }
@@ -144,6 +162,7 @@ mod tests {
         let all: Vec<&Signature> = EXECUTION_LOG
             .iter()
             .chain(FUNCTION_LOG.iter())
+            .chain(ACCESS_LOG.iter())
             .copied()
             .collect();
         for s in &all {
@@ -153,7 +172,7 @@ mod tests {
         }
         let mut phrases: Vec<&str> = all.iter().map(|s| s.phrase).collect();
         phrases.dedup();
-        assert_eq!(phrases.len(), 12);
+        assert_eq!(phrases.len(), 13);
     }
 
     #[test]

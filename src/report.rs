@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::inventory::CollectionError;
+use crate::inventory::{CollectionError, Protocol};
 
 /// The schema id written in every report.
 pub const REPORT_SCHEMA: &str = "apigw-auditor.report.v1";
@@ -75,6 +75,20 @@ pub enum Status {
 pub struct ApiRef {
     pub id: String,
     pub name: String,
+    /// `REST` or `HTTP`; reports written before HTTP APIs were audited hold none (REST).
+    #[serde(default)]
+    pub protocol: Protocol,
+}
+
+impl ApiRef {
+    /// The reference to a REST or HTTP API.
+    pub fn of(api: crate::inventory::ApiView<'_>) -> ApiRef {
+        ApiRef {
+            id: api.id().to_string(),
+            name: api.name().to_string(),
+            protocol: api.protocol(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -325,6 +339,7 @@ mod tests {
             api: Some(ApiRef {
                 id: "a1".into(),
                 name: "pets".into(),
+                protocol: Default::default(),
             }),
             stages: vec!["prod".into()],
             route: Some(RouteRef {

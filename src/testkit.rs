@@ -10,6 +10,10 @@
 //! assert!(run_check(&my_check::CHECK, &inv).is_empty());
 //! ```
 
+mod http_api;
+
+pub use http_api::*;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -64,6 +68,7 @@ pub fn proxy_integration(reference: &str) -> Integration {
         uri: Some(lambda_uri(reference)),
         credentials: None,
         timeout_ms: None,
+        payload_format_version: None,
         response_transfer_mode: None,
         request_parameters: BTreeMap::new(),
     }
@@ -177,6 +182,8 @@ impl ApiBuilder {
                     },
                 )]
                 .into(),
+                auto_deploy: None,
+                access_log: None,
             });
         }
         self
@@ -455,6 +462,7 @@ pub fn stage_metrics(
 ) -> StageMetrics {
     StageMetrics {
         api_id: api_id.into(),
+        protocol: crate::inventory::Protocol::Rest,
         api_name: api_name.into(),
         stage: stage.into(),
         sums: sums(&[("Count", requests), ("5XXError", five_xx)]),
@@ -523,6 +531,7 @@ impl ScopeBuilder {
             function_metrics: Vec::new(),
             execution_logs: Vec::new(),
             function_logs: Vec::new(),
+            access_logs: Vec::new(),
         });
         edit(evidence);
         self

@@ -109,11 +109,31 @@ const DEMONSTRATES: &[(&str, &str, &str, &str, &str)] = &[
     // The opt-in probe, run with PROBED_ROUTES.
     ("proxy-response-malformed", "orders", "prod", "ANY /{proxy+}",
      "orders-service was ported from an HTTP API and still returns `cookies`, which REST rejects"),
+    // The checkout HTTP API (API Gateway v2), built with CDK and Terraform.
+    ("invoke-permission-missing", "checkout", "$default", "ANY $default",
+     "source-arn-mismatch: CDK's HttpLambdaIntegration with scopePermissionToRoute off wrote {api}/*/*/*, which misses the $default route"),
+    ("authorizer-simple-responses-ignored", "checkout", "$default", "authorizer session-authorizer",
+     "Terraform's default payload 1.0, and the function was rewritten to answer {isAuthorized}"),
+    ("authorizer-identity-source-unset", "checkout", "beta", "authorizer tenant-authorizer",
+     "$stageVariables.tenantPool is defined on $default only"),
+    ("api-5xx-rate", "checkout", "$default", "",
+     "7.9 % of 5,230 requests: every call the $default route catches is denied"),
+    ("access-log-errors", "checkout", "$default", "",
+     "412 lines of the integration error API Gateway logs for the $default route's permission"),
+    ("access-log-hides-integration-errors", "checkout", "beta", "",
+     "beta was created without access logging"),
+    ("payload-format-mismatch", "checkout", "$default", "GET /carts/{cartId}/receipt",
+     "added with Terraform, whose integration defaults to payload 1.0; checkout-api answers in 2.0's inferred format"),
 ];
 
 /// The `[probe] routes` the demo was collected with: its `probes` are what the probe selects with
 /// them (checked by `probes_are_what_the_probe_selects`).
-const PROBED_ROUTES: &[&str] = &["pets /pets", "billing /invoices", "orders /*"];
+const PROBED_ROUTES: &[&str] = &[
+    "pets /pets",
+    "billing /invoices",
+    "orders /*",
+    "checkout /carts/*",
+];
 
 /// Routes meant to work: their permissions are in the shapes real tools write (console literal
 /// paths on an alias, Terraform `execution_arn/*` on version 7) and their functions are fine.
@@ -383,15 +403,13 @@ fn evidence_is_what_collection_would_read() {
     let window = evidence_window(&EvidenceSettings::default(), inventory.collected_at);
     assert_eq!(evidence.window, window);
 
-    // Metrics: every deployed stage, and every same-account target that exists.
+    // Metrics: every deployed stage (REST, then HTTP APIs), and every same-account target that
+    // exists.
     let stages: Vec<(&str, &str)> = scope
-        .apis
-        .iter()
+        .all_apis()
         .flat_map(|api| {
-            let stages = api.stages.found().map(Vec::as_slice).unwrap_or_default();
-            stages
-                .iter()
-                .map(move |s| (api.id.as_str(), s.name.as_str()))
+            let stages = api.stages().found().map(Vec::as_slice).unwrap_or_default();
+            stages.iter().map(move |s| (api.id(), s.name.as_str()))
         })
         .collect();
     let measured: Vec<(&str, &str)> = evidence
@@ -433,7 +451,35 @@ fn evidence_is_what_collection_would_read() {
         .map(|s| s.log_group.as_str())
         .collect();
     assert_eq!(scanned, logged);
-    assert_eq!(logged.len(), stages.len() - 1, "one stage writes no logs");
+    assert_eq!(
+        logged.len(),
+        scope.apis.len() + 1,
+        "one REST stage writes no logs"
+    );
+    // Access logs of the HTTP API stages whose format shows integration errors.
+    let access: Vec<(&str, &str)> = scope
+        .http_apis
+        .iter()
+        .flat_map(|api| {
+            let stages = api.stages.found().map(Vec::as_slice).unwrap_or_default();
+            stages
+                .iter()
+                .filter_map(|s| s.access_log.as_ref().filter(|l| l.shows_errors()))
+                .map(|log| (api.id.as_str(), log.log_group().unwrap_or_default()))
+        })
+        .collect();
+    let scanned: Vec<(&str, &str)> = evidence
+        .access_logs
+        .iter()
+        .map(|s| {
+            (
+                s.api_id.as_deref().unwrap_or_default(),
+                s.log_group.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(scanned, access);
+    assert_eq!(scanned.len(), 1, "beta has no access log");
     let mut names: Vec<&str> = functions.iter().map(|f| f.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
@@ -449,14 +495,17 @@ fn evidence_is_what_collection_would_read() {
     let scans = evidence
         .execution_logs
         .iter()
-        .chain(&evidence.function_logs);
+        .chain(&evidence.function_logs)
+        .chain(&evidence.access_logs);
     let mut missing = Vec::new();
     let mut searches = 0;
     for scan in scans {
         let per_group = if scan.function_name.is_some() {
             signatures::FUNCTION_LOG.len()
-        } else {
+        } else if scan.log_group.starts_with("API-Gateway-Execution-Logs_") {
             signatures::EXECUTION_LOG.len()
+        } else {
+            signatures::ACCESS_LOG.len()
         };
         match &scan.hits {
             Lookup::Found(hits) => {
@@ -504,8 +553,11 @@ fn the_5xx_spike_names_its_configuration_cause() {
         .iter()
         .filter(|f| f.check == "api-5xx-rate" && f.status == Status::Fail)
         .collect();
-    assert_eq!(spikes.len(), 1, "{spikes:#?}");
-    let spike = spikes[0];
+    assert_eq!(spikes.len(), 2, "{spikes:#?}");
+    let spike = spikes
+        .iter()
+        .find(|f| api_name(f) == "pets")
+        .expect("the pets spike");
     assert_eq!(
         (api_name(spike), spike.stages.as_slice()),
         ("pets", &["dev".to_string()][..])
@@ -561,6 +613,72 @@ fn the_5xx_spike_names_its_configuration_cause() {
     assert_eq!(
         lines.evidence["probable_causes"],
         spike.evidence["probable_causes"]
+    );
+}
+
+/// The HTTP API's story: its `$default` stage answers 7.9 % 5XX (its `5xx` read by API id), the
+/// cause is the permission that misses the `$default` route, and the stage's access log shows
+/// the integration error AWS documents for it, linked to the same cause.
+#[test]
+fn the_http_api_spike_names_the_default_route_permission() {
+    let report = demo_report(&Config::default());
+    let spike = report
+        .findings
+        .iter()
+        .find(|f| f.check == "api-5xx-rate" && api_name(f) == "checkout")
+        .expect("the checkout spike");
+    assert_eq!(spike.stages, ["$default"]);
+    assert_eq!(spike.api.as_ref().unwrap().protocol.as_str(), "HTTP");
+    assert_eq!(
+        (&spike.evidence["five_xx"], &spike.evidence["requests"]),
+        (&Value::from(412), &Value::from(5230))
+    );
+    let denied = report
+        .findings
+        .iter()
+        .find(|f| f.check == "invoke-permission-missing" && api_name(f) == "checkout")
+        .expect("the $default route's permission");
+    assert_eq!(subject(denied), "ANY $default");
+    assert_eq!(denied.stages, ["$default", "beta"]);
+    assert_eq!(
+        denied.evidence["source_arns"][0],
+        "arn:aws:execute-api:us-east-1:123456789012:h7k2p9x4qe/$default/$default"
+    );
+    assert!(denied.remediation.as_deref().unwrap().ends_with(
+        "--source-arn 'arn:aws:execute-api:us-east-1:123456789012:h7k2p9x4qe/*/$default'"
+    ));
+    for symptom in ["api-5xx-rate", "access-log-errors"] {
+        let found = report
+            .findings
+            .iter()
+            .find(|f| f.check == symptom && api_name(f) == "checkout")
+            .unwrap();
+        assert!(
+            found.evidence["probable_causes"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(denied.fingerprint.as_str())),
+            "{symptom}: {:#?}",
+            found.evidence
+        );
+    }
+    // The healthy routes of the same API (CDK's per-route permissions) say nothing; the one
+    // other route finding is the probe's payload-format mismatch on the receipt route.
+    let checkout_routes: Vec<(&str, String)> = report
+        .findings
+        .iter()
+        .filter(|f| api_name(f) == "checkout" && f.route.is_some())
+        .map(|f| (f.check.as_str(), subject(f)))
+        .collect();
+    assert_eq!(
+        checkout_routes,
+        [
+            ("invoke-permission-missing", "ANY $default".to_string()),
+            (
+                "payload-format-mismatch",
+                "GET /carts/{cartId}/receipt".to_string()
+            ),
+        ]
     );
 }
 
@@ -742,8 +860,15 @@ fn table_prints_the_probable_cause_under_the_spike() {
     // The finding's block: its header, its message, ... up to its `id:` line.
     let start = lines
         .iter()
-        .position(|l| l.starts_with("HIGH") && l.contains("api-5xx-rate"))
-        .unwrap_or_else(|| panic!("no api-5xx-rate finding in:\n{text}"));
+        .enumerate()
+        .position(|(i, l)| {
+            l.starts_with("HIGH")
+                && l.contains("api-5xx-rate")
+                && lines
+                    .get(i + 1)
+                    .is_some_and(|next| next.starts_with("Stage dev of API pets"))
+        })
+        .unwrap_or_else(|| panic!("no api-5xx-rate finding on pets dev in:\n{text}"));
     assert!(
         lines[start + 1].starts_with("Stage dev of API pets (k3x9v2m1qa) answered 7.1 % of 1,312"),
         "{}",

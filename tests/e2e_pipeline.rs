@@ -136,6 +136,8 @@ async fn aws_calls_stay_at_the_lower_bound() {
             ("apigateway:GetAuthorizers", built.apis as u64),
             // What each stage serves: one export per distinct deployment (one stage per API).
             ("apigateway:GetExport", built.apis as u64),
+            // The fleet has no HTTP API: one empty page of GetApis (API Gateway v2).
+            ("apigatewayv2:GetApis", 1),
             ("lambda:GetFunction", built.targets as u64),
             // One per distinct target, plus one read of the unqualified policy for each alias
             // whose own policy denies (to tell a permission on the wrong qualifier from none).

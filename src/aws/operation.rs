@@ -28,6 +28,13 @@ pub enum Operation {
     LambdaGetLayerVersionByArn,
     // What a stage serves (only with `collect.integrations = "deployed"`, the default).
     ApiGatewayGetExport,
+    // HTTP APIs (API Gateway v2); ExportApi only for stages without auto-deploy.
+    ApiGatewayV2GetApis,
+    ApiGatewayV2GetRoutes,
+    ApiGatewayV2GetIntegrations,
+    ApiGatewayV2GetStages,
+    ApiGatewayV2GetAuthorizers,
+    ApiGatewayV2ExportApi,
     // Integration and authorizer credentials roles (only for those that have one).
     IamGetRole,
     IamListRolePolicies,
@@ -45,7 +52,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 26] = [
+    pub const ALL: [Operation; 32] = [
         Operation::StsGetCallerIdentity,
         Operation::ApiGatewayGetRestApis,
         Operation::ApiGatewayGetResources,
@@ -64,6 +71,12 @@ impl Operation {
         Operation::OrganizationsListAccounts,
         Operation::LambdaGetLayerVersionByArn,
         Operation::ApiGatewayGetExport,
+        Operation::ApiGatewayV2GetApis,
+        Operation::ApiGatewayV2GetRoutes,
+        Operation::ApiGatewayV2GetIntegrations,
+        Operation::ApiGatewayV2GetStages,
+        Operation::ApiGatewayV2GetAuthorizers,
+        Operation::ApiGatewayV2ExportApi,
         Operation::IamGetRole,
         Operation::IamListRolePolicies,
         Operation::IamGetRolePolicy,
@@ -116,6 +129,15 @@ impl Operation {
             Operation::OrganizationsListAccounts => "organizations:ListAccounts",
             Operation::LambdaGetLayerVersionByArn => "lambda:GetLayerVersionByArn",
             Operation::ApiGatewayGetExport => "apigateway:GetExport",
+            // v2 calls are named after the SDK service (`apigatewayv2`) so that their counts and
+            // errors stay apart from v1's `GetStages`/`GetAuthorizers`; IAM authorizes both with
+            // the `apigateway` prefix.
+            Operation::ApiGatewayV2GetApis => "apigatewayv2:GetApis",
+            Operation::ApiGatewayV2GetRoutes => "apigatewayv2:GetRoutes",
+            Operation::ApiGatewayV2GetIntegrations => "apigatewayv2:GetIntegrations",
+            Operation::ApiGatewayV2GetStages => "apigatewayv2:GetStages",
+            Operation::ApiGatewayV2GetAuthorizers => "apigatewayv2:GetAuthorizers",
+            Operation::ApiGatewayV2ExportApi => "apigatewayv2:ExportApi",
             Operation::IamGetRole => "iam:GetRole",
             Operation::IamListRolePolicies => "iam:ListRolePolicies",
             Operation::IamGetRolePolicy => "iam:GetRolePolicy",
@@ -140,7 +162,8 @@ impl Operation {
 
     /// The IAM action that authorizes the call, or `None` when no permission is needed
     /// (`sts:GetCallerIdentity` works for every principal). API Gateway's control plane is
-    /// authorized by HTTP verb: every read is `apigateway:GET`.
+    /// authorized by HTTP verb: every read is `apigateway:GET`, v2's (`/v2/apis/...`) included
+    /// (API Gateway's service authorization reference lists one `GET` action for both).
     pub fn iam_action(self) -> Option<&'static str> {
         match self {
             Operation::StsGetCallerIdentity => None,
@@ -148,7 +171,13 @@ impl Operation {
             | Operation::ApiGatewayGetResources
             | Operation::ApiGatewayGetStages
             | Operation::ApiGatewayGetAuthorizers
-            | Operation::ApiGatewayGetExport => Some("apigateway:GET"),
+            | Operation::ApiGatewayGetExport
+            | Operation::ApiGatewayV2GetApis
+            | Operation::ApiGatewayV2GetRoutes
+            | Operation::ApiGatewayV2GetIntegrations
+            | Operation::ApiGatewayV2GetStages
+            | Operation::ApiGatewayV2GetAuthorizers
+            | Operation::ApiGatewayV2ExportApi => Some("apigateway:GET"),
             Operation::LambdaGetFunction => Some("lambda:GetFunction"),
             Operation::LambdaGetPolicy => Some("lambda:GetPolicy"),
             Operation::CloudWatchGetMetricData => Some("cloudwatch:GetMetricData"),

@@ -89,6 +89,14 @@ impl Quota {
             | ApiGatewayGetStages
             | ApiGatewayGetAuthorizers
             | ApiGatewayGetExport => &[Quota::ApiGateway],
+            // The v2 reads have no quota of their own: they share the account's 10/s (burst 40)
+            // with v1 ("Amazon API Gateway quotas", limits.html; docs/aws-facts.md §12.1).
+            ApiGatewayV2GetApis
+            | ApiGatewayV2GetRoutes
+            | ApiGatewayV2GetIntegrations
+            | ApiGatewayV2GetStages
+            | ApiGatewayV2GetAuthorizers
+            | ApiGatewayV2ExportApi => &[Quota::ApiGateway],
             IamGetRole
             | IamListRolePolicies
             | IamGetRolePolicy
@@ -215,10 +223,11 @@ mod tests {
 
     #[test]
     fn every_operation_spends_the_quotas_aws_counts_it_against() {
-        // API Gateway v1 calls all spend the account bucket; GetResources its own as well.
+        // API Gateway calls, v1 and v2 alike, all spend the account bucket (§12.1);
+        // GetResources its own as well.
         for op in Operation::ALL {
             let spent = Quota::spent_by(op);
-            if op.name().starts_with("apigateway:") {
+            if op.name().starts_with("apigateway") {
                 assert_eq!(spent.last(), Some(&Quota::ApiGateway), "{op:?}");
             }
             assert!(!spent.is_empty(), "{op:?}");
@@ -226,6 +235,10 @@ mod tests {
         assert_eq!(
             Quota::spent_by(Operation::ApiGatewayGetResources),
             [Quota::ApiGatewayGetResources, Quota::ApiGateway]
+        );
+        assert_eq!(
+            Quota::spent_by(Operation::ApiGatewayV2GetRoutes),
+            [Quota::ApiGateway]
         );
         assert!(Quota::spent_by(Operation::LambdaInvoke).is_empty());
     }

@@ -8,11 +8,11 @@ use crate::checks::shared::evidence::{
     filter_log_events, one_decimal, percent, rate_percent, thousands, whole, window_json,
     window_phrase,
 };
-use crate::checks::shared::{api_ref, base_finding, error_finding};
+use crate::checks::shared::{api_ref, base_finding, error_finding, sh};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::config::{SettingKind, SettingSpec};
 use crate::inventory::evidence::{StageMetrics, Window};
-use crate::inventory::{Lookup, RestApi, ScopeInventory};
+use crate::inventory::{Lookup, Protocol, ScopeInventory};
 use crate::report::{Finding, Severity, Status};
 
 pub static CHECK: Check = Check {
@@ -25,19 +25,23 @@ pub static CHECK: Check = Check {
              dimensions `ApiName`, `Stage`: `Count` with the SampleCount statistic (requests) and \
              `5XXError` with Sum. Fires when the stage served at least `api_5xx_min_requests` \
              requests (100 by default) and 5XXError/Count is above \
-             `api_5xx_threshold_percent` (5 % by default). One finding per (API, stage).",
+             `api_5xx_threshold_percent` (5 % by default). One finding per (API, stage). HTTP \
+             API stages are read by `ApiId`, `Stage`, whose 5XX metric is `5xx` \
+             (docs/aws-facts.md §12.5).",
     why: "This is what clients actually got: `{\"message\": \"Internal server error\"}` (500: \
           API Gateway could not invoke the function, docs/aws-facts.md §4), 502 (the function failed or \
           returned a malformed proxy response) or 504 (the integration timed out). The metric \
           does not tell these apart, so the finding's `client_status` is 500 standing for any \
-          5XX. `evidence.probable_causes` lists the fingerprints of the other findings of this \
+          5XX. HTTP APIs answer 500 for every Lambda failure and 503 for a timeout (§12.3). `evidence.probable_causes` lists the fingerprints of the other findings of this \
           audit that break calls on this stage or on the functions its routes invoke.",
     fix: "The causes are the fix: start with the findings in `evidence.probable_causes`. When \
           there are none, read the stage's execution logs for the window (the remediation \
           command; `execution-log-errors` counts the known failure lines) and the functions' \
           logs (`function-log-errors`). A stage without execution logging \
-          (`execution-logging-disabled`) shows nothing: turn it on first.",
-    limits: "API Gateway publishes these metrics per API *name*, not id: APIs that share a name \
+          (`execution-logging-disabled`) shows nothing: turn it on first. HTTP APIs have no \
+          execution logs: read the stage's access log, which shows why a call failed only if \
+          its format has `$context.integrationErrorMessage` (`access-log-hides-integration-errors`).",
+    limits: "API Gateway publishes REST metrics per API *name*, not id: APIs that share a name \
              share the series, so their traffic is mixed in (`evidence.shared_name_with` lists \
              them and the message says so). The numbers cover the window only; a stage with \
              less traffic than the minimum is not judged. Metrics that could not be read give \
@@ -79,7 +83,11 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
             let finding = match &metrics.sums {
                 Lookup::Found(sums) => {
                     let requests = whole(sums.value("Count"));
-                    let five_xx = whole(sums.value("5XXError"));
+                    // REST publishes `5XXError`, HTTP APIs `5xx` (docs/aws-facts.md §6, §12.5).
+                    let five_xx = whole(sums.value(match metrics.protocol {
+                        Protocol::Rest => "5XXError",
+                        Protocol::Http => "5xx",
+                    }));
                     judge(ctx, scope, &evidence.window, metrics, requests, five_xx)
                 }
                 Lookup::Missing => None,
@@ -114,13 +122,17 @@ fn judge(
         return None;
     }
     let api = api_of(scope, metrics);
-    let shared: Vec<String> = scope
-        .apis
-        .iter()
-        .filter(|other| other.id != metrics.api_id)
-        .filter(|other| other.name == api.name || other.name == metrics.api_name)
-        .map(|other| other.id.clone())
-        .collect();
+    // REST metrics are per API name: APIs sharing it share the series. HTTP APIs' are per id.
+    let shared: Vec<String> = match metrics.protocol {
+        Protocol::Rest => scope
+            .apis
+            .iter()
+            .filter(|other| other.id != metrics.api_id)
+            .filter(|other| other.name == api.name || other.name == metrics.api_name)
+            .map(|other| other.id.clone())
+            .collect(),
+        Protocol::Http => Vec::new(),
+    };
     let mixed = if shared.is_empty() {
         String::new()
     } else {
@@ -149,39 +161,81 @@ fn judge(
         "window": window_json(window),
         "shared_name_with": shared,
     });
-    let log_group = format!("API-Gateway-Execution-Logs_{}/{}", api.id, metrics.stage);
+    finding.remediation = Some(match metrics.protocol {
+        Protocol::Rest => rest_logs(scope, window, metrics),
+        Protocol::Http => http_logs(scope, window, metrics),
+    });
+    Some(finding)
+}
+
+/// Where to read why a REST stage failed: its execution log.
+fn rest_logs(scope: &ScopeInventory, window: &Window, metrics: &StageMetrics) -> String {
+    let log_group = format!(
+        "API-Gateway-Execution-Logs_{}/{}",
+        metrics.api_id, metrics.stage
+    );
     let read_logs = filter_log_events(
         &log_group,
         "?\"Execution failed\" ?\"customer function error\"",
         window,
         &scope.region,
     );
-    let logging = find_api(scope, &metrics.api_id)
+    let logging = scope
+        .apis
+        .iter()
+        .find(|api| api.id == metrics.api_id)
         .and_then(|api| api.stages.found())
         .and_then(|stages| stages.iter().find(|s| s.name == metrics.stage))
         .is_none_or(|stage| stage.execution_logging());
-    finding.remediation = Some(if logging {
+    if logging {
         format!("{read_logs}  # then fix the findings listed in evidence.probable_causes")
     } else {
         format!(
             "# fix the findings listed in evidence.probable_causes; this stage writes no \
              execution logs: turn them on (see execution-logging-disabled), then\n{read_logs}"
         )
-    });
-    Some(finding)
+    }
 }
 
-fn find_api<'s>(scope: &'s ScopeInventory, id: &str) -> Option<&'s RestApi> {
-    scope.apis.iter().find(|api| api.id == id)
+/// Where to read why an HTTP API stage failed: its access log, when its format carries the
+/// integration's error (HTTP APIs write no execution logs, docs/aws-facts.md §12.5).
+fn http_logs(scope: &ScopeInventory, window: &Window, metrics: &StageMetrics) -> String {
+    let access_log = scope
+        .http_apis
+        .iter()
+        .find(|api| api.id == metrics.api_id)
+        .and_then(|api| api.stages.found())
+        .and_then(|stages| stages.iter().find(|s| s.name == metrics.stage))
+        .and_then(|stage| stage.access_log.as_ref());
+    match access_log {
+        Some(log) if log.shows_integration_errors() => {
+            // The format is the stage's own, so no pattern can pick the 5XX lines out: read the
+            // window's lines, each with its status and integration error.
+            format!(
+                "aws logs filter-log-events --log-group-name {} --start-time {} --end-time {} \
+                 --region {}  # each line has its status and integration error; then fix the \
+                 findings listed in evidence.probable_causes",
+                sh(log.log_group().unwrap_or("ACCESS_LOG_GROUP")),
+                window.start.timestamp_millis(),
+                window.end.timestamp_millis(),
+                sh(&scope.region)
+            )
+        }
+        _ => "# fix the findings listed in evidence.probable_causes; this stage's access log \
+              cannot show integration errors: add $context.integrationErrorMessage to it (see \
+              access-log-hides-integration-errors)"
+            .to_string(),
+    }
 }
 
 /// The API as the inventory names it, or as the metrics name it when it is unknown.
 fn api_of(scope: &ScopeInventory, metrics: &StageMetrics) -> crate::report::ApiRef {
-    match find_api(scope, &metrics.api_id) {
+    match scope.api(&metrics.api_id) {
         Some(api) => api_ref(api),
         None => crate::report::ApiRef {
             id: metrics.api_id.clone(),
             name: metrics.api_name.clone(),
+            protocol: metrics.protocol,
         },
     }
 }
@@ -317,6 +371,34 @@ mod tests {
                 .contains("include the traffic of z9y8x7 also named pets"),
             "{}",
             f.message
+        );
+    }
+
+    /// HTTP API stages: `5xx` by `ApiId` and `Stage`, never mixed with another API of the same
+    /// name, and the remediation reads the access log.
+    #[test]
+    fn http_stages_are_read_by_id_with_5xx() {
+        let inv = scope()
+            .http_api(http_api("h1", "orders").route("GET /orders", "orders").stage("$default"))
+            .http_api(http_api("h2", "orders").route("GET /x", "orders").stage("$default"))
+            .evidence(|e| {
+                e.stage_metrics
+                    .push(http_stage_metrics("h1", "orders", "$default", 1000.0, 100.0));
+                e.stage_metrics
+                    .push(http_stage_metrics("h2", "orders", "$default", 1000.0, 0.0));
+            })
+            .inventory();
+        let findings = run_check(&CHECK, &inv);
+        let f = only(&findings);
+        assert_eq!(f.api.as_ref().map(|a| a.id.as_str()), Some("h1"));
+        assert_eq!(f.api.as_ref().map(|a| a.protocol), Some(Protocol::Http));
+        assert_eq!(f.stages, vec!["$default"]);
+        assert_eq!(f.evidence["five_xx"], 100);
+        assert_eq!(f.evidence["shared_name_with"], serde_json::json!([]));
+        let fix = f.remediation.as_deref().unwrap();
+        assert!(
+            fix.starts_with("aws logs filter-log-events --log-group-name /aws/apigateway/default"),
+            "{fix}"
         );
     }
 }

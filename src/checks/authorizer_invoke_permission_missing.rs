@@ -11,8 +11,8 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Authorizer,
     client_status: Some(500),
-    checks: "For every TOKEN or REQUEST authorizer that a deployed method uses and that has no \
-credentials role, the resource policy of exactly the function, alias or version its URI names is \
+    checks: "For every TOKEN or REQUEST authorizer that a deployed method uses (REST), and every \
+Lambda REQUEST authorizer a deployed HTTP API route uses, that has no credentials role, the resource policy of exactly the function, alias or version its URI names is \
 evaluated for principal apigateway.amazonaws.com, action lambda:InvokeFunction and source ARN \
 arn:aws:execute-api:{function region}:{API account}:{api id}/authorizers/{authorizer id} (no \
 stage, verb or path), with the same IAM semantics and evidence.reason values as \

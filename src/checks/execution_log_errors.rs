@@ -1,12 +1,10 @@
 //! `execution-log-errors`: the known failure lines (docs/aws-facts.md §4) that a stage's execution log
 //! holds for the evidence window, counted per signature. They say which kind of 5XX clients got.
 
-use crate::checks::shared::evidence::{api_named, SignatureTable};
-use crate::checks::shared::{base_finding, error_finding};
+use crate::checks::shared::stage_logs::{stage_log_findings, StageLog};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::evidence::LogScan;
-use crate::inventory::Lookup;
-use crate::report::{Finding, Severity, Status};
+use crate::report::{Finding, Severity};
 
 pub static CHECK: Check = Check {
     id: CheckId::new("execution-log-errors"),
@@ -49,50 +47,12 @@ pub static CHECK: Check = Check {
 };
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for scope_routes in ctx.routes {
-        let scope = scope_routes.scope;
-        let Some(evidence) = &scope.evidence else {
-            continue;
-        };
-        for scan in &evidence.execution_logs {
-            let Some((api_id, stage)) = api_and_stage(scan) else {
-                continue;
-            };
-            let api = api_named(scope, &api_id);
-            let mut finding = match &scan.hits {
-                Lookup::Missing => continue,
-                Lookup::Failed(error) => {
-                    let what = format!("stage {stage} of API {} ({})", api.name, api.id);
-                    error_finding(&CHECK, scope, error, &what)
-                }
-                Lookup::Found(hits) => {
-                    let Some(table) = SignatureTable::new(hits, false) else {
-                        continue;
-                    };
-                    let message = format!(
-                        "The execution log of stage {stage} of API {} ({}) holds {}.",
-                        api.name,
-                        api.id,
-                        table.counted("failed integration line", &evidence.window)
-                    );
-                    let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
-                    finding.client_status = table.top_status().or(CHECK.client_status);
-                    finding.evidence = table.evidence(&scan.log_group, &evidence.window);
-                    finding.remediation = Some(format!(
-                        "{}  # then fix the findings listed in evidence.probable_causes",
-                        table.search_command(&scan.log_group, &evidence.window, &scope.region)
-                    ));
-                    finding
-                }
-            };
-            finding.api = Some(api);
-            finding.stages = vec![stage];
-            finding.fingerprint = finding.compute_fingerprint();
-            findings.push(finding);
-        }
-    }
-    findings
+    let log = StageLog {
+        scans: |evidence| &evidence.execution_logs,
+        name: "execution log",
+        api_and_stage,
+    };
+    stage_log_findings(&CHECK, ctx, &log)
 }
 
 /// The API and stage of a scan, from its fields or else from the log group's name.
@@ -108,6 +68,8 @@ fn api_and_stage(scan: &LogScan) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inventory::Lookup;
+    use crate::report::Status;
     use crate::inventory::evidence::SignatureHits;
     use crate::inventory::Inventory;
     use crate::testkit::*;

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::checks::shared::sh;
 use crate::checks::shared::{api_ref, base_finding};
+use crate::inventory::ApiView;
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::report::{Finding, Severity, Status};
 
@@ -60,7 +61,7 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                     .map(|(key, s)| (key.clone(), json!(s.logging_level)))
                     .collect();
                 let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
-                finding.api = Some(api_ref(api));
+                finding.api = Some(api_ref(ApiView::Rest(api)));
                 finding.stages = vec![stage.name.clone()];
                 finding.evidence = json!({ "logging_levels": levels });
                 finding.remediation = Some(format!(

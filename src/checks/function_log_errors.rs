@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::checks::shared::evidence::{
-    function_routes, outlives_integration, scope_function_arn, SignatureTable,
+    function_routes, gateway_answers, scope_function_arn, SignatureTable,
 };
 use crate::checks::shared::{base_finding, error_finding};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
@@ -27,7 +27,8 @@ pub static CHECK: Check = Check {
           not be imported, the handler is not defined, the entry point is missing or not \
           executable, a package file is not readable (`[Errno 13] Permission denied`, \
           `EACCES`), or the function hit its own timeout. Lambda returns a function error \
-          and API Gateway answers 502 Bad Gateway (docs/aws-facts.md §4, §8).",
+          and API Gateway answers 502 Bad Gateway (docs/aws-facts.md §4, §8); an HTTP API \
+          answers 500 (§12.3), the status reported when only HTTP APIs invoke the function.",
     fix: "By the most frequent signature: ImportModuleError and HandlerNotFound — make the \
           handler setting match a module and function in the package (see `handler-invalid`, \
           `handler-not-in-package`) and bundle the dependencies; InvalidEntrypoint — ship an \
@@ -63,19 +64,18 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                 Lookup::Missing => continue,
                 Lookup::Failed(error) => error_finding(&CHECK, scope, error, name),
                 Lookup::Found(hits) => {
-                    let Some(table) =
-                        SignatureTable::new(hits, outlives_integration(scope_routes, name))
-                    else {
+                    let answers = gateway_answers(scope_routes, name);
+                    let Some(table) = SignatureTable::new(hits, answers) else {
                         continue;
                     };
-                    let status = table.top_status().or(CHECK.client_status).unwrap_or(502);
+                    let status = table.top_status().unwrap_or(answers.error);
                     let message = format!(
                         "The log of {name} holds {}; clients of the calls it failed get \
                          {status}.",
                         table.counted("failure line", &evidence.window)
                     );
                     let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
-                    finding.client_status = table.top_status().or(CHECK.client_status);
+                    finding.client_status = Some(status);
                     finding.evidence = table.evidence(&scan.log_group, &evidence.window);
                     finding.remediation = Some(format!(
                         "{}  # {}",
@@ -207,6 +207,44 @@ mod tests {
         assert_eq!(f.client_status, Some(504));
         assert_eq!(f.evidence["signatures"][0]["client_status"], 504);
         assert!(f.message.ends_with("get 504."), "{}", f.message);
+    }
+
+    #[test]
+    fn a_function_only_http_apis_invoke_fails_their_clients_with_500_and_503() {
+        let inventory = |function_s: i32, also_rest: bool| {
+            let mut scope = scope().http_api(
+                http_api("h1", "orders")
+                    .route("GET /orders", "orders")
+                    .stage("$default"),
+            );
+            if also_rest {
+                scope = scope.api(api("a1b2c3", "pets").route("GET", "/o", "orders").stage("prod"));
+            }
+            scope
+                .target(target_with("orders", "h1", |c| {
+                    c.timeout_seconds = Some(function_s)
+                }))
+                .evidence(|e| {
+                    e.function_logs.push(function_log(
+                        "orders",
+                        vec![hits("Runtime.ImportModuleError", 4), hits("Task timed out", 1)],
+                    ))
+                })
+                .inventory()
+        };
+        let findings = run_check(&CHECK, &inventory(10, false));
+        let f = only(&findings);
+        assert_eq!(f.client_status, Some(500));
+        assert!(f.message.ends_with("get 500."), "{}", f.message);
+        assert_eq!(f.evidence["signatures"][1]["client_status"], 500);
+        // 31 s outlives the HTTP API's 30 s: its timeouts were answered 503 first.
+        let findings = run_check(&CHECK, &inventory(31, false));
+        assert_eq!(only(&findings).evidence["signatures"][1]["client_status"], 503);
+        // A REST method also invokes it: its clients get the REST statuses.
+        let findings = run_check(&CHECK, &inventory(31, true));
+        let f = only(&findings);
+        assert_eq!(f.client_status, Some(502));
+        assert_eq!(f.evidence["signatures"][1]["client_status"], 504);
     }
 
     #[test]

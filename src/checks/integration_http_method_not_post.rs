@@ -3,8 +3,10 @@
 
 use serde_json::json;
 
+use crate::checks::shared::api_commands::{then_redeploy, update_integration, IntegrationChange};
+use crate::checks::shared::internal_error;
 use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
-use crate::checks::shared::{redeploy, resource_id, sh};
+use crate::checks::shared::resource_id;
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
@@ -15,20 +17,26 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every AWS_PROXY Lambda method on every stage, the integration HTTP method (the \
-             verb API Gateway uses to call Lambda, not the method clients call) must be POST.",
+    checks: "For every AWS_PROXY Lambda method (REST) or route (HTTP API) on every stage, the \
+             integration HTTP method (the verb API Gateway uses to call Lambda, not the method \
+             clients call; `integrationMethod` for HTTP APIs) must be POST.",
     why: "API Gateway calls Lambda's Invoke API, which only accepts POST. PutIntegration accepts \
           an AWS_PROXY Lambda integration with integration HTTP method GET (or any other \
           verb), but every call then answers 500 {\"message\": \"Internal server error\"} \
           (docs/aws-facts.md §1, Integration URI facts; validated against AWS). It usually comes from \
           copying the method's verb into the integration (`--integration-http-method GET` for \
-          a GET method); the console and SAM always use POST.",
+          a GET method); the console and SAM always use POST. HTTP APIs: Terraform's \
+          `aws_apigatewayv2_integration` documents POST for Lambda, and an integration written \
+          with `ANY` failed until re-saved with POST (terraform-aws-apigateway-v2 issue #14; \
+          docs/aws-facts.md §12.1); HTTP APIs answer 500 Internal Server Error.",
     fix: "Set the integration HTTP method to POST: `aws apigateway update-integration \
           --rest-api-id A --resource-id R --http-method M --patch-operations \
           op=replace,path=/httpMethod,value=POST` (or re-run `aws apigateway put-integration \
           ... --type AWS_PROXY --integration-http-method POST`), then `aws apigateway \
           create-deployment --rest-api-id A --stage-name S` for every affected stage: stages \
-          keep serving their deployed snapshot until redeployed.",
+          keep serving their deployed snapshot until redeployed. HTTP APIs: `aws apigatewayv2 \
+          update-integration --api-id A --integration-id I --integration-method POST`, and \
+          `aws apigatewayv2 create-deployment` for stages without auto-deploy.",
     limits: "Judges the current method configuration; a stage that still serves an older \
              deployment may differ (see `stage-not-redeployed`). An integration whose HTTP \
              method was not collected is not judged. Lambda authorizers have no integration \
@@ -69,7 +77,11 @@ fn judge(_: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem
         Problem {
             verb: verb.to_string(),
             uri: route.uri.to_string(),
-            resource_id: resource_id(route.api, path).map(str::to_string),
+            resource_id: route
+                .api
+                .rest()
+                .and_then(|api| resource_id(api, path))
+                .map(str::to_string),
         },
     ))
 }
@@ -79,29 +91,20 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
     let verb = &problem.verb;
     let message = format!(
         "{} on {} calls Lambda with integration HTTP method {verb} instead of POST: every call \
-         returns 500 Internal server error.",
+         returns {}.",
         group.subject(),
         group.on(),
+        internal_error(group.route.api.protocol()),
     );
     let evidence = json!({
         "integration_http_method": verb,
         "uri": problem.uri,
         "resource_id": problem.resource_id,
     });
-    let (api, region) = (group.route.api, &group.routes.scope.region);
-    let Invoker::Method { method, .. } = &group.route.invoker else {
-        return Rendered::new(message, evidence, None);
-    };
-    let remediation = format!(
-        "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
-         --patch-operations op=replace,path=/httpMethod,value=POST --region {} && {}",
-        sh(&api.id),
-        sh(problem.resource_id.as_deref().unwrap_or("RESOURCE_ID")),
-        sh(&method.http_method),
-        sh(region),
-        redeploy(&api.id, &group.stages, region)
-    );
-    Rendered::new(message, evidence, Some(remediation))
+    let region = &group.routes.scope.region;
+    let remediation = update_integration(group.route, IntegrationChange::HttpMethod("POST"), region)
+        .map(|update| then_redeploy(update, group.route.api, &group.stages, region));
+    Rendered::new(message, evidence, remediation)
 }
 
 #[cfg(test)]

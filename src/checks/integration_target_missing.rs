@@ -5,8 +5,12 @@
 use serde_json::json;
 
 use crate::arn::{self, FunctionArn, LambdaAction};
+use crate::checks::shared::api_commands::{
+    set_stage_variable, then_redeploy, update_authorizer_uri, update_integration,
+    IntegrationChange,
+};
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
-use crate::checks::shared::{redeploy, resource_id, sh};
+use crate::checks::shared::{internal_error, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{Lookup, ScopeInventory};
 use crate::log_signatures;
@@ -19,8 +23,8 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every stage and every AWS_PROXY Lambda method (and every Lambda authorizer a \
-             method uses), resolves the integration URI with the stage's variables and looks \
+    checks: "For every stage and every AWS_PROXY Lambda method or HTTP API Lambda route (and \
+             every Lambda authorizer one of them uses), resolves the integration URI with the stage's variables and looks \
              the resulting function ARN up in Lambda: the unqualified function, the alias or \
              the version it names must exist.",
     why: "API Gateway invokes exactly the ARN in the integration URI (docs/aws-facts.md §1, §2). When \
@@ -35,7 +39,9 @@ pub static CHECK: Check = Check {
           an existing function (`aws apigateway update-integration --rest-api-id A \
           --resource-id R --http-method M --patch-operations \
           op=replace,path=/uri,value=...`) and run `aws apigateway create-deployment` for each \
-          affected stage, or, when the URI uses stage variables, set the variable to an \
+          affected stage (HTTP API: `aws apigatewayv2 update-integration --api-id A \
+          --integration-id I --integration-uri ARN`, then `aws apigatewayv2 create-deployment` \
+          for a stage without auto-deploy), or, when the URI uses stage variables, set the variable to an \
           existing function or alias with `aws apigateway update-stage`.",
     limits: "Only targets collection looked up are judged; a route whose target was never \
              recorded in the inventory produces nothing. When GetFunction fails (for example \
@@ -80,7 +86,11 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
                 Err(_) => "function",
             };
             let resource_id = match &route.invoker {
-                Invoker::Method { path, .. } => resource_id(route.api, path).map(str::to_string),
+                Invoker::Method { path, .. } => route
+                    .api
+                    .rest()
+                    .and_then(|api| resource_id(api, path))
+                    .map(str::to_string),
                 Invoker::Authorizer(_) => None,
             };
             Some(Verdict::fail(
@@ -144,17 +154,17 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         return Rendered::new(String::new(), evidence, None);
     };
     let message = format!(
-        "{} on {} invokes {}, whose {} does not exist: clients get 500 Internal server error.",
+        "{} on {} invokes {}, whose {} does not exist: clients get {}.",
         group.subject(),
         group.on(),
         function.short(),
-        missing
+        missing,
+        internal_error(group.route.api.protocol()),
     );
     let fix = remediation(
         group,
         function,
         missing,
-        resource_id.as_deref(),
         variables,
         action.unwrap_or(LambdaAction::Invocations),
     );
@@ -165,7 +175,6 @@ fn remediation(
     group: &Group<'_, Problem>,
     function: &FunctionArn,
     missing: &str,
-    resource_id: Option<&str>,
     variables: &[String],
     action: LambdaAction,
 ) -> String {
@@ -192,17 +201,9 @@ fn remediation(
         let commands: Vec<String> = stages
             .iter()
             .flat_map(|stage| {
-                variables.iter().map(move |name| {
-                    format!(
-                        "aws apigateway update-stage --rest-api-id {} --stage-name {} \
-                         --patch-operations op=replace,path=/variables/{},value=EXISTING_VALUE \
-                         --region {}",
-                        sh(&api.id),
-                        sh(stage),
-                        sh(name),
-                        sh(region)
-                    )
-                })
+                variables
+                    .iter()
+                    .map(move |name| set_stage_variable(api, stage, name, "EXISTING_VALUE", region))
             })
             .collect();
         return match create_alias {
@@ -220,35 +221,26 @@ fn remediation(
         "version" => format!("{}:EXISTING_VERSION", function.name),
         _ => "EXISTING_FUNCTION".to_string(),
     };
-    // The new URI keeps the route's form (buffered or response streaming).
-    let uri = action.uri(
-        &function.partition,
-        &function.region,
-        &format!(
-            "arn:{}:lambda:{}:{}:function:{name}",
-            function.partition, function.region, function.account
-        ),
+    let existing = format!(
+        "arn:{}:lambda:{}:{}:function:{name}",
+        function.partition, function.region, function.account
     );
-    let update = match &group.route.invoker {
-        Invoker::Method { method, .. } => format!(
-            "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
-             --patch-operations op=replace,path=/uri,value={} --region {}",
-            sh(&api.id),
-            sh(resource_id.unwrap_or("RESOURCE_ID")),
-            sh(&method.http_method),
-            sh(&uri),
-            sh(region)
-        ),
-        Invoker::Authorizer(authorizer) => format!(
-            "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
-             --patch-operations op=replace,path=/authorizerUri,value={} --region {}",
-            sh(&api.id),
-            sh(&authorizer.id),
-            sh(&uri),
-            sh(region)
-        ),
+    // The new URI keeps the route's form: an HTTP API integration's bare function ARN (§12.1),
+    // else the path form of the route's action (buffered or response streaming).
+    let uri = if group.route.uri.starts_with("arn:") && !group.route.uri.contains(":lambda:path/")
+    {
+        existing
+    } else {
+        action.uri(&function.partition, &function.region, &existing)
     };
-    format!("{update} && {}", redeploy(&api.id, stages, region))
+    let update = match &group.route.invoker {
+        Invoker::Method { .. } => {
+            update_integration(group.route, IntegrationChange::Uri(&uri), region)
+                .unwrap_or_default()
+        }
+        Invoker::Authorizer(authorizer) => update_authorizer_uri(api, &authorizer.id, &uri, region),
+    };
+    then_redeploy(update, api, stages, region)
 }
 
 #[cfg(test)]

@@ -8,9 +8,12 @@ use serde_json::json;
 
 use crate::arn::{FunctionArn, LambdaAction};
 use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
-use crate::checks::shared::{add_permission, redeploy, resource_id, sh};
+use crate::checks::shared::api_commands::{
+    then_redeploy, update_authorizer_uri, update_integration, IntegrationChange,
+};
+use crate::checks::shared::{add_permission, resource_id, sh};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
-use crate::inventory::{FunctionConfig, Lookup};
+use crate::inventory::{FunctionConfig, Lookup, Protocol};
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
 
@@ -27,20 +30,24 @@ pub static CHECK: Check = Check {
              `latest-not-invocable` (the `$LATEST` of a Lambda Managed Instances function, or \
              an unqualified one with no `$LATEST.PUBLISHED` version) or `tenant-id-not-mapped` \
              (a function with tenant isolation whose integration does not map \
-             `integration.request.header.X-Amz-Tenant-Id`; an authorizer cannot map it at all).",
+             `integration.request.header.X-Amz-Tenant-Id`; an authorizer cannot map it at all) \
+             or `tenant-isolation-on-http-api` (an HTTP API route or authorizer to a function with \
+             tenant isolation: HTTP APIs cannot call such functions at all).",
     why: "Lambda rejects the invocation before the function runs and API Gateway answers 500 \
           Internal server error: a durable function refuses unqualified invocations (\"You cannot \
           invoke a durable function using an unqualified ARN\"); a Managed Instances function's \
           `$LATEST` is ActiveNonInvocable and only published versions run (an unqualified call \
           runs `$LATEST.PUBLISHED`); a tenant-isolated function needs the `X-Amz-Tenant-Id` \
-          header on every invocation (docs/aws-facts.md §11.2–§11.4; the client's 500 is \
-          inferred from how API Gateway answers any invocation Lambda rejects, §4, §8).",
+          header on every invocation, which HTTP APIs cannot send because they cannot override \
+          it (docs/aws-facts.md §11.2–§11.4, `tenant-isolation-invoke.html`; the client's 500 is \
+          inferred from how API Gateway answers any invocation Lambda rejects, §4, §8, §12.3).",
     fix: "Point the integration at a version or alias (durable), at the unqualified function \
           or a published version (Managed Instances; publish one with `aws lambda \
           publish-version --publish-to LATEST_PUBLISHED`), or map a tenant id into \
           `integration.request.header.X-Amz-Tenant-Id` from an authorizer's context or a \
           request parameter; allow API Gateway to invoke the qualifier the URI names; then \
-          redeploy the stages.",
+          redeploy the stages. A tenant-isolated function behind an HTTP API must move behind a \
+          REST API (or lose the HTTP route): no HTTP API setting sends the tenant id.",
     limits: "Judged on what GetFunction reports. Whether an unqualified Managed Instances call is \
              authorized by the unqualified policy or by `$LATEST.PUBLISHED`'s is not documented \
              (invoke-permission-missing says `undecided` when they differ). The Lambda error a \
@@ -59,6 +66,7 @@ enum Reason {
     DurableUnqualified,
     LatestNotInvocable,
     TenantIdNotMapped,
+    TenantIsolationOnHttpApi,
 }
 
 /// What one route on one stage was judged to be.
@@ -98,7 +106,11 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
             uri: route.uri.to_string(),
             action: route.action,
             resource_id: match &route.invoker {
-                Invoker::Method { path, .. } => resource_id(route.api, path).map(str::to_string),
+                Invoker::Method { path, .. } => route
+                    .api
+                    .rest()
+                    .and_then(|api| resource_id(api, path))
+                    .map(str::to_string),
                 Invoker::Authorizer(_) => None,
             },
             source_arn: route.source_arn.clone(),
@@ -129,6 +141,11 @@ fn reason(
         .tenant_isolation
         .as_deref()
         .is_some_and(|m| m.eq_ignore_ascii_case("PER_TENANT"));
+    // HTTP APIs cannot override X-Amz-Tenant-Id, so they cannot call a tenant-isolated function
+    // (`tenant-isolation-invoke.html`, docs/aws-facts.md §11.3).
+    if isolated && route.api.protocol() == Protocol::Http {
+        return Some((Reason::TenantIsolationOnHttpApi, false));
+    }
     if isolated {
         let mapped = match &route.invoker {
             // Header names are case-insensitive; API Gateway keeps the key as written.
@@ -172,6 +189,11 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
              unqualified call runs $LATEST.PUBLISHED, which does not exist",
             function.name
         ),
+        (Reason::TenantIsolationOnHttpApi, _) => format!(
+            "{} isolates tenants and every invocation needs X-Amz-Tenant-Id, which an HTTP API \
+             cannot send",
+            function.name
+        ),
         (Reason::TenantIdNotMapped, _) => match group.route.invoker {
             Invoker::Method { .. } => format!(
                 "{} isolates tenants and every invocation needs X-Amz-Tenant-Id, which the \
@@ -197,30 +219,29 @@ fn remediation(group: &Group<'_, Problem>, function: &FunctionArn, problem: &Pro
     let scope = group.routes.scope;
     let api = group.route.api;
     let region = &scope.region;
-    let deploy = redeploy(&api.id, &group.stages, region);
-    let update = |path: &str, op: &str, value: &str| match &group.route.invoker {
-        Invoker::Method { method, .. } => format!(
-            "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
-             --patch-operations op={op},path={path},value={} --region {}",
-            sh(&api.id),
-            sh(problem.resource_id.as_deref().unwrap_or("RESOURCE_ID")),
-            sh(&method.http_method),
-            sh(value),
-            sh(region)
-        ),
-        Invoker::Authorizer(authorizer) => format!(
-            "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
-             --patch-operations op={op},path=/authorizerUri,value={} --region {}",
-            sh(&api.id),
-            sh(&authorizer.id),
-            sh(value),
-            sh(region)
-        ),
+    // A new URI for the route's integration or authorizer, then the stages that need it deployed.
+    let point_at = |uri: &str| {
+        let update = match &group.route.invoker {
+            Invoker::Method { .. } => {
+                update_integration(group.route, IntegrationChange::Uri(uri), region)
+                    .unwrap_or_default()
+            }
+            Invoker::Authorizer(authorizer) => {
+                update_authorizer_uri(api, &authorizer.id, uri, region)
+            }
+        };
+        then_redeploy(update, api, &group.stages, region)
     };
-    // The new URI keeps the form the route uses (buffered or response streaming).
+    // The new URI keeps the form the route uses: an HTTP API's bare function ARN (§12.1), or the
+    // path form of its action (buffered or response streaming).
     let action = problem.action.unwrap_or(LambdaAction::Invocations);
+    let bare = problem.uri.starts_with("arn:") && !problem.uri.contains(":lambda:path/");
     let uri_for = |qualified: &FunctionArn| {
-        action.uri(&qualified.partition, &qualified.region, &qualified.to_string())
+        if bare {
+            qualified.to_string()
+        } else {
+            action.uri(&qualified.partition, &qualified.region, &qualified.to_string())
+        }
     };
     match problem.reason {
         Reason::DurableUnqualified => {
@@ -228,10 +249,10 @@ fn remediation(group: &Group<'_, Problem>, function: &FunctionArn, problem: &Pro
             live.qualifier = Some("ALIAS".to_string());
             let source = problem.source_arn.as_deref().unwrap_or_default();
             format!(
-                "# name a version or alias (ALIAS below) of {}\n{} && {} && {deploy}",
+                "# name a version or alias (ALIAS below) of {}\n{} && {}",
                 function.name,
-                add_permission(scope, &live, &api.id, source),
-                update("/uri", "replace", &uri_for(&live)),
+                add_permission(scope, &live, api.id(), source),
+                point_at(&uri_for(&live)),
             )
         }
         Reason::LatestNotInvocable if problem.no_published_version => format!(
@@ -239,26 +260,35 @@ fn remediation(group: &Group<'_, Problem>, function: &FunctionArn, problem: &Pro
             sh(&function.name),
             sh(&function.region)
         ),
-        Reason::LatestNotInvocable => {
-            let unqualified = function.unqualified();
-            format!(
-                "{} && {deploy}",
-                update("/uri", "replace", &uri_for(&unqualified))
-            )
-        }
+        Reason::LatestNotInvocable => point_at(&uri_for(&function.unqualified())),
+        Reason::TenantIsolationOnHttpApi => format!(
+            "# HTTP APIs cannot send X-Amz-Tenant-Id: serve this route from a REST API that maps \
+             {TENANT_ID_PARAMETER}, or point it at a function without tenant isolation:\n{}",
+            point_at("FUNCTION_WITHOUT_TENANT_ISOLATION")
+        ),
         Reason::TenantIdNotMapped => match group.route.invoker {
-            Invoker::Method { .. } => format!(
-                "# map the tenant from the authorizer's context (safer than a client header)\n{} && {deploy}",
-                update(
-                    &format!("/requestParameters/{TENANT_ID_PARAMETER}"),
-                    "add",
-                    "context.authorizer.tenantId"
+            Invoker::Method { method, .. } => {
+                let rest_api = api.rest().map(|a| a.id.as_str()).unwrap_or_default();
+                let update = format!(
+                    "aws apigateway update-integration --rest-api-id {} --resource-id {} \
+                     --http-method {} --patch-operations op=add,path=/requestParameters/{},value={} \
+                     --region {}",
+                    sh(rest_api),
+                    sh(problem.resource_id.as_deref().unwrap_or("RESOURCE_ID")),
+                    sh(method),
+                    sh(TENANT_ID_PARAMETER),
+                    sh("context.authorizer.tenantId"),
+                    sh(region)
+                );
+                format!(
+                    "# map the tenant from the authorizer's context (safer than a client header)\n{}",
+                    then_redeploy(update, api, &group.stages, region)
                 )
-            ),
+            }
             Invoker::Authorizer(_) => format!(
                 "# an authorizer cannot send X-Amz-Tenant-Id: back it with a function without \
                  tenant isolation\n{}",
-                update("/authorizerUri", "replace", "AUTHORIZER_FUNCTION_URI")
+                point_at("AUTHORIZER_FUNCTION_URI")
             ),
         },
     }
@@ -327,5 +357,31 @@ mod tests {
     #[test]
     fn ordinary_functions_are_quiet() {
         assert!(run_check(&CHECK, &inventory("orders", |_| {})).is_empty());
+    }
+
+    /// HTTP APIs cannot send X-Amz-Tenant-Id at all (`tenant-isolation-invoke.html`): a route or
+    /// authorizer to a tenant-isolated function is reported, and the fix is not a mapping.
+    #[test]
+    fn an_http_api_cannot_call_a_tenant_isolated_function() {
+        let isolated = |c: &mut FunctionConfig| c.tenant_isolation = Some("PER_TENANT".into());
+        let inv = scope()
+            .http_api(
+                http_api("h1", "ledger")
+                    .route("GET /ledger", "ledger")
+                    .route("GET /plain", "plain")
+                    .stage("$default"),
+            )
+            .target(target_with("ledger", "h1", isolated))
+            .target(target("plain", "h1"))
+            .inventory();
+        let findings = run_check(&CHECK, &inv);
+        let f = only(&findings);
+        assert_eq!(f.evidence["reason"], "tenant-isolation-on-http-api");
+        assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/ledger"));
+        assert!(f.message.contains("which an HTTP API cannot send"), "{}", f.message);
+        let fix = f.remediation.as_deref().unwrap();
+        assert!(fix.contains("serve this route from a REST API"), "{fix}");
+        assert!(fix.contains("aws apigatewayv2 update-integration --api-id h1"), "{fix}");
+        assert!(!fix.contains("requestParameters"), "{fix}");
     }
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::arn::LambdaAction;
 use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
-use crate::checks::shared::{redeploy, resource_id, sh};
+use crate::checks::shared::api_commands::{then_redeploy, update_integration, IntegrationChange};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
@@ -34,7 +34,9 @@ pub static CHECK: Check = Check {
           --patch-operations op=replace,path=/uri,value=URI`, then `aws apigateway \
           create-deployment` for each affected stage.",
     limits: "The outcome of a mismatched integration is not documented: the finding says so and \
-             names no client status. Lambda authorizers are always buffered and are not judged.",
+             names no client status. Lambda authorizers are always buffered and are not judged. \
+             HTTP APIs have no transfer mode (streaming is REST-only, docs/aws-facts.md §11.1), so \
+             their routes are not judged here.",
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
@@ -46,7 +48,6 @@ pub static CHECK: Check = Check {
 struct Problem {
     streams: bool,
     uri: String,
-    resource_id: Option<String>,
 }
 
 fn run(ctx: &Context<'_>) -> Vec<Finding> {
@@ -54,9 +55,11 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn judge(_: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem>> {
-    let Invoker::Method { path, .. } = &route.invoker else {
+    if !matches!(route.invoker, Invoker::Method { .. }) {
         return None;
-    };
+    }
+    // Response streaming and its transfer mode are REST-only.
+    route.api.rest()?;
     let expected = if route.streams {
         LambdaAction::ResponseStreamingInvocations
     } else {
@@ -70,7 +73,6 @@ fn judge(_: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Problem
         Problem {
             streams: route.streams,
             uri: route.uri.to_string(),
-            resource_id: resource_id(route.api, path).map(str::to_string),
         },
     ))
 }
@@ -101,28 +103,18 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         "uri": problem.uri,
         "uri_action": action,
     });
-    let (Some(function), Invoker::Method { method, .. }) = (&group.function, &group.route.invoker)
-    else {
+    let Some(function) = &group.function else {
         return Rendered::new(message, evidence, None);
     };
     let scope = group.routes.scope;
-    let api = group.route.api;
     // Keep the function reference as the URI writes it (stage variables included).
     let reference = crate::arn::parse_integration_uri(&problem.uri)
         .map(|u| u.function)
         .unwrap_or_else(|_| function.to_string());
     let uri = fixed.uri(&function.partition, &function.region, &reference);
-    let remediation = format!(
-        "aws apigateway update-integration --rest-api-id {} --resource-id {} --http-method {} \
-         --patch-operations op=replace,path=/uri,value={} --region {} && {}",
-        sh(&api.id),
-        sh(problem.resource_id.as_deref().unwrap_or("RESOURCE_ID")),
-        sh(&method.http_method),
-        sh(&uri),
-        sh(&scope.region),
-        redeploy(&api.id, &group.stages, &scope.region)
-    );
-    Rendered::new(message, evidence, Some(remediation))
+    let remediation = update_integration(group.route, IntegrationChange::Uri(&uri), &scope.region)
+        .map(|update| then_redeploy(update, group.route.api, &group.stages, &scope.region));
+    Rendered::new(message, evidence, remediation)
 }
 
 #[cfg(test)]

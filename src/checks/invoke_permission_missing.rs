@@ -11,20 +11,21 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every deployed stage and every AWS_PROXY Lambda method without an integration \
-role, the resource policy attached to exactly the function, alias or version the integration URI \
+    checks: "For every deployed stage and every AWS_PROXY Lambda method (REST) or Lambda route \
+(HTTP API) without an integration role, the resource policy attached to exactly the function, alias or version the integration URI \
 names (after stage variables) is evaluated for the request API Gateway makes: principal \
 apigateway.amazonaws.com, action lambda:InvokeFunction, aws:SourceArn \
 arn:aws:execute-api:{function region}:{API account}:{api id}/{stage}/{METHOD}/{path} (the method \
-as configured, ANY stays ANY, the template path with braces) and aws:SourceAccount = the API's \
-account. Full IAM semantics: explicit Deny wins, * and ? wildcards, ArnLike per ARN component, \
+as configured, ANY stays ANY, the template path with braces; an HTTP API's `$default` route is \
+{api id}/{stage}/$default, with no method) and aws:SourceAccount = the API's account. Full IAM semantics: explicit Deny wins, * and ? wildcards, ArnLike per ARN component, \
 StringLike, IfExists, Null, negated operators, NotAction/NotResource/NotPrincipal. \
 evidence.reason is one of no-policy, no-apigateway-statement, source-arn-mismatch, \
 source-account-mismatch, qualifier-mismatch, explicit-deny; evidence.statements names the \
 statements that decided or came closest.",
     why: "Lambda rejects the Invoke call and API Gateway answers 500 Internal server error; the \
 execution log shows `Execution failed due to configuration error: Invalid permissions on Lambda \
-function`. A policy on the unqualified function does not cover an alias and vice versa: API \
+function` (an HTTP API's access log, `$context.integrationErrorMessage`: `... doesn't have \
+permissions to call the integration`, docs/aws-facts.md §12.3). A policy on the unqualified function does not cover an alias and vice versa: API \
 Gateway invokes exactly the ARN in the URI (docs/aws-facts.md §1–§3).",
     fix: "Run the `aws lambda add-permission` command in the remediation: it names the exact \
 qualifier and the narrowest source ARN covering the affected stages. Tools: SAM, CDK, Serverless \
@@ -38,7 +39,10 @@ reported with status `error` and evidence.reason `undecided`, naming the keys.",
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
-    explains: &[&log_signatures::INVALID_PERMISSIONS],
+    explains: &[
+        &log_signatures::INVALID_PERMISSIONS,
+        &log_signatures::INTEGRATION_PERMISSIONS,
+    ],
     run,
 };
 

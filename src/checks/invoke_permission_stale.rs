@@ -8,6 +8,7 @@ use crate::checks::shared::{self, ReachedTarget};
 use crate::checks::shared::{base_finding};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::{Inventory, ResourcePolicy};
+use crate::aws::Operation;
 use crate::report::{Finding, Severity, Status};
 
 pub static CHECK: Check = Check {
@@ -18,14 +19,16 @@ pub static CHECK: Check = Check {
     client_status: None,
     checks: "Every aws:SourceArn value in the conditions of an integrated target's policy that \
 names an execute-api ARN in an audited account and region with a literal API id (no wildcard) is \
-compared with the REST APIs that exist there.",
+compared with the APIs that exist there: REST, HTTP and WebSocket APIs (execute-api ARNs name all \
+three by id).",
     why: "Re-created APIs get new ids; the old permissions stay behind, eat into the 20 KB policy \
 limit (function-policy-near-size-limit) and, if the id is ever reused by another API of the \
 account, grant it access. Clients see nothing today.",
     fix:
         "Remove the statements with the `aws lambda remove-permission` commands in the remediation.",
-    limits: "Only regions and accounts in the audit are judged, and only when their API list was \
-read completely. An API in a region that is not audited is never called stale.",
+    limits: "Only regions and accounts in the audit are judged, and only when both API lists \
+(GetRestApis and API Gateway v2's GetApis) were read completely. An API in a region that is not \
+audited is never called stale.",
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
@@ -56,15 +59,21 @@ impl KnownApis {
         let mut complete = BTreeSet::new();
         let mut apis = BTreeSet::new();
         for scope in &inventory.scopes {
+            // A statement naming an API the failed listing would have shown is not stale.
+            let listings = [Operation::ApiGatewayGetRestApis, Operation::ApiGatewayV2GetApis];
             let listing_failed = scope
                 .errors
                 .iter()
-                .any(|e| e.operation == "apigateway:GetRestApis");
+                .any(|e| listings.iter().any(|l| e.operation == l.name()));
             if !listing_failed {
                 complete.insert((scope.account.clone(), scope.region.clone()));
             }
-            for api in &scope.apis {
-                apis.insert((scope.account.clone(), scope.region.clone(), api.id.clone()));
+            let ids = scope
+                .all_apis()
+                .map(|api| api.id())
+                .chain(scope.websocket_apis.iter().map(|api| api.id.as_str()));
+            for id in ids {
+                apis.insert((scope.account.clone(), scope.region.clone(), id.to_string()));
             }
         }
         KnownApis { complete, apis }
@@ -275,5 +284,42 @@ mod stale_tests {
     #[test]
     fn nothing_is_stale_when_the_api_list_is_incomplete() {
         assert!(run_check(&CHECK, &fleet(true)).is_empty());
+    }
+
+    /// A statement for a deleted HTTP API is stale too; one naming an HTTP or a WebSocket API
+    /// that exists is not; a failed v2 listing leaves every statement alone.
+    #[test]
+    fn statements_for_http_and_websocket_apis() {
+        let f = function_arn("orders");
+        let source = |id: &str| format!("arn:aws:execute-api:us-east-1:123456789012:{id}/*");
+        let build = |v2_listing_failed: bool| {
+            let mut t = target("orders", "h1");
+            t.policy = Lookup::Found(policy(vec![
+                allow_statement("http", &f, &source("h1")),
+                allow_statement("ws", &f, &source("w1")),
+                allow_statement("deleted-http", &f, &source("h9")),
+            ]));
+            let mut scope = scope()
+                .http_api(
+                    http_api("h1", "orders")
+                        .route("GET /orders", "orders")
+                        .stage("$default"),
+                )
+                .target(t)
+                .build();
+            scope.websocket_apis.push(crate::inventory::ApiSummary {
+                id: "w1".into(),
+                name: "chat".into(),
+            });
+            if v2_listing_failed {
+                scope.errors.push(access_denied("apigatewayv2:GetApis", "*"));
+            }
+            inventory(vec![scope])
+        };
+        let findings = run_check(&CHECK, &build(false));
+        let statements = &only(&findings).evidence["statements"];
+        assert_eq!(statements.as_array().unwrap().len(), 1, "{statements}");
+        assert_eq!(statements[0]["statement"], "deleted-http");
+        assert!(run_check(&CHECK, &build(true)).is_empty());
     }
 }

@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
 call from apigateway.amazonaws.com that carries no aws:SourceArn and no aws:SourceAccount. A \
 statement that still allows it (no condition, only IfExists conditions, negated conditions, or a \
 `*` principal) is too broad.",
-    why: "Without a source condition any REST API, in any AWS account, can be pointed at the \
+    why: "Without a source condition any API (REST or HTTP), in any AWS account, can be pointed at the \
 function and invoke it with API Gateway's service identity: the confused-deputy problem that \
 Security Hub Lambda.1, Checkov CKV_AWS_364 and tfsec AVD-AWS-0067 flag. Clients of your own API \
 see nothing; the risk is someone else's API calling your function.",
@@ -135,8 +135,8 @@ fn apis_losing_access(
         );
         let allowed =
             policy::evaluate_resource_policy(&narrowed, &request).decision == Decision::Allow;
-        if !allowed && !apis.contains(&route.api.id) {
-            apis.push(route.api.id.clone());
+        if !allowed && !apis.iter().any(|a| a == route.api.id()) {
+            apis.push(route.api.id().to_string());
         }
     }
     apis

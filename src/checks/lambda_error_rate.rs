@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::arn::FunctionArn;
 use crate::checks::shared::evidence::{
-    filter_log_events, one_decimal, outlives_integration, percent, rate_percent, thousands, whole,
+    filter_log_events, gateway_answers, one_decimal, percent, rate_percent, thousands, whole,
     window_json, window_phrase,
 };
 use crate::checks::shared::{function_args, sh};
@@ -30,7 +30,9 @@ pub static CHECK: Check = Check {
              default) and Errors/Invocations is above `lambda_error_threshold_percent` \
              (5 % by default), or when it was throttled at all.",
     why: "A function error (an unhandled exception, a crash, `Task timed out`) makes API \
-          Gateway answer 502 Bad Gateway (docs/aws-facts.md §4). A throttled call (429: reserved or \
+          Gateway answer 502 Bad Gateway (docs/aws-facts.md §4); an HTTP API answers 500 \
+          Internal Server Error (§12.3), which the finding reports when only HTTP APIs invoke \
+          the function. A throttled call (429: reserved or \
           account concurrency exhausted) becomes 500 Internal server error (§8), and \
           throttled requests count as neither Invocations nor Errors, so any throttle counts. \
           A finding with throttles and no error rate reports `client_status` 500.",
@@ -138,12 +140,17 @@ fn judge(
         thousands(throttles),
         if throttles == 1 { "" } else { "s" }
     );
-    // A function that outlives its integration timeout has its timeouts answered 504 by API
-    // Gateway before Lambda counts them as errors (docs/aws-facts.md §8).
-    let answers = if outlives_integration(routes, &metrics.function_name) {
-        "API Gateway answers 502 for each error, 504 for calls that outlive the integration timeout"
-    } else {
-        "API Gateway answers 502 for each"
+    // A function that outlives its integration timeout has its timeouts answered 504 (503 by an
+    // HTTP API) before Lambda counts them as errors (docs/aws-facts.md §8, §12.3); HTTP APIs
+    // answer a function error with 500.
+    let gateway = gateway_answers(routes, &metrics.function_name);
+    let answers = match gateway.timeout {
+        Some(timeout) => format!(
+            "API Gateway answers {} for each error, {timeout} for calls that outlive the \
+             integration timeout",
+            gateway.error
+        ),
+        None => format!("API Gateway answers {} for each", gateway.error),
     };
     let message = match (failing, throttles > 0) {
         (true, true) => format!(
@@ -160,9 +167,7 @@ fn judge(
         _ => format!("{name} {throttled} {when}."),
     };
     let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
-    if !failing {
-        finding.client_status = Some(500);
-    }
+    finding.client_status = Some(if failing { gateway.error } else { 500 });
     finding.evidence = json!({
         "errors": errors,
         "invocations": invocations,
@@ -316,6 +321,43 @@ mod tests {
                 .as_deref()
                 .map(|r| r.lines().count()),
             Some(2)
+        );
+    }
+
+    #[test]
+    fn errors_of_a_function_only_http_apis_invoke_are_500s_and_its_timeouts_503s() {
+        let inventory = |function_s: i32| {
+            scope()
+                .http_api(
+                    http_api("h1", "orders")
+                        .route("GET /orders", "orders")
+                        .stage("$default"),
+                )
+                .target(target_with("orders", "h1", |c| {
+                    c.timeout_seconds = Some(function_s)
+                }))
+                .evidence(|e| {
+                    e.function_metrics
+                        .push(function_metrics("orders", 20.0, 160.0, 0.0))
+                })
+                .inventory()
+        };
+        let findings = run_check(&CHECK, &inventory(10));
+        let f = only(&findings);
+        assert_eq!(f.client_status, Some(500));
+        assert_eq!(
+            f.message,
+            "orders failed 12.5 % of 160 invocations in the last 60 minutes (API Gateway \
+             answers 500 for each)."
+        );
+        let findings = run_check(&CHECK, &inventory(31));
+        assert!(
+            only(&findings)
+                .message
+                .ends_with("(API Gateway answers 500 for each error, 503 for calls that outlive \
+                            the integration timeout)."),
+            "{}",
+            only(&findings).message
         );
     }
 

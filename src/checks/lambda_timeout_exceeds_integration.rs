@@ -4,15 +4,14 @@
 use serde_json::json;
 
 use crate::checks::shared::route_groups::{run_per_route, Group, LookupFailed, Rendered, Verdict};
-use crate::checks::shared::{redeploy, resource_id, sh, update_configuration};
+use crate::checks::shared::api_commands::{then_redeploy, update_integration, IntegrationChange};
+use crate::checks::shared::evidence::{default_integration_timeout_ms, timed_out};
+use crate::checks::shared::{resource_id, sh, update_configuration};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::Lookup;
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
 use crate::routes::{Invoker, RouteTarget, ScopeRoutes};
-
-/// API Gateway's integration timeout when none is set (docs/aws-facts.md §8).
-const DEFAULT_INTEGRATION_TIMEOUT_MS: i64 = 29_000;
 
 pub static CHECK: Check = Check {
     id: CheckId::new("lambda-timeout-exceeds-integration"),
@@ -20,26 +19,30 @@ pub static CHECK: Check = Check {
     severity: Severity::Medium,
     resource: ResourceKind::Route,
     client_status: Some(504),
-    checks: "For every AWS_PROXY Lambda method, compares the timeout of the function it \
-             invokes with that method's integration timeout (`timeoutInMillis`, 29,000 ms when \
-             unset). It fires when the function's timeout is strictly longer. For a streaming \
-             route (`responseTransferMode: STREAM`) the integration may wait up to 900,000 ms \
-             with no quota increase, and it also reports, at low severity, a function whose \
-             timeout is longer than the endpoint's idle timeout (30 s edge-optimized, 5 minutes \
-             Regional or private): it may stay silent long enough to be cut off.",
+    checks: "For every AWS_PROXY Lambda method (REST) or route (HTTP API), compares the timeout \
+             of the function it invokes with that route's integration timeout \
+             (`timeoutInMillis`: 29,000 ms when unset on REST APIs, 30,000 ms on HTTP APIs, \
+             whose limit it also is). It fires when the function's timeout is strictly longer. \
+             For a streaming route (`responseTransferMode: STREAM`) the integration may wait up \
+             to 900,000 ms with no quota increase, and it also reports, at low severity, a \
+             function whose timeout is longer than the endpoint's idle timeout (30 s \
+             edge-optimized, 5 minutes Regional or private): it may stay silent long enough to \
+             be cut off.",
     why: "API Gateway stops waiting when the integration timeout expires and answers 504 \
           {\"message\": \"Endpoint request timed out\"} (about 29 s by default), while the \
           function keeps running, and keeps being billed, up to its own timeout; API Gateway \
           does not retry (docs/aws-facts.md §8). A function timeout at or below the integration \
           timeout lets Lambda stop the call first, which the client sees as a 502 with a \
-          `Task timed out` line in the function's log, so the cause is visible.",
+          `Task timed out` line in the function's log, so the cause is visible. HTTP APIs wait \
+          at most 30 s and then answer 503 {\"message\":\"Service Unavailable\"} \
+          (docs/aws-facts.md §12.1, §12.3; the 503 is from community reports).",
     fix: "Lower the function's timeout to the integration timeout or less: `aws lambda \
           update-function-configuration --function-name F --timeout SECONDS` (for an alias, \
           publish a version and move the alias to it). For work that needs longer, respond \
           early and continue asynchronously (SQS, Step Functions). Regional and private REST \
           APIs can also raise the integration timeout above 29 s through a Service Quotas \
           request, then `aws apigateway update-integration ... --patch-operations \
-          op=replace,path=/timeoutInMillis,value=MS`.",
+          op=replace,path=/timeoutInMillis,value=MS`; HTTP APIs cannot wait longer than 30 s.",
     limits: "Lambda authorizers are not covered (they have their own fixed limit). A function \
              whose timeout was not collected is not judged. Whether a streaming function is \
              ever silent for the idle timeout cannot be seen in its configuration: that finding \
@@ -118,9 +121,13 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
     let integration_ms = integration
         .timeout_ms
         .map(i64::from)
-        .unwrap_or(DEFAULT_INTEGRATION_TIMEOUT_MS);
+        .unwrap_or_else(|| default_integration_timeout_ms(route.api.protocol()));
     let integration_is_default = integration.timeout_ms.is_none();
-    let resource_id = resource_id(route.api, path).map(str::to_string);
+    let resource_id = route
+        .api
+        .rest()
+        .and_then(|api| resource_id(api, path))
+        .map(str::to_string);
     let outlives = i64::from(function_s) * 1000 > integration_ms;
     let problem = match (route.streams, outlives) {
         (false, false) => return None,
@@ -137,7 +144,9 @@ fn judge(routes: &ScopeRoutes<'_>, route: &RouteTarget<'_>) -> Option<Verdict<Pr
             resource_id,
         },
         (true, false) => {
-            let idle_s = idle_timeout_s(&route.api.endpoint_types);
+            // Only REST APIs stream (§11.1), so the endpoint types are a REST API's.
+            let endpoint_types = route.api.rest().map_or(&[][..], |api| &api.endpoint_types);
+            let idle_s = idle_timeout_s(endpoint_types);
             if i64::from(function_s) <= idle_s {
                 return None;
             }
@@ -157,7 +166,6 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
     };
     let scope = group.routes.scope;
     let api = group.route.api;
-    let redeploy = redeploy(&api.id, &group.stages, &scope.region);
     match group.first() {
         Problem::Unread(failed) => failed.rendered(),
         Problem::Outlives {
@@ -172,9 +180,10 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
                 "integration_timeout_is_default": integration_is_default,
                 "resource_id": resource_id,
             });
+            let (status, answer) = timed_out(api.protocol());
             let message = format!(
                 "{} runs up to {function_s} s but {} on {} waits only {} ms: calls slower than that \
-                 get 504 Endpoint request timed out while the function keeps running.",
+                 get {answer} while the function keeps running.",
                 function.short(),
                 group.subject(),
                 group.on(),
@@ -186,7 +195,10 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
             // Regional and private APIs, so the fix offered is the one that always works.
             let remediation =
                 update_configuration(scope, &function, &format!("--timeout {seconds}"));
-            Rendered::new(message, evidence, Some(remediation))
+            Rendered {
+                client_status: Some(Some(status)),
+                ..Rendered::new(message, evidence, Some(remediation))
+            }
         }
         Problem::StreamCut {
             function_s,
@@ -210,23 +222,17 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
                 group.subject(),
                 group.on(),
             );
-            let Invoker::Method { method, .. } = &group.route.invoker else {
-                return Rendered::new(message, evidence, None);
-            };
             // A streaming integration may wait up to 15 minutes with no quota increase.
-            let remediation = format!(
-                "aws apigateway update-integration --rest-api-id {} --resource-id {} \
-                 --http-method {} --patch-operations op=replace,path=/timeoutInMillis,value={wanted} \
-                 --region {} && {redeploy}",
-                sh(&api.id),
-                sh(resource_id.as_deref().unwrap_or("RESOURCE_ID")),
-                sh(&method.http_method),
-                sh(&scope.region),
-            );
+            let remediation = update_integration(
+                group.route,
+                IntegrationChange::TimeoutMs(wanted),
+                &scope.region,
+            )
+            .map(|update| then_redeploy(update, api, &group.stages, &scope.region));
             Rendered {
                 // The status line may already be on its way: what the client sees is a cut body.
                 client_status: Some(None),
-                ..Rendered::new(message, evidence, Some(remediation))
+                ..Rendered::new(message, evidence, remediation)
             }
         }
         Problem::MaySitIdle {
@@ -237,7 +243,7 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
             let evidence = json!({
                 "function_timeout_seconds": function_s,
                 "idle_timeout_seconds": idle_s,
-                "endpoint_types": api.endpoint_types,
+                "endpoint_types": api.rest().map(|api| &api.endpoint_types),
                 "response_transfer_mode": "STREAM",
             });
             let message = format!(
@@ -256,7 +262,7 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
                      response timeout in front if you need the edge):\naws apigateway update-rest-api \
                      --rest-api-id {} --patch-operations \
                      op=replace,path=/endpointConfiguration/types/EDGE,value=REGIONAL --region {}",
-                    sh(&api.id),
+                    sh(api.id()),
                     sh(&scope.region)
                 )
             } else {
@@ -434,5 +440,33 @@ mod tests {
         assert_eq!(f.status, Status::Error);
         assert_eq!(f.route.as_ref().map(|r| r.path.as_str()), Some("/pets"));
         assert!(f.message.contains("lambda:GetFunction"), "{}", f.message);
+    }
+
+    /// HTTP APIs wait 30 s by default and at most (§12.1), and answer 503 when they stop.
+    #[test]
+    fn http_routes_wait_30_seconds_and_answer_503() {
+        let inventory = |function_s: i32| {
+            scope()
+                .http_api(
+                    http_api("h1", "orders")
+                        .route("GET /orders", "orders")
+                        .stage("$default"),
+                )
+                .target(target_with("orders", "h1", |c| c.timeout_seconds = Some(function_s)))
+                .inventory()
+        };
+        // 30 s is exactly the HTTP API limit: fine (a REST default of 29 s would fire).
+        assert!(run_check(&CHECK, &inventory(30)).is_empty());
+        let findings = run_check(&CHECK, &inventory(31));
+        let f = only(&findings);
+        assert_eq!(f.client_status, Some(503));
+        assert_eq!(f.evidence["integration_timeout_ms"], 30000);
+        assert!(f.message.contains("503 Service Unavailable"), "{}", f.message);
+        assert_eq!(f.api.as_ref().map(|a| a.protocol.as_str()), Some("HTTP"));
+        assert!(
+            f.remediation.as_deref().unwrap().contains("--timeout 30"),
+            "{:?}",
+            f.remediation
+        );
     }
 }

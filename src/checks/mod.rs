@@ -211,6 +211,11 @@ registry! {
     function_log_errors,
     execution_logging_disabled,
     proxy_response_malformed,
+    access_log_errors,
+    access_log_hides_integration_errors,
+    authorizer_simple_responses_ignored,
+    authorizer_identity_source_unset,
+    payload_format_mismatch,
 }
 
 /// The ids of every check, in catalogue order.

@@ -9,7 +9,7 @@ use crate::checks::shared::{function_args, qualifier_arg, sh};
 use crate::checks::shared::{base_finding, error_finding};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::inventory::ScopeInventory;
-use crate::probe::{ProbeOutcome, ProbeResult, Rule, Violation};
+use crate::probe::{payload_mismatch, ProbeOutcome, ProbeResult, Rule, Violation};
 use crate::log_signatures;
 use crate::report::{ApiRef, Finding, RouteRef, Severity, Status};
 
@@ -27,16 +27,24 @@ pub static CHECK: Check = Check {
              `headers`, `multiValueHeaders`, `body`, `isBase64Encoded`, a `statusCode` that is \
              neither an integer nor a string of digits, a `body` that is not a string, \
              `headers` values that are not strings or booleans, `multiValueHeaders` values \
-             that are not lists, a payload over 6 MB, or a function error. `evidence.rule` \
-             names the rule and `evidence.violations` each broken rule with the offending part, \
-             cut to 300 characters.",
+             that are not lists, a payload over 6 MB, or a function error. An HTTP API route gets \
+             the event of its integration's payload format and that format's rules \
+             (docs/aws-facts.md §12.3): 1.0 as REST but `statusCode` required and unknown keys \
+             tolerated; 2.0 accepts any JSON (without `statusCode` it is a 200 body) and refuses \
+             a `statusCode` that is no number or output that is no JSON, and an object shaped \
+             like a proxy response without `statusCode` is reported at medium (clients get it \
+             as the body). `evidence.rule` names the rule and `evidence.violations` each broken \
+             rule with the offending part, cut to 300 characters.",
     why: "API Gateway cannot turn such a response into an HTTP answer: it logs `Malformed \
           Lambda proxy response` (or `Lambda execution failed with status 200 due to customer \
           function error`) and the client gets 502 Bad Gateway with `{\"message\": \"Internal \
           server error\"}` (docs/aws-facts.md §4). No configuration shows this; only calling the \
           function does. A body flagged `isBase64Encoded` that is not base64 is reported at \
           medium severity without a status: API Gateway passes it through undecoded unless the \
-          client's Accept header matches a binary media type of the API.",
+          client's Accept header matches a binary media type of the API. HTTP APIs answer 500 \
+          {\"message\":\"Internal Server Error\"} for every malformed response and function \
+          error (§12.3). An answer that shows the function was written for the other payload \
+          format is `payload-format-mismatch`'s, not this check's.",
     fix: "Return exactly `{\"statusCode\": 200, \"headers\": {...}, \"body\": \"...\"}`: \
           serialise the body (`json.dumps(data)`, `JSON.stringify(data)`), send `statusCode` \
           as a number, header values as strings, `multiValueHeaders` values as lists, and no \
@@ -71,6 +79,11 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
 }
 
 fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
+    // A function written for the other payload format is payload-format-mismatch's finding.
+    if payload_mismatch::mismatch(result).is_some() {
+        return None;
+    }
+    let http = result.payload_format.is_some();
     let short = result.target.short();
     let probed = format!(
         "{} {} on {}",
@@ -87,7 +100,8 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
             finding
         }
         ProbeOutcome::Rejected { violations } => {
-            let (mut finding, rule) = rejected(scope, violations, &short, &probed, probe)?;
+            let (mut finding, rule) =
+                rejected(scope, result, violations, &short, &probed, probe)?;
             finding.remediation = remediation(scope, result, advice(rule));
             finding
         }
@@ -95,12 +109,21 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
             error_type,
             error_message,
         } => {
+            let consequence = if http {
+                "clients get 500 Internal Server Error"
+            } else {
+                "clients get 502 (\"Lambda execution failed with status 200 due to customer \
+                 function error\")"
+            };
             let message = format!(
                 "{short} failed the probe of {probed} with {error_type}: {error_message}; \
-                 clients get 502 (\"Lambda execution failed with status 200 due to customer \
-                 function error\")."
+                 {consequence}."
             );
             let mut finding = base_finding(&CHECK, scope, Status::Fail, message);
+            if http {
+                // HTTP APIs answer every function error with 500 (§12.3).
+                finding.client_status = Some(500);
+            }
             finding.evidence = json!({
                 "rule": "function-error",
                 "error_type": error_type,
@@ -129,6 +152,7 @@ fn judge(scope: &ScopeInventory, result: &ProbeResult) -> Option<Finding> {
 /// The finding for a rejected response, and the rule it names.
 fn rejected(
     scope: &ScopeInventory,
+    result: &ProbeResult,
     violations: &[Violation],
     short: &str,
     probed: &str,
@@ -140,7 +164,9 @@ fn rejected(
         .iter()
         .find(|v| v.rule.breaks())
         .or(violations.first())?;
-    let status = first.rule.client_status();
+    let status = first
+        .rule
+        .client_status_for(result.payload_format.as_deref());
     let more = match violations.len() {
         1 => String::new(),
         n => format!(" ({n} rules broken in all)"),
@@ -154,6 +180,15 @@ fn rejected(
         (Rule::StreamFormatOnBufferedRoute, _) => (
             "cannot stream",
             "clients get the status code and headers but no body",
+        ),
+        (Rule::EnvelopeWithoutStatusCode, _) => (
+            "sends as a body",
+            "clients get 200 with the whole object as the response body, its headers and status \
+             ignored",
+        ),
+        _ if result.payload_format.is_some() => (
+            "rejects",
+            "clients get 500 Internal Server Error",
         ),
         (_, Some(500)) => (
             "cannot read as a stream",
@@ -181,34 +216,59 @@ fn rejected(
 }
 
 fn api_ref(scope: &ScopeInventory, api_id: &str) -> ApiRef {
-    let name = scope
-        .apis
-        .iter()
-        .find(|a| a.id == api_id)
-        .map(|a| a.name.clone())
-        .unwrap_or_default();
-    ApiRef {
-        id: api_id.to_string(),
-        name,
-    }
+    scope.api(api_id).map_or_else(
+        || ApiRef {
+            id: api_id.to_string(),
+            name: String::new(),
+            protocol: Default::default(),
+        },
+        ApiRef::of,
+    )
 }
 
 /// `aws lambda invoke` with the probe's request (the parts a handler usually reads), to check a
 /// fix, and what to change.
 fn remediation(scope: &ScopeInventory, result: &ProbeResult, advice: &str) -> Option<String> {
     let arn = &result.target;
-    let event = json!({
-        "resource": result.resource,
-        "path": result.probed_path,
-        "httpMethod": result.probed_method,
-        "requestContext": {"stage": result.stages.first(), "resourcePath": result.resource},
-    });
+    let event = match result.payload_format.as_deref() {
+        Some("2.0") => json!({
+            "version": "2.0",
+            "routeKey": route_key(result),
+            "rawPath": result.probed_path,
+            "rawQueryString": "",
+            "requestContext": {
+                "stage": result.stages.first(),
+                "http": {"method": result.probed_method, "path": result.probed_path},
+            },
+        }),
+        format => {
+            let mut event = json!({
+                "resource": result.resource,
+                "path": result.probed_path,
+                "httpMethod": result.probed_method,
+                "requestContext": {"stage": result.stages.first(), "resourcePath": result.resource},
+            });
+            if let Some(format) = format {
+                event["version"] = Value::from(format);
+            }
+            event
+        }
+    };
     Some(format!(
         "aws lambda invoke {}{} --cli-binary-format raw-in-base64-out --payload {} response.json  # {advice}",
         function_args(scope, arn),
         qualifier_arg(arn),
         sh(&event.to_string()),
     ))
+}
+
+/// The route key of a probed HTTP API route: `$default`, or `METHOD /path`.
+pub(crate) fn route_key(result: &ProbeResult) -> String {
+    if result.resource == crate::inventory::http_api::DEFAULT_ROUTE {
+        result.resource.clone()
+    } else {
+        format!("{} {}", result.method, result.resource)
+    }
 }
 
 /// What to change for the rule a finding names.
@@ -253,6 +313,14 @@ fn advice(rule: Rule) -> &'static str {
             "pass HttpResponseStream.from only statusCode (a number), headers (one string \
              each), multiValueHeaders and cookies"
         }
+        Rule::StatusCodeMissing => {
+            "return statusCode (payload format 1.0 assumes none), or switch the integration to \
+             payload format 2.0"
+        }
+        Rule::NotJson => "return JSON",
+        Rule::EnvelopeWithoutStatusCode => {
+            "add statusCode to the response, or return the body alone"
+        }
     }
 }
 
@@ -272,6 +340,7 @@ mod tests {
             probed_method: "GET".into(),
             probed_path: "/pets/1".into(),
             target: function_arn("pets-get:live").parse().unwrap(),
+            payload_format: None,
             outcome,
         }
     }

@@ -9,9 +9,11 @@ use serde_json::json;
 
 use crate::checks::shared::{api_ref, base_finding, error_finding, self};
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
-use crate::inventory::{ApiResource, Integration, Lookup};
+use crate::inventory::{
+    ApiResource, ApiView, HttpIntegration, HttpRoute, Integration, Lookup, Method, Stage,
+};
 use crate::report::{Finding, Severity, Status};
-use crate::routes::is_lambda_proxy;
+use crate::routes::{is_http_lambda_proxy, is_lambda_proxy};
 
 pub static CHECK: Check = Check {
     id: CheckId::new("stage-not-redeployed"),
@@ -24,13 +26,18 @@ serves is read with GetExport (oas30, extensions=integrations) and its AWS_PROXY
 integrations are compared, method by method (verb as configured, template path), with the \
 current ones from GetResources: type, integration HTTP method, URI and credentials. \
 evidence.differences lists each method that is `not-deployed` (current only), `removed` \
-(deployed only) or `changed`, with both integrations. The other checks judge what the stage \
+(deployed only) or `changed`, with both integrations. HTTP APIs: each stage without auto-deploy \
+is read with ExportApi (OAS30, with extensions, the stage's name) and compared route key by route \
+key (the `$default` route is method ANY of path `$default`), the payload format version too; a \
+stage with auto-deploy serves the current configuration. The other checks judge what the stage \
 serves, so a broken integration that was fixed but never deployed is still reported.",
     why: "API Gateway serves a stage's deployment snapshot, not the resource tree the console \
 and GetResources show: a fix that was never deployed does not reach clients, and a change that \
 was never deployed will reach them with the next deployment, broken or not.",
-    fix: "Deploy the current configuration to the stage (`aws apigateway create-deployment`), \
-after checking that the current configuration is the one you want.",
+    fix: "Deploy the current configuration to the stage (`aws apigateway create-deployment`; \
+`aws apigatewayv2 create-deployment --api-id A --stage-name S` for an HTTP API, or turn on \
+auto-deploy with `aws apigatewayv2 update-stage --auto-deploy`), after checking that the current \
+configuration is the one you want.",
     limits: "Only Lambda proxy integrations are compared (not request/response mappings, \
 authorizers, models or other integration types); timeouts are not compared. With \
 `collect.integrations = \"current\"` nothing is read and the check is silent. A stage whose \
@@ -47,25 +54,20 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for scope_routes in ctx.routes {
         let scope = scope_routes.scope;
-        for api in &scope.apis {
-            let (Some(current), Some(stages)) = (api.resources.found(), api.stages.found())
-            else {
-                continue;
-            };
-            for stage in stages {
-                let Some(deployment) = stage.deployment_id.as_deref() else {
-                    continue;
-                };
-                let finding = match api.deployments.get(deployment) {
-                    None => continue,
-                    Some(Lookup::Missing) => continue,
-                    Some(Lookup::Failed(error)) => {
-                        let what =
-                            format!("stage {} of API {} ({})", stage.name, api.name, api.id);
-                        error_finding(&CHECK, scope, error, &what)
+        for api in scope.all_apis() {
+            for (stage, deployment, served) in served_deployments(api) {
+                let finding = match served {
+                    Lookup::Missing => continue,
+                    Lookup::Failed(error) => {
+                        let what = format!(
+                            "stage {} of API {} ({})",
+                            stage.name,
+                            api.name(),
+                            api.id()
+                        );
+                        error_finding(&CHECK, scope, &error, &what)
                     }
-                    Some(Lookup::Found(deployed)) => {
-                        let differences = lambda_differences(current, deployed);
+                    Lookup::Found(differences) => {
                         if differences.is_empty() {
                             continue;
                         }
@@ -77,17 +79,17 @@ fn run(ctx: &Context<'_>) -> Vec<Finding> {
                             "Stage {} of API {} ({}) serves deployment {deployment}, whose Lambda \
 integrations differ from the current configuration: {}; clients get the deployed ones",
                             stage.name,
-                            api.name,
-                            api.id,
+                            api.name(),
+                            api.id(),
                             listed.join(", ")
                         );
                         Finding {
                             evidence: json!({"deployment_id": deployment, "differences": differences}),
-                            remediation: Some(shared::redeploy(
-                                &api.id,
+                            remediation: shared::api_commands::redeploy(
+                                api,
                                 std::slice::from_ref(&stage.name),
                                 &scope.region,
-                            )),
+                            ),
                             ..base_finding(&CHECK, scope, Status::Fail, message)
                         }
                     }
@@ -101,6 +103,87 @@ integrations differ from the current configuration: {}; clients get the deployed
         }
     }
     findings
+}
+
+/// Each stage of an API that serves a deployment the audit read, with that deployment's id and
+/// its differences from the current configuration (or why it could not be read). HTTP API
+/// stages with auto-deploy serve the current configuration (docs/aws-facts.md §12.1) and are
+/// never listed.
+fn served_deployments(api: ApiView<'_>) -> Vec<(&Stage, &str, Lookup<Vec<Difference>>)> {
+    let Some(stages) = api.stages().found() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for stage in stages {
+        let Some(deployment) = stage.deployment_id.as_deref() else {
+            continue;
+        };
+        let served = match api {
+            ApiView::Rest(api) => {
+                let Some(current) = api.resources.found() else {
+                    continue;
+                };
+                match api.deployments.get(deployment) {
+                    None => continue,
+                    Some(Lookup::Found(deployed)) => {
+                        Lookup::Found(lambda_differences(current, deployed))
+                    }
+                    Some(Lookup::Missing) => Lookup::Missing,
+                    Some(Lookup::Failed(error)) => Lookup::Failed(error.clone()),
+                }
+            }
+            ApiView::Http(api) => {
+                if stage.auto_deploy.unwrap_or(false) {
+                    continue;
+                }
+                let (Some(routes), Some(integrations)) =
+                    (api.routes.found(), api.integrations.found())
+                else {
+                    continue;
+                };
+                match api.deployments.get(deployment) {
+                    None => continue,
+                    Some(Lookup::Found(deployed)) => Lookup::Found(differences_with(
+                        &http_resources(routes, integrations),
+                        &http_resources(&deployed.routes, &deployed.integrations),
+                        is_http_lambda_proxy,
+                    )),
+                    Some(Lookup::Missing) => Lookup::Missing,
+                    Some(Lookup::Failed(error)) => Lookup::Failed(error.clone()),
+                }
+            }
+        };
+        out.push((stage, deployment, served));
+    }
+    out
+}
+
+/// An HTTP API's routes as REST-shaped resources, so both kinds are compared alike: `GET /x` is
+/// method `GET` of path `/x`, the `$default` route is method `ANY` of path `$default`.
+fn http_resources(routes: &[HttpRoute], integrations: &[HttpIntegration]) -> Vec<ApiResource> {
+    let mut resources: Vec<ApiResource> = Vec::new();
+    for route in routes {
+        let (method, path) = route.method_and_path();
+        let integration = route
+            .integration_id()
+            .and_then(|id| integrations.iter().find(|i| i.id == id))
+            .map(|i| i.integration.clone());
+        let method = Method {
+            http_method: method.to_string(),
+            authorization_type: route.authorization_type.clone(),
+            authorizer_id: route.authorizer_id.clone(),
+            integration,
+        };
+        match resources.iter_mut().find(|r| r.path == path) {
+            Some(resource) => resource.methods.push(method),
+            None => resources.push(ApiResource {
+                id: String::new(),
+                path: path.to_string(),
+                methods: vec![method],
+            }),
+        }
+    }
+    resources
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -132,6 +215,9 @@ pub struct Summary {
     pub http_method: Option<String>,
     pub uri: Option<String>,
     pub credentials: Option<String>,
+    /// HTTP APIs only: which event the function gets and which output rules apply (§12.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_format_version: Option<String>,
 }
 
 impl From<&Integration> for Summary {
@@ -141,6 +227,7 @@ impl From<&Integration> for Summary {
             http_method: i.http_method.clone(),
             uri: i.uri.clone(),
             credentials: i.credentials.clone(),
+            payload_format_version: i.payload_format_version.clone(),
         }
     }
 }
@@ -158,19 +245,29 @@ pub struct Difference {
 /// deployment's, in (path, method) order. A method counts when it is a Lambda proxy on either
 /// side.
 pub fn lambda_differences(current: &[ApiResource], deployed: &[ApiResource]) -> Vec<Difference> {
-    fn lambda_methods(resources: &[ApiResource]) -> BTreeMap<(String, String), Summary> {
+    differences_with(current, deployed, is_lambda_proxy)
+}
+
+/// [`lambda_differences`] with the test of what a Lambda proxy integration is (REST and HTTP
+/// APIs accept different URI forms).
+fn differences_with(
+    current: &[ApiResource],
+    deployed: &[ApiResource],
+    is_lambda: fn(&Integration) -> bool,
+) -> Vec<Difference> {
+    let lambda_methods = |resources: &[ApiResource]| -> BTreeMap<(String, String), Summary> {
         resources
             .iter()
             .flat_map(|r| r.methods.iter().map(move |m| (r, m)))
             .filter_map(|(r, m)| {
-                let integration = m.integration.as_ref().filter(|i| is_lambda_proxy(i))?;
+                let integration = m.integration.as_ref().filter(|i| is_lambda(i))?;
                 Some((
                     (r.path.clone(), m.http_method.to_ascii_uppercase()),
                     integration.into(),
                 ))
             })
             .collect()
-    }
+    };
     fn any_integration(resources: &[ApiResource], key: &(String, String)) -> Option<Summary> {
         resources
             .iter()
@@ -394,5 +491,50 @@ mod tests {
         let finding = only(&findings);
         assert_eq!(finding.stages, vec!["prod"]);
         assert!(finding.function.as_deref().unwrap().ends_with(":v1"));
+    }
+
+    /// An HTTP API stage without auto-deploy serves its deployment (ExportApi); an auto-deploy
+    /// stage serves the current configuration and is never compared.
+    #[test]
+    fn http_stages_without_auto_deploy_are_compared_with_their_export() {
+        use crate::inventory::HttpDeployment;
+        let mut api = http_api("h1", "orders")
+            .route("GET /orders", "orders-v2")
+            .route("$default", "site")
+            .stage("live")
+            .build();
+        let mut manual = http_stage("manual", &[]);
+        manual.auto_deploy = Some(false);
+        manual.deployment_id = Some("dep-1".into());
+        if let Lookup::Found(stages) = &mut api.stages {
+            stages.push(manual);
+        }
+        // The deployment still has GET /orders on orders-v1 with payload 1.0, and no $default.
+        let mut old = http_integration("orders-v1");
+        old.payload_format_version = Some("1.0".into());
+        api.deployments.insert(
+            "dep-1".into(),
+            Lookup::Found(HttpDeployment {
+                routes: vec![api.routes.found().unwrap()[0].clone()],
+                integrations: vec![crate::inventory::HttpIntegration {
+                    id: "int-1".into(),
+                    integration: old,
+                }],
+            }),
+        );
+        let inv = scope().http_api(api).inventory();
+        let findings = run_check(&CHECK, &inv);
+        let f = only(&findings);
+        assert_eq!(f.stages, vec!["manual"]);
+        let differences = f.evidence["differences"].as_array().unwrap();
+        assert_eq!(differences.len(), 2, "{differences:#?}");
+        assert_eq!(differences[0]["path"], "$default");
+        assert_eq!(differences[0]["change"], "not-deployed");
+        assert_eq!(differences[1]["path"], "/orders");
+        assert_eq!(differences[1]["deployed"]["payload_format_version"], "1.0");
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some("aws apigatewayv2 create-deployment --api-id h1 --stage-name manual --region us-east-1")
+        );
     }
 }

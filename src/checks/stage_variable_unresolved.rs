@@ -6,7 +6,11 @@ use serde_json::{json, Map};
 
 use crate::arn::{self, ArnError};
 use crate::checks::shared::route_groups::{run_per_route, Group, Rendered, Verdict};
-use crate::checks::shared::{redeploy, resource_id, sh};
+use crate::checks::shared::api_commands::{
+    set_stage_variable, then_redeploy, update_authorizer_uri, update_integration,
+    IntegrationChange,
+};
+use crate::checks::shared::internal_error;
 use crate::checks::{Check, CheckId, Context, Input, ResourceKind, Role};
 use crate::log_signatures;
 use crate::report::{Finding, Severity};
@@ -18,7 +22,8 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every stage and every AWS_PROXY Lambda method or Lambda authorizer whose URI \
+    checks: "For every stage and every AWS_PROXY Lambda method, HTTP API Lambda route or Lambda \
+             authorizer whose URI \
              uses `${stageVariables.NAME}` (for example \
              `...function:pets:${stageVariables.alias}/invocations`), substitutes the stage's \
              variables and checks that every variable is defined and that the result is a valid \
@@ -30,7 +35,9 @@ pub static CHECK: Check = Check {
           created without copying the variables of the others is the usual cause.",
     fix: "Define the variable on the stage: `aws apigateway update-stage --rest-api-id A \
           --stage-name S --patch-operations op=replace,path=/variables/NAME,value=VALUE` (no \
-          redeployment needed: variables belong to the stage). The value must name a function \
+          redeployment needed: variables belong to the stage); on an HTTP API, `aws \
+          apigatewayv2 update-stage --api-id A --stage-name S --stage-variables NAME=VALUE`, \
+          which adds to the stage's variables. The value must name a function \
           or alias in the API's account (stage variables do not support cross-account \
           functions), and API Gateway needs permission to invoke it (`invoke-permission-missing` \
           checks that once the variable resolves).",
@@ -129,14 +136,12 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
             }),
         );
         for name in &problem.variables {
-            commands.push(format!(
-                "aws apigateway update-stage --rest-api-id {} --stage-name {} \
-                 --patch-operations op=replace,path=/variables/{},value={} --region {}",
-                sh(&api.id),
-                sh(stage),
-                sh(name),
+            commands.push(set_stage_variable(
+                api,
+                stage,
+                name,
                 placeholder(&problem.uri, name),
-                sh(&scope.region)
+                &scope.region,
             ));
         }
         match details.iter_mut().find(|(d, _)| *d == problem.detail) {
@@ -150,10 +155,11 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         .map(|(detail, on)| format!("{detail} on {}", on.join(", ")))
         .collect();
     let message = format!(
-        "{} on {} cannot invoke Lambda because {}: clients get 500 Internal server error.",
+        "{} on {} cannot invoke Lambda because {}: clients get {}.",
         group.subject(),
         group.on(),
-        because.join("; ")
+        because.join("; "),
+        internal_error(api.protocol()),
     );
     let evidence = json!({
         "reason": first.reason,
@@ -175,27 +181,17 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
 /// redeploys the affected stages.
 fn fix_uri(group: &Group<'_, Problem>) -> String {
     let api = group.route.api;
-    let region = sh(&group.routes.scope.region);
+    let region = &group.routes.scope.region;
     let update = match &group.route.invoker {
-        Invoker::Method { path, method, .. } => format!(
-            "aws apigateway update-integration --rest-api-id {} --resource-id {} \
-             --http-method {} --patch-operations op=replace,path=/uri,value=FIXED_URI \
-             --region {region}",
-            sh(&api.id),
-            sh(resource_id(api, path).unwrap_or("RESOURCE_ID")),
-            sh(&method.http_method),
-        ),
-        Invoker::Authorizer(authorizer) => format!(
-            "aws apigateway update-authorizer --rest-api-id {} --authorizer-id {} \
-             --patch-operations op=replace,path=/authorizerUri,value=FIXED_URI --region {region}",
-            sh(&api.id),
-            sh(&authorizer.id),
-        ),
+        Invoker::Method { .. } => {
+            update_integration(group.route, IntegrationChange::Uri("FIXED_URI"), region)
+                .unwrap_or_default()
+        }
+        Invoker::Authorizer(authorizer) => {
+            update_authorizer_uri(api, &authorizer.id, "FIXED_URI", region)
+        }
     };
-    format!(
-        "{update} && {}",
-        redeploy(&api.id, &group.stages, &group.routes.scope.region)
-    )
+    then_redeploy(update, api, &group.stages, region)
 }
 
 /// What the variable must hold, guessed from where it sits in a full function ARN.

@@ -36,7 +36,7 @@ impl ApiGatewayCollector<'_> {
     /// The id, name and endpoint types of every REST API; the bool in the error says the
     /// endpoint was unreachable.
     pub async fn list_apis(&self) -> Result<Vec<ApiSummary>, (CollectionError, bool)> {
-        self.all_pages(|position| async move {
+        follow_pages(|position| async move {
             let page = self
                 .gate
                 .send(Operation::ApiGatewayGetRestApis, || {
@@ -75,25 +75,6 @@ impl ApiGatewayCollector<'_> {
         })
     }
 
-    /// Follows every page of a paginated call. `fetch` sends one page through the call gate: it
-    /// gets the position to send and returns the page's items and the next position.
-    async fn all_pages<T, F, Fut>(&self, mut fetch: F) -> Result<Vec<T>, CallFailure>
-    where
-        F: FnMut(Option<String>) -> Fut,
-        Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
-    {
-        let mut items = Vec::new();
-        let mut position: Option<String> = None;
-        loop {
-            let (page, next) = fetch(position.clone()).await?;
-            items.extend(page);
-            position = next_position(next.as_deref(), position.as_deref());
-            if position.is_none() {
-                return Ok(items);
-            }
-        }
-    }
-
     /// One API's resources, stages and authorizers, read at once.
     pub async fn collect_api(&self, summary: ApiSummary) -> RestApi {
         let id = summary.id;
@@ -112,25 +93,24 @@ impl ApiGatewayCollector<'_> {
 
     async fn resources(&self, api_id: &str) -> Lookup<Vec<ApiResource>> {
         let operation = Operation::ApiGatewayGetResources;
-        let result = self
-            .all_pages(|position| async move {
-                let page = self
-                    .gate
-                    .send(operation, || {
-                        self.client
-                            .get_resources()
-                            .rest_api_id(api_id)
-                            .embed("methods")
-                            .limit(self.page_size)
-                            .set_position(position.clone())
-                            .send()
-                    })
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let resources = page.items().iter().map(convert_resource).collect();
-                Ok((resources, page.position().map(str::to_string)))
-            })
-            .await;
+        let result = follow_pages(|position| async move {
+            let page = self
+                .gate
+                .send(operation, || {
+                    self.client
+                        .get_resources()
+                        .rest_api_id(api_id)
+                        .embed("methods")
+                        .limit(self.page_size)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| translate(&e))?;
+            let resources = page.items().iter().map(convert_resource).collect();
+            Ok((resources, page.position().map(str::to_string)))
+        })
+        .await;
         match result {
             Ok(mut resources) => {
                 resources.sort_by(|a: &ApiResource, b: &ApiResource| a.path.cmp(&b.path));
@@ -179,6 +159,8 @@ impl ApiGatewayCollector<'_> {
                                         .collect()
                                 })
                                 .unwrap_or_default(),
+                            auto_deploy: None,
+                            access_log: None,
                         })
                     })
                     .collect();
@@ -193,42 +175,61 @@ impl ApiGatewayCollector<'_> {
 
     async fn authorizers(&self, api_id: &str) -> Lookup<Vec<Authorizer>> {
         let operation = Operation::ApiGatewayGetAuthorizers;
-        let result = self
-            .all_pages(|position| async move {
-                let page = self
-                    .gate
-                    .send(operation, || {
-                        self.client
-                            .get_authorizers()
-                            .rest_api_id(api_id)
-                            .limit(self.page_size)
-                            .set_position(position.clone())
-                            .send()
+        let result = follow_pages(|position| async move {
+            let page = self
+                .gate
+                .send(operation, || {
+                    self.client
+                        .get_authorizers()
+                        .rest_api_id(api_id)
+                        .limit(self.page_size)
+                        .set_position(position.clone())
+                        .send()
+                })
+                .await
+                .map_err(|e| translate(&e))?;
+            let authorizers = page
+                .items()
+                .iter()
+                .filter_map(|a| {
+                    Some(Authorizer {
+                        id: a.id()?.to_string(),
+                        name: a.name().unwrap_or_default().to_string(),
+                        kind: a
+                            .r#type()
+                            .map(|t| t.as_str().to_string())
+                            .unwrap_or_default(),
+                        uri: a.authorizer_uri().map(str::to_string),
+                        credentials: a.authorizer_credentials().map(str::to_string),
                     })
-                    .await
-                    .map_err(|e| translate(&e))?;
-                let authorizers = page
-                    .items()
-                    .iter()
-                    .filter_map(|a| {
-                        Some(Authorizer {
-                            id: a.id()?.to_string(),
-                            name: a.name().unwrap_or_default().to_string(),
-                            kind: a
-                                .r#type()
-                                .map(|t| t.as_str().to_string())
-                                .unwrap_or_default(),
-                            uri: a.authorizer_uri().map(str::to_string),
-                            credentials: a.authorizer_credentials().map(str::to_string),
-                        })
-                    })
-                    .collect();
-                Ok((authorizers, page.position().map(str::to_string)))
-            })
-            .await;
+                })
+                .collect();
+            Ok((authorizers, page.position().map(str::to_string)))
+        })
+        .await;
         match result {
             Ok(authorizers) => Lookup::Found(authorizers),
             Err(failure) => Lookup::Failed(self.error(operation, api_id, failure)),
+        }
+    }
+}
+
+/// Follows every page of a paginated call, REST (`position`) or HTTP API (`nextToken`). `fetch`
+/// sends one page through the call gate: it gets the token to send and returns the page's items
+/// and the next token.
+pub(crate) async fn follow_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, CallFailure>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), CallFailure>>,
+{
+    let mut items = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let (page, next) = fetch(position.clone()).await?;
+        items.extend(page);
+        position = next_position(next.as_deref(), position.as_deref());
+        if position.is_none() {
+            return Ok(items);
         }
     }
 }
@@ -262,6 +263,7 @@ fn convert_resource(resource: &aws_sdk_apigateway::types::Resource) -> ApiResour
                         credentials: i.credentials().map(str::to_string),
                         // The SDK reports 0 when the field is absent; API Gateway's default applies.
                         timeout_ms: Some(i.timeout_in_millis()).filter(|t| *t > 0),
+                        payload_format_version: None,
                         response_transfer_mode: i
                             .response_transfer_mode()
                             .map(|m| m.as_str().to_string()),

@@ -1,7 +1,8 @@
 //! Collection of the evidence CloudWatch holds for one scope: the log groups to search, which
-//! the pipeline (`pipeline.rs`) scans as soon as they are known (a stage's when its API is read,
-//! a function's when its target is), and the metrics (`metrics.rs`), read in as few calls as
-//! possible once every stage and function is known.
+//! the pipeline (`pipeline.rs`) scans as soon as they are known (a REST stage's execution log and
+//! an HTTP API stage's access log when its API is read, a function's when its target is), and
+//! the metrics (`metrics.rs`), read in as few calls as possible once every stage and function is
+//! known.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use crate::collect::logs::{execution_log_group, function_log_group, scan_log_gro
 use crate::collect::metrics::{collect_metrics, MetricPlan};
 use crate::config::EvidenceSettings;
 use crate::inventory::evidence::{Evidence, LogScan, Window};
-use crate::inventory::{Lookup, RestApi, ScopeInventory};
+use crate::inventory::{HttpApi, Lookup, RestApi, ScopeInventory, Stage};
 use crate::log_signatures::{self, Signature};
 
 /// The window ending at `now` (on a whole minute, as CloudWatch aligns periods).
@@ -39,8 +40,17 @@ pub fn readable_functions(scope: &ScopeInventory) -> Vec<FunctionArn> {
         .collect()
 }
 
+/// Which kind of log a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Execution,
+    Access,
+    Function,
+}
+
 /// One log group to scan, and what it belongs to.
 pub struct LogJob {
+    kind: LogKind,
     group: String,
     region: String,
     api_id: Option<String>,
@@ -54,6 +64,16 @@ impl LogJob {
     pub fn region(&self) -> &str {
         &self.region
     }
+
+    /// The log group, with its region: several HTTP API stages may write to one.
+    pub fn group(&self) -> (String, String) {
+        (self.region.clone(), self.group.clone())
+    }
+
+    /// The API and stage the scan is for, if it is a stage's.
+    pub fn stage(&self) -> Option<(String, String)> {
+        Some((self.api_id.clone()?, self.stage.clone()?))
+    }
 }
 
 /// The execution-log groups of an API's stages: only stages that write execution logs can have
@@ -65,6 +85,7 @@ pub fn execution_log_jobs(region: &str, api: &RestApi) -> Vec<LogJob> {
         .flatten()
         .filter(|s| s.execution_logging())
         .map(|stage| LogJob {
+            kind: LogKind::Execution,
             group: execution_log_group(&api.id, &stage.name),
             region: region.to_string(),
             api_id: Some(api.id.clone()),
@@ -75,9 +96,41 @@ pub fn execution_log_jobs(region: &str, api: &RestApi) -> Vec<LogJob> {
         .collect()
 }
 
+/// The access-log groups of an HTTP API's stages. HTTP APIs have no execution logs; their access
+/// logs say why an integration failed when the format carries the integration's error
+/// (docs/aws-facts.md §12.5), so only such stages are scanned.
+pub fn access_log_jobs(region: &str, api: &HttpApi) -> Vec<LogJob> {
+    let mut jobs = Vec::new();
+    for stage in api.stages.found().into_iter().flatten() {
+        let Some(access_log) = &stage.access_log else {
+            continue;
+        };
+        let (Some(group), true) = (access_log.log_group(), access_log.shows_errors()) else {
+            continue;
+        };
+        // The destination may be a log group of another region.
+        let region = access_log
+            .destination_arn
+            .as_deref()
+            .and_then(crate::arn::region_of)
+            .unwrap_or(region);
+        jobs.push(LogJob {
+            kind: LogKind::Access,
+            group: group.to_string(),
+            region: region.to_string(),
+            api_id: Some(api.id.clone()),
+            stage: Some(stage.name.clone()),
+            function_name: None,
+            signatures: &log_signatures::ACCESS_LOG,
+        });
+    }
+    jobs
+}
+
 /// The log group of a function: all its versions and aliases log there, so it is scanned once.
 pub fn function_log_job(function: &FunctionArn) -> LogJob {
     LogJob {
+        kind: LogKind::Function,
         group: function_log_group(&function.name),
         region: function.region.clone(),
         api_id: None,
@@ -95,7 +148,7 @@ pub async fn scan(
     job: LogJob,
     window: &Window,
     bounds: ScanBounds,
-) -> LogScan {
+) -> (LogKind, LogScan) {
     let client = clients.logs(&job.region);
     let hits = match scan_log_group(&client, gate, &job.group, job.signatures, window, bounds).await
     {
@@ -106,25 +159,26 @@ pub async fn scan(
             &job.group,
         )),
     };
-    LogScan {
+    let scan = LogScan {
         log_group: job.group,
         api_id: job.api_id,
         stage: job.stage,
         function_name: job.function_name,
         hits,
-    }
+    };
+    (job.kind, scan)
 }
 
 /// The evidence of a scope whose log groups were scanned: the metrics of every stage and
-/// readable function, and the scans in a stable order (stages as the APIs and stages are listed,
-/// functions by name).
+/// readable function, and the scans by kind in a stable order (stages as the APIs and stages are
+/// listed, functions by name).
 pub async fn finish_evidence(
     clients: &RegionalClients<'_>,
     gate: &CallGate,
     scope: &ScopeInventory,
     settings: &EvidenceSettings,
     window: Window,
-    scans: Vec<LogScan>,
+    scans: Vec<(LogKind, LogScan)>,
 ) -> Evidence {
     let functions = readable_functions(scope);
     let identity = (scope.account.as_str(), scope.region.as_str());
@@ -140,35 +194,47 @@ pub async fn finish_evidence(
     } else {
         (Vec::new(), Vec::new())
     };
-    let order: BTreeMap<(&str, &str), usize> = scope
-        .apis
-        .iter()
-        .flat_map(|api| {
-            api.stages
-                .found()
-                .into_iter()
-                .flatten()
-                .map(move |stage| (api.id.as_str(), stage.name.as_str()))
-        })
-        .enumerate()
-        .map(|(i, key)| (key, i))
-        .collect();
-    let (mut function_logs, mut execution_logs): (Vec<LogScan>, Vec<LogScan>) = scans
-        .into_iter()
-        .partition(|scan| scan.function_name.is_some());
+    let rest = stage_order(scope.apis.iter().map(|api| (&api.id, &api.stages)));
+    let http = stage_order(scope.http_apis.iter().map(|api| (&api.id, &api.stages)));
+    let of = |kind: LogKind, order: &BTreeMap<(&str, &str), usize>| -> Vec<LogScan> {
+        let mut logs: Vec<LogScan> = scans
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, scan)| scan.clone())
+            .collect();
+        logs.sort_by_key(|scan| {
+            let key = (
+                scan.api_id.as_deref().unwrap_or_default(),
+                scan.stage.as_deref().unwrap_or_default(),
+            );
+            order.get(&key).copied().unwrap_or(usize::MAX)
+        });
+        logs
+    };
+    let mut function_logs = of(LogKind::Function, &BTreeMap::new());
     function_logs.sort_by(|a, b| a.function_name.cmp(&b.function_name));
-    execution_logs.sort_by_key(|scan| {
-        let key = (
-            scan.api_id.as_deref().unwrap_or_default(),
-            scan.stage.as_deref().unwrap_or_default(),
-        );
-        order.get(&key).copied().unwrap_or(usize::MAX)
-    });
     Evidence {
         window,
         stage_metrics,
         function_metrics,
-        execution_logs,
+        execution_logs: of(LogKind::Execution, &rest),
         function_logs,
+        access_logs: of(LogKind::Access, &http),
     }
+}
+
+/// The position of each (API id, stage name) as the APIs and their stages are listed.
+fn stage_order<'a>(
+    apis: impl Iterator<Item = (&'a String, &'a Lookup<Vec<Stage>>)>,
+) -> BTreeMap<(&'a str, &'a str), usize> {
+    apis.flat_map(|(id, stages)| {
+        stages
+            .found()
+            .into_iter()
+            .flatten()
+            .map(move |stage| (id.as_str(), stage.name.as_str()))
+    })
+    .enumerate()
+    .map(|(i, key)| (key, i))
+    .collect()
 }

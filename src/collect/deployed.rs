@@ -3,10 +3,11 @@
 //! snapshot, so one export serves them all. Only with `collect.integrations = "deployed"`.
 
 use aws_sdk_apigateway::Client;
+use serde_json::Value;
 
-use crate::aws::{translate, CallGate, Operation};
+use crate::aws::{translate, CallFailure, CallGate, Operation};
 use crate::collect::export::parse_export;
-use crate::inventory::{ApiResource, CollectionError, Lookup, RestApi};
+use crate::inventory::{ApiResource, CollectionError, Lookup, RestApi, Stage};
 
 /// The exports an API needs once its stages are read: `(deployment id, a stage serving it)`,
 /// one per distinct deployment. None when its resources or stages could not be read: there is
@@ -15,6 +16,13 @@ pub fn exports_to_read(api: &RestApi) -> Vec<(String, String)> {
     let (Some(stages), Some(_)) = (api.stages.found(), api.resources.found()) else {
         return Vec::new();
     };
+    distinct_deployments(stages)
+}
+
+/// `(deployment id, the first stage serving it)` for each distinct deployment of `stages`.
+pub fn distinct_deployments<'a>(
+    stages: impl IntoIterator<Item = &'a Stage>,
+) -> Vec<(String, String)> {
     let mut jobs: Vec<(String, String)> = Vec::new();
     for stage in stages {
         let Some(deployment) = &stage.deployment_id else {
@@ -48,36 +56,47 @@ pub async fn export(
                 .send()
         })
         .await;
-    let output = match output {
-        Ok(output) => output,
-        Err(e) => {
-            return Lookup::Failed(translate(&e).into_error(
-                (account, region),
-                Operation::ApiGatewayGetExport,
-                &resource,
-            ))
+    let authorizers = api.authorizers.found().map(Vec::as_slice).unwrap_or(&[]);
+    let body = match &output {
+        Ok(output) => Ok(output.body().map(|b| b.as_ref())),
+        Err(e) => Err(translate(e)),
+    };
+    let read = (account, region, Operation::ApiGatewayGetExport, resource);
+    export_lookup(read, body, |document| {
+        let mut resources = parse_export(document, authorizers)?;
+        if let Some(live) = api.resources.found() {
+            fill_transfer_modes(&mut resources, live);
+        }
+        Ok(resources)
+    })
+}
+
+/// An export's outcome: the failed call, a body that is missing, not JSON or not an export
+/// `parse` can read (`MalformedExport`), or what `parse` read. REST (`GetExport`) and HTTP APIs
+/// (`ExportApi`) alike.
+pub fn export_lookup<T>(
+    (account, region, operation, resource): (&str, &str, Operation, String),
+    body: Result<Option<&[u8]>, CallFailure>,
+    parse: impl FnOnce(&Value) -> Result<T, String>,
+) -> Lookup<T> {
+    let body = match body {
+        Ok(body) => body,
+        Err(failure) => {
+            return Lookup::Failed(failure.into_error((account, region), operation, &resource))
         }
     };
-    let authorizers = api.authorizers.found().map(Vec::as_slice).unwrap_or(&[]);
-    let parsed = output
-        .body()
+    let parsed = body
         .ok_or_else(|| "the export has no body".to_string())
         .and_then(|body| {
-            serde_json::from_slice(body.as_ref())
-                .map_err(|e| format!("the export is not JSON: {e}"))
+            serde_json::from_slice(body).map_err(|e| format!("the export is not JSON: {e}"))
         })
-        .and_then(|document| parse_export(&document, authorizers));
+        .and_then(|document| parse(&document));
     match parsed {
-        Ok(mut resources) => {
-            if let Some(live) = api.resources.found() {
-                fill_transfer_modes(&mut resources, live);
-            }
-            Lookup::Found(resources)
-        }
+        Ok(read) => Lookup::Found(read),
         Err(message) => Lookup::Failed(CollectionError {
             account: account.to_string(),
             region: region.to_string(),
-            operation: Operation::ApiGatewayGetExport.name().to_string(),
+            operation: operation.name().to_string(),
             resource,
             code: "MalformedExport".to_string(),
             message,
@@ -136,6 +155,7 @@ mod tests {
                     uri: Some(uri.into()),
                     credentials: None,
                     timeout_ms: None,
+                    payload_format_version: None,
                     response_transfer_mode: mode.map(str::to_string),
                     request_parameters: Default::default(),
                 }),

@@ -77,7 +77,9 @@ fn parse_method(http_method: String, operation: &Value, authorizers: &[Authorize
     }
 }
 
-fn parse_integration(extension: &Value) -> Integration {
+/// An `x-amazon-apigateway-integration` object as an [`Integration`]; HTTP API exports also carry
+/// `payloadFormatVersion`.
+pub(crate) fn parse_integration(extension: &Value) -> Integration {
     let text = |key: &str| {
         extension
             .get(key)
@@ -94,6 +96,7 @@ fn parse_integration(extension: &Value) -> Integration {
             .get("timeoutInMillis")
             .and_then(Value::as_i64)
             .and_then(|ms| i32::try_from(ms).ok()),
+        payload_format_version: text("payloadFormatVersion"),
         // OpenAPI takes `responseTransferMode: "STREAM"` (docs/aws-facts.md §11.1); that the
         // export writes it for deployed STREAM methods is expected but unverified.
         response_transfer_mode: text("responseTransferMode"),
@@ -195,6 +198,7 @@ mod tests {
                 uri: Some(URI.into()),
                 credentials: Some("arn:aws:iam::123456789012:role/apigw-invoke".into()),
                 timeout_ms: Some(29000),
+                payload_format_version: None,
                 response_transfer_mode: None,
                 request_parameters: Default::default(),
             })

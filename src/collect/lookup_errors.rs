@@ -13,7 +13,16 @@ pub fn lookup_errors(scope: &ScopeInventory) -> Vec<CollectionError> {
         errors.extend(api.stages.failed().cloned());
         errors.extend(api.authorizers.failed().cloned());
     }
+    for api in &scope.http_apis {
+        errors.extend(api.routes.failed().cloned());
+        errors.extend(api.integrations.failed().cloned());
+        errors.extend(api.stages.failed().cloned());
+        errors.extend(api.authorizers.failed().cloned());
+    }
     for api in &scope.apis {
+        errors.extend(api.deployments.values().filter_map(Lookup::failed).cloned());
+    }
+    for api in &scope.http_apis {
         errors.extend(api.deployments.values().filter_map(Lookup::failed).cloned());
     }
     errors.extend(scope.roles.values().filter_map(Lookup::failed).cloned());

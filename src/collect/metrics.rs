@@ -1,5 +1,6 @@
 //! Collection of CloudWatch metrics with `GetMetricData`: `AWS/ApiGateway` `5XXError` (Sum) and
-//! `Count` (SampleCount) per (`ApiName`, `Stage`) of every deployed stage, and `AWS/Lambda`
+//! `Count` (SampleCount) per (`ApiName`, `Stage`) of every deployed REST stage, `5xx` (Sum) and
+//! `Count` per (`ApiId`, `Stage`) of every HTTP API stage (§12.5), and `AWS/Lambda`
 //! `Errors`, `Invocations` and `Throttles` (Sum) per integrated target (docs/aws-facts.md §6). Queries
 //! are batched up to 500 per call, fewer only when the window holds so many periods that 500
 //! series would pass the 100,800 data points one call returns.
@@ -12,7 +13,7 @@ use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
 use crate::arn::FunctionArn;
 use crate::aws::{translate, CallGate, Operation};
 use crate::inventory::evidence::{FunctionMetrics, MetricSums, StageMetrics, Window};
-use crate::inventory::{Lookup, ScopeInventory};
+use crate::inventory::{Lookup, Protocol, ScopeInventory};
 
 /// The most queries one GetMetricData call takes.
 const MAX_QUERIES_PER_CALL: usize = 500;
@@ -75,11 +76,23 @@ impl MetricPlan {
             functions: Vec::new(),
             series: Vec::new(),
         };
-        for api in &scope.apis {
-            for stage in api.stages.found().into_iter().flatten() {
+        for api in scope.all_apis() {
+            // REST APIs publish `5XXError` and `Count` per `ApiName` and `Stage`; HTTP APIs `5xx`
+            // and `Count` per `ApiId` (not name) and `Stage`. `Count` is read with SampleCount,
+            // the 5XX metric with Sum, as CDK's `HttpApi.metric*` helpers do (docs/aws-facts.md
+            // §6, §12.5).
+            let protocol = api.protocol();
+            let (dimension, errors) = match protocol {
+                Protocol::Rest => (("ApiName", api.name()), "5XXError"),
+                Protocol::Http => (("ApiId", api.id()), "5xx"),
+            };
+            for stage in api.stages().found().into_iter().flatten() {
                 let owner = Owner::Stage(plan.stages.len());
-                let dimensions = vec![("ApiName", api.name.clone()), ("Stage", stage.name.clone())];
-                for (metric, stat) in [("5XXError", "Sum"), ("Count", "SampleCount")] {
+                let dimensions = vec![
+                    (dimension.0, dimension.1.to_string()),
+                    ("Stage", stage.name.clone()),
+                ];
+                for (metric, stat) in [(errors, "Sum"), ("Count", "SampleCount")] {
                     plan.series.push(Series {
                         owner,
                         region: scope.region.clone(),
@@ -90,8 +103,9 @@ impl MetricPlan {
                     });
                 }
                 plan.stages.push(StageMetrics {
-                    api_id: api.id.clone(),
-                    api_name: api.name.clone(),
+                    api_id: api.id().to_string(),
+                    protocol,
+                    api_name: api.name().to_string(),
                     stage: stage.name.clone(),
                     sums: Lookup::Found(MetricSums::default()),
                 });

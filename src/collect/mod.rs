@@ -1,7 +1,9 @@
 //! Collection: reading AWS into the inventory. `scopes.rs` runs every scope (account × region) of
 //! the config, reached as `accounts.rs` plans; `region.rs` collects one scope, through a pipeline
 //! (`pipeline.rs`) that starts each read as soon as what it needs is known — the REST APIs
-//! (`apigateway.rs`, and what each stage serves: `deployed.rs`, `export.rs`), the Lambda targets
+//! (`apigateway.rs`, and what each stage serves: `deployed.rs`, `export.rs`), the HTTP APIs
+//! (`apigatewayv2.rs`, and what stages without auto-deploy serve: `export_http.rs`), the Lambda
+//! targets
 //! the routes resolve to (`lambda.rs`), their packages (`packages.rs`), credentials roles
 //! (`iam.rs`) and CloudWatch evidence (`cloudwatch.rs`, `metrics.rs`, `logs.rs`). Every call
 //! goes through the gate of `crate::aws`; a failed call is recorded on the resource it was for
@@ -9,9 +11,11 @@
 
 pub mod accounts;
 pub mod apigateway;
+pub mod apigatewayv2;
 pub mod cloudwatch;
 pub mod deployed;
 pub mod export;
+pub mod export_http;
 pub mod iam;
 pub mod lambda;
 pub mod logs;

@@ -2,9 +2,12 @@
 //! what it needs is known, so that calls spending different quotas overlap and the wall time
 //! approaches the time of the binding quota (usually API Gateway's account bucket):
 //!
-//! - an API's resources, stages and authorizers as soon as it is listed;
-//! - its exports (`GetExport`, what each stage serves) as soon as its stages are;
-//! - the execution-log groups of its stages as soon as its stages are;
+//! - a REST API's resources, stages and authorizers, an HTTP API's routes, integrations, stages
+//!   and authorizers, as soon as it is listed;
+//! - its exports (`GetExport`, or `ExportApi` for HTTP stages without auto-deploy: what each
+//!   stage serves) as soon as its stages are;
+//! - the execution-log groups of its stages (the access-log groups of an HTTP API's, each group
+//!   once however many stages write to it) as soon as its stages are;
 //! - once an API is read whole, the Lambda targets and credentials roles its routes name that
 //!   no earlier API named (`plan.rs` on that API alone);
 //! - a target's deployment package and function log group as soon as the target is read.
@@ -24,27 +27,37 @@ use crate::arn::FunctionArn;
 use crate::aws::clients::RegionalClients;
 use crate::aws::CallGate;
 use crate::collect::apigateway::{ApiGatewayCollector, ApiSummary};
-use crate::collect::cloudwatch::{execution_log_jobs, function_log_job, scan, LogJob};
+use crate::collect::apigatewayv2::HttpApiCollector;
+use crate::collect::cloudwatch::{
+    access_log_jobs, execution_log_jobs, function_log_job, scan, LogJob, LogKind,
+};
 use crate::collect::deployed::{export, exports_to_read};
+use crate::collect::export_http::{export_http, http_exports_to_read};
 use crate::collect::logs::ScanBounds;
 use crate::collect::packages::{PackageJob, PackageRead, Packages};
 use crate::collect::plan::Plan;
 use crate::collect::readers::{LambdaClients, RoleReader};
 use crate::config::{Config, IntegrationsSource};
 use crate::inventory::evidence::{LogScan, Window};
-use crate::inventory::{ApiResource, IamRole, LambdaTarget, Lookup, RestApi, ScopeInventory};
+use crate::inventory::{
+    self, ApiResource, HttpApi, HttpDeployment, IamRole, LambdaTarget, Lookup, RestApi,
+    ScopeInventory,
+};
 
 /// What the pipeline's jobs share.
 pub(crate) struct Pipeline<'a> {
     pub config: &'a Config,
     pub gate: &'a CallGate,
     pub apis: &'a ApiGatewayCollector<'a>,
+    pub http_apis: &'a HttpApiCollector<'a>,
     pub lambdas: &'a LambdaClients<'a>,
     pub clients: &'a RegionalClients<'a>,
     pub roles: &'a RoleReader<'a>,
     pub window: Window,
 }
 
+/// The kinds of job, each with its own concurrency. REST and HTTP APIs share `Api` and `Export`:
+/// they spend the same API Gateway account bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Api,
@@ -59,10 +72,13 @@ enum Kind {
 enum Done {
     Api(usize, Box<RestApi>),
     Export(usize, String, Lookup<Vec<ApiResource>>),
+    HttpApi(usize, Box<HttpApi>),
+    HttpExport(usize, String, Lookup<HttpDeployment>),
     Target(Box<LambdaTarget>),
     Package(PackageRead),
     Role(String, Lookup<IamRole>),
-    Logs(LogScan),
+    /// A scan, and the region of its log group.
+    Logs(LogKind, LogScan, String),
 }
 
 type Job<'a> = Pin<Box<dyn Future<Output = (Kind, Done)> + Send + 'a>>;
@@ -105,29 +121,53 @@ impl<'a> Queue<'a> {
     }
 }
 
+/// A log group several stages write to: the stages waiting for its scan, or the scan.
+enum SharedScan {
+    Pending(Vec<(String, String)>),
+    Done(Box<LogScan>),
+}
+
+impl SharedScan {
+    /// The scan, filed for the stage `api` `stage` as well.
+    fn for_stage(scan: &LogScan, (api, stage): (String, String)) -> LogScan {
+        LogScan {
+            api_id: Some(api),
+            stage: Some(stage),
+            ..scan.clone()
+        }
+    }
+}
+
 /// What the driver keeps track of besides the scope.
 #[derive(Default)]
 struct Progress {
     apis: Vec<Option<RestApi>>,
     /// Exports still to come, per API.
     exports_left: Vec<usize>,
+    http_apis: Vec<Option<HttpApi>>,
+    http_exports_left: Vec<usize>,
     functions: BTreeSet<FunctionArn>,
     roles: BTreeSet<String>,
     /// Function names whose log group is scanned (all versions and aliases log to one group).
     function_logs: HashSet<String>,
-    scans: Vec<LogScan>,
+    /// Access-log groups (region, name) scanned or being scanned, each once: several HTTP API
+    /// stages may write to one group, and its lines are then every such stage's (the check
+    /// says the group is shared).
+    access_groups: HashMap<(String, String), SharedScan>,
+    scans: Vec<(LogKind, LogScan)>,
 }
 
 impl<'a> Pipeline<'a> {
-    /// Reads the APIs `listed` and everything they lead to into `scope`; returns
-    /// the log scans for the evidence. The layers, the explanations and the metrics, which need
-    /// every target, come after (`region.rs`).
+    /// Reads the REST APIs `listed` and the HTTP APIs `http_listed` and everything they lead to
+    /// into `scope`; returns the log scans for the evidence. The layers, the explanations and the
+    /// metrics, which need every target, come after (`region.rs`).
     pub async fn run(
         &'a self,
         scope: &mut ScopeInventory,
         listed: Vec<ApiSummary>,
+        http_listed: Vec<inventory::ApiSummary>,
         packages: &mut Packages<'a>,
-    ) -> Vec<LogScan> {
+    ) -> Vec<(LogKind, LogScan)> {
         let mut queue = Queue {
             waiting: HashMap::new(),
             running: HashMap::new(),
@@ -137,11 +177,18 @@ impl<'a> Pipeline<'a> {
         let mut progress = Progress {
             apis: vec![None; listed.len()],
             exports_left: vec![0; listed.len()],
+            http_apis: vec![None; http_listed.len()],
+            http_exports_left: vec![0; http_listed.len()],
             ..Progress::default()
         };
         for (index, summary) in listed.into_iter().enumerate() {
             queue.push(Kind::Api, async move {
                 Done::Api(index, Box::new(self.apis.collect_api(summary).await))
+            });
+        }
+        for (index, summary) in http_listed.into_iter().enumerate() {
+            queue.push(Kind::Api, async move {
+                Done::HttpApi(index, Box::new(self.http_apis.collect_api(summary).await))
             });
         }
         while queue.start() {
@@ -162,6 +209,19 @@ impl<'a> Pipeline<'a> {
                         self.api_complete(index, scope, &mut progress, &mut queue);
                     }
                 }
+                Done::HttpApi(index, api) => {
+                    self.http_api_read(index, *api, scope, &mut progress, &mut queue)
+                }
+                Done::HttpExport(index, deployment, served) => {
+                    let api = progress.http_apis[index]
+                        .as_mut()
+                        .expect("read before its exports");
+                    api.deployments.insert(deployment, served);
+                    progress.http_exports_left[index] -= 1;
+                    if progress.http_exports_left[index] == 0 {
+                        self.http_api_complete(index, scope, &mut progress, &mut queue);
+                    }
+                }
                 Done::Target(target) => {
                     self.target_read(&target, scope, &mut progress, &mut queue, packages);
                     scope.targets.insert(target.arn.to_string(), *target);
@@ -174,10 +234,26 @@ impl<'a> Pipeline<'a> {
                 Done::Role(arn, role) => {
                     scope.roles.insert(arn, role);
                 }
-                Done::Logs(scan) => progress.scans.push(scan),
+                Done::Logs(kind, scan, region) => {
+                    if kind == LogKind::Access {
+                        let key = (region, scan.log_group.clone());
+                        let waiting = progress
+                            .access_groups
+                            .insert(key, SharedScan::Done(Box::new(scan.clone())));
+                        if let Some(SharedScan::Pending(stages)) = waiting {
+                            for stage in stages {
+                                progress
+                                    .scans
+                                    .push((kind, SharedScan::for_stage(&scan, stage)));
+                            }
+                        }
+                    }
+                    progress.scans.push((kind, scan));
+                }
             }
         }
         scope.apis = progress.apis.into_iter().flatten().collect();
+        scope.http_apis = progress.http_apis.into_iter().flatten().collect();
         progress.scans
     }
 
@@ -219,7 +295,60 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// An API is read whole: read the targets and roles its routes name that are new.
+    /// An HTTP API's routes, integrations, stages and authorizers are in: read what its stages
+    /// without auto-deploy serve, scan its stages' access logs.
+    fn http_api_read(
+        &'a self,
+        index: usize,
+        api: HttpApi,
+        scope: &ScopeInventory,
+        progress: &mut Progress,
+        queue: &mut Queue<'a>,
+    ) {
+        let evidence = &self.config.evidence;
+        if evidence.enabled && evidence.logs {
+            for job in access_log_jobs(&scope.region, &api) {
+                // One scan per group: a stage writing to a group already scanned (or being
+                // scanned) gets a copy of that scan.
+                match (progress.access_groups.get_mut(&job.group()), job.stage()) {
+                    (Some(SharedScan::Pending(stages)), Some(stage)) => stages.push(stage),
+                    (Some(SharedScan::Done(scan)), Some(stage)) => {
+                        let copy = SharedScan::for_stage(scan, stage);
+                        progress.scans.push((LogKind::Access, copy));
+                    }
+                    _ => {
+                        progress
+                            .access_groups
+                            .insert(job.group(), SharedScan::Pending(Vec::new()));
+                        self.scan_logs(job, scope, queue);
+                    }
+                }
+            }
+        }
+        let exports = if self.config.collect.integrations == IntegrationsSource::Deployed {
+            http_exports_to_read(&api)
+        } else {
+            Vec::new()
+        };
+        progress.http_exports_left[index] = exports.len();
+        let shared = std::sync::Arc::new(api.clone());
+        progress.http_apis[index] = Some(api);
+        if exports.is_empty() {
+            self.http_api_complete(index, scope, progress, queue);
+            return;
+        }
+        let identity = (self.apis.account, self.apis.region);
+        for (deployment, stage) in exports {
+            let api = shared.clone();
+            queue.push(Kind::Export, async move {
+                let client = self.http_apis.client;
+                let served = export_http(client, self.gate, identity, &api, &stage).await;
+                Done::HttpExport(index, deployment, served)
+            });
+        }
+    }
+
+    /// A REST API is read whole: read the targets and roles its routes name that are new.
     fn api_complete(
         &'a self,
         index: usize,
@@ -231,13 +360,49 @@ impl<'a> Pipeline<'a> {
             return;
         };
         let alone = ScopeInventory {
+            apis: vec![api.clone()],
+            ..Self::empty(scope)
+        };
+        self.plan_reads(&alone, progress, queue);
+    }
+
+    /// An HTTP API is read whole: the same as a REST API's.
+    fn http_api_complete(
+        &'a self,
+        index: usize,
+        scope: &ScopeInventory,
+        progress: &mut Progress,
+        queue: &mut Queue<'a>,
+    ) {
+        let Some(api) = &progress.http_apis[index] else {
+            return;
+        };
+        let alone = ScopeInventory {
+            http_apis: vec![api.clone()],
+            ..Self::empty(scope)
+        };
+        self.plan_reads(&alone, progress, queue);
+    }
+
+    /// A scope with `scope`'s identity and nothing else.
+    fn empty(scope: &ScopeInventory) -> ScopeInventory {
+        ScopeInventory {
             account: scope.account.clone(),
             region: scope.region.clone(),
             partition: scope.partition.clone(),
-            apis: vec![api.clone()],
             ..ScopeInventory::default()
-        };
-        let plan = Plan::of(&alone, self.config, false);
+        }
+    }
+
+    /// Reads the targets and roles the routes of the one API in `alone` name that no earlier API
+    /// named (`plan.rs` on that API alone).
+    fn plan_reads(
+        &'a self,
+        alone: &ScopeInventory,
+        progress: &mut Progress,
+        queue: &mut Queue<'a>,
+    ) {
+        let plan = Plan::of(alone, self.config, false);
         for function in plan.functions {
             if progress.functions.insert(function.clone()) {
                 queue.push(Kind::Target, async move {
@@ -314,7 +479,9 @@ impl<'a> Pipeline<'a> {
         let bounds = ScanBounds::from(&self.config.evidence);
         let window = self.window;
         queue.push(Kind::Logs, async move {
-            Done::Logs(scan(self.clients, &gate, identity, job, &window, bounds).await)
+            let region = job.region().to_string();
+            let (kind, scan) = scan(self.clients, &gate, identity, job, &window, bounds).await;
+            Done::Logs(kind, scan, region)
         });
     }
 }

@@ -1,5 +1,5 @@
-//! Collection of one scope (account × region): the account (STS), the list of REST APIs, then
-//! the pipeline (`pipeline.rs`) that reads each API and everything its routes lead to — Lambda
+//! Collection of one scope (account × region): the account (STS), the lists of REST and HTTP
+//! APIs, then the pipeline (`pipeline.rs`) that reads each API and everything its routes lead to — Lambda
 //! targets, packages, credentials roles, log groups — as soon as it is known, and last what needs
 //! every target: the layers, the explanations of denials and missing qualifiers, the metrics and
 //! the probe. Every call goes through the scope's gate, which paces it with the account's shared
@@ -17,6 +17,7 @@ use crate::arn::FunctionArn;
 use crate::aws::clients::{regional, RegionalClients};
 use crate::aws::{translate, CallGate, Operation, RunId};
 use crate::collect::apigateway::ApiGatewayCollector;
+use crate::collect::apigatewayv2::HttpApiCollector;
 use crate::collect::cloudwatch::finish_evidence;
 use crate::collect::iam::IamCache;
 use crate::collect::lookup_errors;
@@ -101,7 +102,17 @@ pub(crate) async fn collect_region(
         region,
         page_size: settings.page_size.clamp(1, 500),
     };
-    let listed = match apis.list_apis().await {
+    // HTTP and WebSocket APIs (API Gateway v2): the same endpoint and account bucket as REST.
+    let apigatewayv2 = aws_sdk_apigatewayv2::Client::new(&sdk);
+    let http_apis = HttpApiCollector {
+        client: &apigatewayv2,
+        gate: &gate,
+        account: &account,
+        region,
+        page_size: settings.page_size.max(1),
+    };
+    let (listed, http_listed) = futures::join!(apis.list_apis(), http_apis.list_apis());
+    let listed = match listed {
         Ok(listed) => listed,
         Err((error, true)) => {
             return Err(CollectError::Unreachable {
@@ -110,6 +121,16 @@ pub(crate) async fn collect_region(
             })
         }
         Err((error, false)) => {
+            scope.errors.push(error);
+            Vec::new()
+        }
+    };
+    let http_listed = match http_listed {
+        Ok(listed) => {
+            scope.websocket_apis = listed.websocket;
+            listed.http
+        }
+        Err(error) => {
             scope.errors.push(error);
             Vec::new()
         }
@@ -143,12 +164,15 @@ pub(crate) async fn collect_region(
         config,
         gate: &gate,
         apis: &apis,
+        http_apis: &http_apis,
         lambdas: &lambdas,
         clients: &clients,
         roles: &roles,
         window,
     };
-    let scans = pipeline.run(&mut scope, listed, &mut packages).await;
+    let scans = pipeline
+        .run(&mut scope, listed, http_listed, &mut packages)
+        .await;
     packages.finish(&mut scope, settings.concurrency).await;
 
     // The probe runs functions: only when asked for, and not when its check is disabled.
@@ -191,6 +215,7 @@ pub(crate) async fn collect_region(
         account = %scope.account,
         region = %scope.region,
         apis = scope.apis.len(),
+        http_apis = scope.http_apis.len(),
         targets = scope.targets.len(),
         errors = scope.errors.len(),
         calls = scope.api_calls.values().sum::<u64>(),

@@ -110,7 +110,7 @@ fn stage_functions(
         return functions;
     };
     for route in &scope.targets {
-        if route.api.id != api_id || !symptom.stages.contains(&route.stage.name) {
+        if route.api.id() != api_id || !symptom.stages.contains(&route.stage.name) {
             continue;
         }
         if let Ok(arn) = &route.resolved {
@@ -173,6 +173,7 @@ mod tests {
         f.api = Some(ApiRef {
             id: "a1b2c3".into(),
             name: "pets".into(),
+            protocol: Default::default(),
         });
         f.stages = vec![stage.into()];
         f.route = Some(RouteRef {

@@ -101,12 +101,16 @@ pub fn evaluate(inventory: &Inventory, config: &Config, run: RunFacts) -> Report
         total
     };
     let summary = Summary {
-        apis: inventory.scopes.iter().map(|s| s.apis.len()).sum(),
+        apis: inventory
+            .scopes
+            .iter()
+            .map(|s| s.apis.len() + s.http_apis.len())
+            .sum(),
         stages: inventory
             .scopes
             .iter()
-            .flat_map(|s| &s.apis)
-            .map(|api| api.stages.found().map_or(0, Vec::len))
+            .flat_map(|s| s.all_apis())
+            .map(|api| api.stages().found().map_or(0, Vec::len))
             .sum(),
         routes: count_routes(&routes),
         functions: inventory.scopes.iter().map(|s| s.targets.len()).sum(),
@@ -177,7 +181,7 @@ fn count_routes(routes: &[ScopeRoutes<'_>]) -> usize {
             seen.insert((
                 &scope.scope.account,
                 &scope.scope.region,
-                &route.api.id,
+                route.api.id(),
                 route.describe(),
             ));
         }
@@ -193,7 +197,7 @@ fn count_unaudited(routes: &[ScopeRoutes<'_>]) -> usize {
             seen.insert((
                 &scope.scope.account,
                 &scope.scope.region,
-                &route.api.id,
+                route.api.id(),
                 route.describe(),
             ));
         }

@@ -68,6 +68,10 @@ pub struct Integration {
     /// An IAM role ARN API Gateway assumes to call the backend, or the pass-through form.
     pub credentials: Option<String>,
     pub timeout_ms: Option<i32>,
+    /// `payloadFormatVersion` (`1.0` or `2.0`): HTTP API integrations only (docs/aws-facts.md
+    /// §12.3); REST proxy integrations always send the 1.0 event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_format_version: Option<String>,
     /// `responseTransferMode`: `BUFFERED` or `STREAM`; absent means `BUFFERED`
     /// (docs/aws-facts.md §11.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +100,54 @@ pub struct Stage {
     /// `{resource path}/{METHOD}` (path without its leading `/`) for one method.
     #[serde(default)]
     pub method_settings: BTreeMap<String, MethodSetting>,
+    /// `autoDeploy` of an HTTP API stage: it then serves the current configuration
+    /// (docs/aws-facts.md §12.1). `None` for REST stages, which always serve a deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_deploy: Option<bool>,
+    /// `accessLogSettings` of an HTTP API stage; `None` when access logging is off (or, for
+    /// REST stages, not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<AccessLogSettings>,
+}
+
+/// Where a stage writes its access log and in what format (§12.5).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessLogSettings {
+    /// The CloudWatch Logs group ARN (`arn:aws:logs:{region}:{account}:log-group:{name}`).
+    pub destination_arn: Option<String>,
+    /// The format, with `$context` variables.
+    pub format: Option<String>,
+}
+
+impl AccessLogSettings {
+    /// True when the format carries a variable that holds the integration's error
+    /// (`$context.integrationErrorMessage`, `$context.integration.error`) or the gateway's
+    /// (`$context.error.message`, `$context.error.messageString`): the access log then says why a
+    /// call failed (docs/aws-facts.md §12.5).
+    pub fn shows_errors(&self) -> bool {
+        self.shows_integration_errors()
+            || self
+                .format
+                .as_deref()
+                .is_some_and(|f| f.contains("$context.error.message"))
+    }
+
+    /// True when the format carries the integration's own error text.
+    pub fn shows_integration_errors(&self) -> bool {
+        self.format.as_deref().is_some_and(|f| {
+            f.contains("$context.integrationErrorMessage")
+                || f.contains("$context.integration.error")
+        })
+    }
+
+    /// The log group name of the destination ARN (`…:log-group:{name}`, a trailing `:*`
+    /// dropped), if it names a CloudWatch Logs group.
+    pub fn log_group(&self) -> Option<&str> {
+        let arn = self.destination_arn.as_deref()?;
+        let (_, name) = arn.split_once(":log-group:")?;
+        let name = name.strip_suffix(":*").unwrap_or(name);
+        (!name.is_empty()).then_some(name)
+    }
 }
 
 /// The logging and metrics part of a stage's method setting.

@@ -14,7 +14,8 @@ use crate::inventory::Lookup;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     pub window: Window,
-    /// `AWS/ApiGateway` per (`ApiName`, `Stage`) of every deployed stage.
+    /// `AWS/ApiGateway` per (`ApiName`, `Stage`) of every deployed REST stage, per (`ApiId`,
+    /// `Stage`) of every HTTP API stage.
     pub stage_metrics: Vec<StageMetrics>,
     /// `AWS/Lambda` per integrated target.
     pub function_metrics: Vec<FunctionMetrics>,
@@ -23,6 +24,9 @@ pub struct Evidence {
     /// `/aws/lambda/{function}` of every integrated function (one per function, not per alias:
     /// all versions log to the same group).
     pub function_logs: Vec<LogScan>,
+    /// The access log of every HTTP API stage whose format shows integration errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_logs: Vec<LogScan>,
 }
 
 /// The time window evidence was read over.
@@ -37,6 +41,11 @@ pub struct Window {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageMetrics {
     pub api_id: String,
+    /// REST stages are read by `ApiName`, HTTP API stages by `ApiId` (docs/aws-facts.md §12.5),
+    /// with the metric names of their kind (`5XXError` / `5xx`). Written only for HTTP APIs, so
+    /// snapshots of REST stages read and write as before.
+    #[serde(default, skip_serializing_if = "crate::inventory::Protocol::is_rest")]
+    pub protocol: crate::inventory::Protocol,
     /// The `ApiName` dimension. API Gateway publishes per name, not id: APIs sharing a name
     /// share these series.
     pub api_name: String,
@@ -73,7 +82,7 @@ impl MetricSums {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogScan {
     pub log_group: String,
-    /// For execution logs: the API and stage.
+    /// For execution and access logs: the API and stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -6,12 +6,19 @@
 
 pub mod api;
 pub mod evidence;
+pub mod http_api;
 pub mod iam;
 pub mod lambda;
 pub mod packages;
 pub mod probes;
 
-pub use api::{ApiResource, Authorizer, Integration, Method, MethodSetting, RestApi, Stage};
+pub use api::{
+    AccessLogSettings, ApiResource, Authorizer, Integration, Method, MethodSetting, RestApi, Stage,
+};
+pub use http_api::{
+    ApiSummary, ApiView, HttpApi, HttpAuthorizer, HttpDeployment, HttpIntegration, HttpRoute,
+    Protocol,
+};
 pub use iam::{IamRole, RolePolicy};
 pub use lambda::{CodeLocation, DurableConfig, FunctionConfig, LambdaTarget, ResourcePolicy};
 pub use packages::{PackageEntry, PackageListing, PackageReads, SourceDefinitions};
@@ -51,6 +58,12 @@ pub struct ScopeInventory {
     #[serde(default = "default_partition")]
     pub partition: String,
     pub apis: Vec<RestApi>,
+    /// The HTTP APIs (API Gateway v2); absent from snapshots written before they were collected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_apis: Vec<HttpApi>,
+    /// The WebSocket APIs: listed and counted, not audited.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub websocket_apis: Vec<ApiSummary>,
     /// Every Lambda target that some integration or authorizer resolves to, keyed by the exact
     /// ARN API Gateway invokes (qualified or not).
     pub targets: BTreeMap<String, LambdaTarget>,
@@ -101,6 +114,21 @@ pub struct ScopeInventory {
     /// (the check that reads it then reports nothing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probes: Option<Vec<ProbeResult>>,
+}
+
+impl ScopeInventory {
+    /// Every REST and HTTP API of the scope, REST first.
+    pub fn all_apis(&self) -> impl Iterator<Item = ApiView<'_>> {
+        self.apis
+            .iter()
+            .map(ApiView::Rest)
+            .chain(self.http_apis.iter().map(ApiView::Http))
+    }
+
+    /// The REST or HTTP API with this id.
+    pub fn api(&self, id: &str) -> Option<ApiView<'_>> {
+        self.all_apis().find(|api| api.id() == id)
+    }
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -23,6 +23,10 @@ pub struct ProbeResult {
     pub probed_path: String,
     /// The exact ARN invoked, qualified or not.
     pub target: FunctionArn,
+    /// For an HTTP API route, the payload format version (`1.0`, `2.0`) whose event was sent and
+    /// whose output rules judged the answer (docs/aws-facts.md §12.3); `None` for REST routes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_format: Option<String>,
     pub outcome: ProbeOutcome,
 }
 
@@ -84,6 +88,14 @@ pub enum ProbeRule {
     StreamStatusCodeNotInteger,
     /// Streaming: a `headers` value that is not one string.
     StreamHeaderNotSingle,
+    /// HTTP API payload 1.0: no `statusCode`. HTTP APIs assume no default for 1.0 (docs/aws-facts.md
+    /// §12.3, Knowledge Center `api-gateway-status-codes-http-api`).
+    StatusCodeMissing,
+    /// HTTP API payload 2.0: the output is not JSON at all (only a custom runtime can send that).
+    NotJson,
+    /// HTTP API payload 2.0: an object with proxy-response keys (`body`, `headers`, …) but no
+    /// `statusCode`, which 2.0 takes for a body: clients get 200 with the whole object as text.
+    EnvelopeWithoutStatusCode,
 }
 
 impl ProbeRule {
@@ -106,6 +118,9 @@ impl ProbeRule {
             ProbeRule::StreamMetadataUnknownKey => "stream-metadata-unknown-key",
             ProbeRule::StreamStatusCodeNotInteger => "stream-status-code-not-integer",
             ProbeRule::StreamHeaderNotSingle => "stream-header-not-single",
+            ProbeRule::StatusCodeMissing => "status-code-missing",
+            ProbeRule::NotJson => "not-json",
+            ProbeRule::EnvelopeWithoutStatusCode => "envelope-without-status-code",
         }
     }
 
@@ -149,6 +164,14 @@ impl ProbeRule {
             ProbeRule::StreamHeaderNotSingle => {
                 "a `headers` value in the metadata is not one string"
             }
+            ProbeRule::StatusCodeMissing => {
+                "the response has no `statusCode`, which payload format 1.0 requires"
+            }
+            ProbeRule::NotJson => "the response is not JSON",
+            ProbeRule::EnvelopeWithoutStatusCode => {
+                "the response looks like a proxy response but has no `statusCode`, so payload \
+                 format 2.0 sends the whole object as the body"
+            }
         }
     }
 
@@ -161,7 +184,10 @@ impl ProbeRule {
     /// the status and headers with no body — broken, but no 5XX.
     pub fn client_status(self) -> Option<u16> {
         match self {
-            ProbeRule::BodyNotBase64 | ProbeRule::StreamFormatOnBufferedRoute => None,
+            ProbeRule::BodyNotBase64
+            | ProbeRule::StreamFormatOnBufferedRoute
+            | ProbeRule::EnvelopeWithoutStatusCode => None,
+            ProbeRule::StatusCodeMissing | ProbeRule::NotJson => Some(500),
             ProbeRule::StreamDelimiterMissing
             | ProbeRule::BufferedResponseOnStreamingRoute
             | ProbeRule::StreamMetadataNotJson
@@ -169,6 +195,16 @@ impl ProbeRule {
             | ProbeRule::StreamStatusCodeNotInteger
             | ProbeRule::StreamHeaderNotSingle => Some(500),
             _ => Some(502),
+        }
+    }
+
+    /// What clients of a route with this payload format get: HTTP APIs (a format) answer 500
+    /// for every malformed response (docs/aws-facts.md §12.3: they never send 502 for Lambda
+    /// problems); REST (none) as [`ProbeRule::client_status`] says.
+    pub fn client_status_for(self, payload_format: Option<&str>) -> Option<u16> {
+        match payload_format {
+            Some(_) => self.client_status().map(|_| 500),
+            None => self.client_status(),
         }
     }
 

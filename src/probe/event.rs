@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::config::ProbeSettings;
 use crate::inventory::ScopeInventory;
+use crate::probe::event_http;
 use crate::probe::select::Planned;
 
 /// Sent as the `User-Agent`, so the calls can be told apart in the function's own logs.
@@ -53,7 +54,8 @@ pub fn fill_path(template: &str, settings: &ProbeSettings) -> FilledPath {
     }
 }
 
-/// The proxy event for `planned`, sent at `now`, as JSON, and the request path it carries.
+/// The proxy event for `planned`, sent at `now`, as JSON, and the request path it carries: the
+/// REST event, or for an HTTP API route the event of its payload format (`event_http.rs`).
 pub fn proxy_event(
     scope: &ScopeInventory,
     planned: &Planned,
@@ -61,7 +63,12 @@ pub fn proxy_event(
     request_id: &str,
     now: DateTime<Utc>,
 ) -> (Value, String) {
-    let filled = fill_path(&planned.path, settings);
+    // The `$default` route catches any path: `/` stands for it.
+    let filled = if event_http::is_default_route(planned) {
+        fill_path("/", settings)
+    } else {
+        fill_path(&planned.path, settings)
+    };
     // The verb comes from `[probe] methods`, which only holds standard verbs.
     let method = Method::from_bytes(planned.verb.as_bytes()).unwrap_or(Method::GET);
     let domain = format!(
@@ -69,6 +76,19 @@ pub fn proxy_event(
         planned.api_id, scope.region
     );
     let headers = headers(&domain);
+    if planned.payload_format.as_deref() == Some("2.0") {
+        let event = event_http::event_v2(
+            scope,
+            planned,
+            &filled.path,
+            filled.parameters,
+            headers,
+            method,
+            request_id,
+            now,
+        );
+        return (event, filled.path);
+    }
 
     let mut identity = ApiGatewayRequestIdentity::default();
     identity.source_ip = Some("127.0.0.1".to_string());
@@ -114,6 +134,9 @@ pub fn proxy_event(
         if event[key].as_object().is_some_and(|m| m.is_empty()) {
             event[key] = Value::Null;
         }
+    }
+    if planned.payload_format.is_some() {
+        event = event_http::as_v1(event);
     }
     (event, filled.path)
 }

@@ -14,6 +14,7 @@ use crate::arn::FunctionArn;
 use crate::aws::{translate, CallGate, Operation};
 use crate::inventory::CollectionError;
 use crate::probe::validate::{excerpt, validate, Verdict, MAX_PAYLOAD_BYTES};
+use crate::probe::validate_http::validate_http;
 use crate::probe::validate_stream::validate_stream;
 use crate::probe::ProbeOutcome;
 
@@ -23,6 +24,8 @@ pub struct Call<'a> {
     pub target: &'a FunctionArn,
     pub event: &'a Value,
     pub streams: bool,
+    /// An HTTP API route's payload format version: its output rules judge the answer.
+    pub payload_format: Option<&'a str>,
     pub tenant_id: Option<&'a str>,
     pub timeout: Duration,
 }
@@ -69,6 +72,7 @@ pub async fn invoke(
             answer.function_error.as_deref(),
             &answer.payload,
             call.streams,
+            call.payload_format,
         ),
     }
 }
@@ -158,7 +162,12 @@ async fn streamed(
 /// `Unhandled`, or the stream's `InvokeComplete.ErrorCode`) whatever the payload; otherwise the
 /// payload is judged by §4 for a buffered route, by the streaming format (§11.1) for a
 /// streaming one.
-pub fn outcome(function_error: Option<&str>, payload: &[u8], streams: bool) -> ProbeOutcome {
+pub fn outcome(
+    function_error: Option<&str>,
+    payload: &[u8],
+    streams: bool,
+    payload_format: Option<&str>,
+) -> ProbeOutcome {
     if let Some(kind) = function_error {
         // `{"errorMessage": ..., "errorType": ..., "stackTrace": [...]}`; the trace is dropped.
         let error: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);
@@ -168,10 +177,10 @@ pub fn outcome(function_error: Option<&str>, payload: &[u8], streams: bool) -> P
             error_message: text("errorMessage").unwrap_or_default(),
         };
     }
-    let verdict = if streams {
-        validate_stream(payload)
-    } else {
-        validate(payload)
+    let verdict = match (streams, payload_format) {
+        (true, _) => validate_stream(payload),
+        (false, Some(format)) => validate_http(payload, format),
+        (false, None) => validate(payload),
     };
     match verdict {
         Verdict::Accepted { status_code } => ProbeOutcome::Accepted { status_code },
@@ -194,7 +203,12 @@ mod tests {
         let ProbeOutcome::FunctionError {
             error_type,
             error_message,
-        } = outcome(Some("Unhandled"), payload.to_string().as_bytes(), false)
+        } = outcome(
+            Some("Unhandled"),
+            payload.to_string().as_bytes(),
+            false,
+            None,
+        )
         else {
             panic!("not a function error");
         };
@@ -206,7 +220,7 @@ mod tests {
     #[test]
     fn a_function_error_without_a_json_payload_names_its_kind() {
         assert_eq!(
-            outcome(Some("Unhandled"), b"Task timed out", false),
+            outcome(Some("Unhandled"), b"Task timed out", false, None),
             ProbeOutcome::FunctionError {
                 error_type: "Unhandled".into(),
                 error_message: String::new(),
@@ -217,10 +231,10 @@ mod tests {
     #[test]
     fn answers_are_judged_by_the_validator() {
         assert_eq!(
-            outcome(None, br#"{"statusCode": "201", "body": ""}"#, false),
+            outcome(None, br#"{"statusCode": "201", "body": ""}"#, false, None),
             ProbeOutcome::Accepted { status_code: 201 }
         );
-        let ProbeOutcome::Rejected { violations } = outcome(None, br#""justAString""#, false)
+        let ProbeOutcome::Rejected { violations } = outcome(None, br#""justAString""#, false, None)
         else {
             panic!("accepted");
         };

@@ -5,16 +5,22 @@
 //! 300 characters of the offending part, and of a function error's message.
 //!
 //! - `select.rs`: which route targets are probed (methods, route patterns, cap).
-//! - `event.rs`: the proxy event (version 1.0) for one route.
+//! - `event.rs`: the proxy event (version 1.0) for one route; `event_http.rs` the HTTP API
+//!   events (payload 1.0 and 2.0).
 //! - `invoke.rs`: one `lambda:Invoke` through the call gate, turned into an outcome.
-//! - `validate.rs`: the §4 acceptance rules.
+//! - `validate.rs`: the §4 acceptance rules; `validate_http.rs` those of each HTTP API payload
+//!   format (§12.3); `payload_mismatch.rs` the answers that show a function written for the
+//!   other payload format.
 //! - `run.rs`: the probe of one scope.
 
 pub mod event;
+pub mod event_http;
 pub mod invoke;
+pub mod payload_mismatch;
 pub mod run;
 pub mod select;
 pub mod validate;
+pub mod validate_http;
 pub mod validate_stream;
 
 pub use crate::inventory::{

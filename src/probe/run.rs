@@ -54,6 +54,7 @@ pub async fn probe_scope(
                 target: &planned.target,
                 event: &event,
                 streams: planned.streams,
+                payload_format: planned.payload_format.as_deref(),
                 tenant_id: isolated.then_some(settings.tenant_id.as_str()),
                 timeout,
             };
@@ -66,6 +67,7 @@ pub async fn probe_scope(
                 probed_method: planned.verb,
                 probed_path,
                 target: planned.target,
+                payload_format: planned.payload_format,
                 outcome,
             }
         })

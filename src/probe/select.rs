@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::arn::{FunctionArn, LambdaAction};
 use crate::config::{glob_matches, ProbeSettings};
-use crate::inventory::{Lookup, ScopeInventory};
+use crate::inventory::{Lookup, Protocol, ScopeInventory};
 use crate::routes::{Invoker, ScopeRoutes};
 
 /// One invocation to make: what its event needs of the route, owned, so that collection can plan
@@ -37,6 +37,10 @@ pub struct Planned {
     /// The route streams: it is invoked as API Gateway does, with `InvokeWithResponseStream`,
     /// and the answer judged by the streaming format.
     pub streams: bool,
+    /// For an HTTP API route, its integration's payload format version (`1.0` or `2.0`): which
+    /// event is sent and which output rules judge the answer (docs/aws-facts.md §12.3). `None`
+    /// for a REST route (its own 1.0 event and §4's rules).
+    pub payload_format: Option<String>,
 }
 
 /// The selected probes, and how many more the cap left out.
@@ -75,8 +79,22 @@ pub fn candidates(routes: &ScopeRoutes<'_>, settings: &ProbeSettings) -> Vec<Pla
     // (api id, path, method, target) → the planned probe; a BTreeMap for a stable order.
     let mut by_key: BTreeMap<(String, String, String, String), Planned> = BTreeMap::new();
     for route in &routes.targets {
-        let Invoker::Method { path, method, .. } = route.invoker else {
+        let Invoker::Method {
+            path,
+            method,
+            integration,
+        } = route.invoker
+        else {
             continue;
+        };
+        // An HTTP API route sends the event of its payload format; one whose format was not
+        // read (CloudFormation and the CLI require it, §12.1) has no known event: not probed.
+        let payload_format = match route.api.protocol() {
+            Protocol::Rest => None,
+            Protocol::Http => match integration.payload_format_version.as_deref() {
+                Some(version @ ("1.0" | "2.0")) => Some(version.to_string()),
+                _ => continue,
+            },
         };
         let Ok(target) = &route.resolved else {
             continue;
@@ -91,36 +109,37 @@ pub fn candidates(routes: &ScopeRoutes<'_>, settings: &ProbeSettings) -> Vec<Pla
             (false, Some(LambdaAction::Invocations)) => false,
             _ => continue,
         };
-        let Some(verb) = verb_for(&method.http_method, &settings.methods) else {
+        let Some(verb) = verb_for(method, &settings.methods) else {
             continue;
         };
-        if !route_selected(&settings.routes, &route.api.id, &route.api.name, path) {
+        if !route_selected(&settings.routes, route.api.id(), route.api.name(), path) {
             continue;
         }
         let key = (
-            route.api.id.clone(),
+            route.api.id().to_string(),
             path.to_string(),
-            method.http_method.clone(),
+            method.to_string(),
             target.to_string(),
         );
         let stage = route.stage.name.clone();
         let planned = by_key.entry(key).or_insert_with(|| Planned {
-            api_id: route.api.id.clone(),
-            api_name: route.api.name.clone(),
+            api_id: route.api.id().to_string(),
+            api_name: route.api.name().to_string(),
             stage: stage.clone(),
             stage_variables: route.stage.variables.clone(),
             resource_id: route
                 .api
-                .resources
-                .found()
+                .rest()
+                .and_then(|api| api.resources.found())
                 .and_then(|resources| resources.iter().find(|r| r.path == path))
                 .map(|r| r.id.clone()),
             path: path.to_string(),
-            method: method.http_method.clone(),
+            method: method.to_string(),
             stages: Vec::new(),
             verb,
             target: target.clone(),
             streams,
+            payload_format: payload_format.clone(),
         });
         planned.stages.push(stage);
         planned.stages.sort();

@@ -13,7 +13,9 @@
 //! | `Findings` | (none) | all findings; equals the report summary's total |
 //! | `Findings` | `Severity` | per severity: `high`, `medium`, `low`, `info` |
 //! | `Findings` | `Check`, `Severity` | per enabled check at its effective severity (the config override, else its declared one), plus every other severity it reported at (`function-not-active` is `medium` for an Inactive function). Disabled checks send nothing. |
-//! | `Findings` | `ApiName`, `Stage` | per stage of every API in the inventory: findings that affect it |
+//! | `Findings` | `ApiName`, `Stage` | per stage of every REST API in the inventory: findings that affect it |
+//! | `Findings` | `ApiId`, `Stage` | per stage of every HTTP API in the inventory: findings that affect it |
+//! | `Findings` | `Protocol` | findings about a `REST` API, an `HTTP` API (the report's `api.protocol`); findings about no API are in neither |
 //! | `RoutesAudited`, `FunctionsAudited` | (none) | what was audited |
 //! | `CollectionErrors` | (none) | failed AWS calls during collection |
 //! | `SuppressedFindings` | (none) | findings hidden by suppressions |
@@ -24,14 +26,16 @@
 //! `ApiName` is spelt the way `AWS/ApiGateway` spells it (non-ASCII characters stripped, the API
 //! id when nothing is left), so these series line up with its `5XXError` by `ApiName, Stage`.
 //! Like AWS's own, APIs sharing a name (in any audited account or region) share, and add up in,
-//! one series. Dimension values must be ASCII without control characters and at most 1,024
-//! characters (CloudWatch `Dimension`); a datum whose value has nothing left is not sent.
+//! one series. HTTP API stages use `ApiId`, as `AWS/ApiGateway` does for them (docs/aws-facts.md
+//! §12.5), so they line up with its `5xx` by `ApiId, Stage`. Dimension values must be ASCII
+//! without control characters and at most 1,024 characters (CloudWatch `Dimension`); a datum
+//! whose value has nothing left is not sent.
 
 use std::collections::BTreeMap;
 
 use crate::checks;
 use crate::config::Config;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Protocol};
 use crate::report::{Report, Severity};
 
 /// At most this many datums per `PutMetricData` request (docs/aws-facts.md §6).
@@ -163,6 +167,32 @@ pub fn datums(
         let dims = [("ApiName", api_name.as_str()), ("Stage", stage)];
         push(&mut out, "Findings", &dims, count as f64, Unit::Count);
     }
+    // HTTP API stages by id: ids are unique per account and region, and `AWS/ApiGateway` keys
+    // their series by id.
+    let mut by_http_stage: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for scope in &inventory.scopes {
+        for api in &scope.http_apis {
+            for stage in api.stages.found().into_iter().flatten() {
+                let key = (&scope.account, &scope.region, &api.id, &stage.name);
+                let count = per_stage.get(&key).copied().unwrap_or(0);
+                *by_http_stage
+                    .entry((api.id.as_str(), stage.name.as_str()))
+                    .or_insert(0) += count;
+            }
+        }
+    }
+    for ((api_id, stage), count) in by_http_stage {
+        let dims = [("ApiId", api_id), ("Stage", stage)];
+        push(&mut out, "Findings", &dims, count as f64, Unit::Count);
+    }
+    for protocol in [Protocol::Rest, Protocol::Http] {
+        let count = findings
+            .iter()
+            .filter(|f| f.api.as_ref().is_some_and(|a| a.protocol == protocol))
+            .count();
+        let dims = [("Protocol", protocol.as_str())];
+        push(&mut out, "Findings", &dims, count as f64, Unit::Count);
+    }
 
     let summary = &report.summary;
     let calls: u64 = summary.api_calls.values().sum();
@@ -278,7 +308,7 @@ pub(super) mod tests {
                 finding.api = apis
                     .iter()
                     .find(|a| a.id == api)
-                    .map(checks::shared::api_ref);
+                    .map(|a| checks::shared::api_ref(crate::inventory::ApiView::Rest(a)));
                 finding.stages = stages.iter().map(|s| s.to_string()).collect();
                 finding.severity = severity;
                 Some(finding)
@@ -317,6 +347,43 @@ pub(super) mod tests {
         };
         assert_eq!(plain("PublishFailures"), Some((2.0, Unit::Count)));
         assert_eq!(plain("RunDuration"), Some((1500.0, Unit::Milliseconds)));
+    }
+
+    /// HTTP API stages are counted by `ApiId` (as `AWS/ApiGateway` keys their `5xx`), and every
+    /// run says how many findings were about REST and HTTP APIs.
+    #[test]
+    fn http_stages_by_id_and_findings_by_protocol() {
+        use crate::testkit::{http_api, only, run_check, target};
+        let mut denied = target("orders", "none");
+        denied.policy = crate::inventory::Lookup::Missing;
+        let inventory = scope()
+            .http_api(
+                http_api("h1", "orders")
+                    .route("$default", "orders")
+                    .stage("$default"),
+            )
+            .http_api(http_api("h2", "orders").stage("prod"))
+            .target(denied)
+            .inventory();
+        let mut report = crate::evaluate::evaluate(&inventory, &Config::default(), run_context());
+        report.findings = vec![only(&run_check(
+            &checks::invoke_permission_missing::CHECK,
+            &inventory,
+        ))
+        .clone()];
+        let series: BTreeMap<String, f64> = datums(&report, &inventory, &Config::default(), 0)
+            .iter()
+            .filter(|d| d.name == "Findings")
+            .map(|d| (key(d), d.value))
+            .collect();
+        assert_eq!(series.get("ApiId=h1,Stage=$default,"), Some(&1.0));
+        assert_eq!(series.get("ApiId=h2,Stage=prod,"), Some(&0.0));
+        assert_eq!(series.get("Protocol=HTTP,"), Some(&1.0));
+        assert_eq!(series.get("Protocol=REST,"), Some(&0.0));
+        assert!(
+            !series.keys().any(|k| k.starts_with("ApiName=")),
+            "{series:?}"
+        );
     }
 
     #[test]

@@ -139,6 +139,7 @@ fn finding_of(check: &str, status: Status) -> Finding {
     let api = ApiRef {
         id: "a1".into(),
         name: "pets".into(),
+        protocol: Default::default(),
     };
     match doc.resource {
         ResourceKind::Route => {

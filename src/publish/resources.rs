@@ -5,6 +5,7 @@
 
 use crate::arn::parse_function_arn;
 use crate::checks::{self, ResourceKind};
+use crate::inventory::Protocol;
 use crate::report::{ApiRef, Finding};
 
 /// The kind of API a finding names.
@@ -16,12 +17,14 @@ pub enum ApiProtocol {
     Http,
 }
 
-/// The one place that tells REST from HTTP APIs. Findings do not say yet (`ApiRef` gains a
-/// `protocol` field, `"REST"` or `"HTTP"`, with HTTP API support): until then every API is REST.
-/// Then this becomes `match api.protocol { "HTTP" => Http, _ => Rest }`, and every resource type
-/// and ARN below follows.
-pub fn api_protocol(_api: &ApiRef) -> ApiProtocol {
-    ApiProtocol::Rest
+/// The one place that tells REST from HTTP APIs: the finding's `api.protocol` (reports written
+/// before HTTP APIs were audited hold none, which reads as REST). Every resource type and ARN
+/// below follows.
+pub fn api_protocol(api: &ApiRef) -> ApiProtocol {
+    match api.protocol {
+        Protocol::Rest => ApiProtocol::Rest,
+        Protocol::Http => ApiProtocol::Http,
+    }
 }
 
 /// The resource types of the ASFF (`Resources[].Type`, "AWS Security Finding Format: Resources",
@@ -219,6 +222,7 @@ pub(crate) mod tests {
             api: Some(ApiRef {
                 id: "a1b2c3d4e5".into(),
                 name: "pets".into(),
+                protocol: Default::default(),
             }),
             stages: vec!["dev".into(), "prod".into()],
             route: Some(RouteRef {
@@ -341,5 +345,31 @@ pub(crate) mod tests {
         assert!(finding_resources(&gov)
             .iter()
             .all(|r| r.partition == "aws-us-gov"));
+    }
+
+    /// An HTTP API's stages are `AwsApiGatewayV2Stage` resources with `/apis/` ARNs, its API an
+    /// `AwsApiGatewayV2Api`.
+    #[test]
+    fn http_api_findings_name_v2_resources() {
+        let mut http = finding("invoke-permission-missing");
+        if let Some(api) = &mut http.api {
+            api.protocol = Protocol::Http;
+        }
+        http.stages = vec!["$default".into()];
+        assert_eq!(
+            kinds(&finding_resources(&http))[0],
+            (
+                "AwsApiGatewayV2Stage",
+                "arn:aws:apigateway:us-east-1::/apis/a1b2c3d4e5/stages/$default"
+            )
+        );
+        http.stages.clear();
+        assert_eq!(
+            kinds(&finding_resources(&http))[0],
+            (
+                "AwsApiGatewayV2Api",
+                "arn:aws:apigateway:us-east-1::/apis/a1b2c3d4e5"
+            )
+        );
     }
 }

@@ -18,6 +18,7 @@ fn finding_of(check: &str) -> Finding {
     let api = Some(ApiRef {
         id: "a1b2c3d4e5".into(),
         name: "pets".into(),
+        protocol: Default::default(),
     });
     let mut finding = Finding {
         fingerprint: "00112233445566778899".into(),
@@ -184,6 +185,37 @@ const EXPECTED: &[(&str, &[&str], &[&str], &str)] = &[
     ("execution-logging-disabled", &[CONFIG], &[STAGE], "LOW"),
     (
         "proxy-response-malformed",
+        &[CONFIG, DOS],
+        &[STAGE, LAMBDA],
+        "HIGH",
+    ),
+    (
+        "access-log-errors",
+        &["Unusual Behaviors/Application", DOS],
+        &[STAGE],
+        "HIGH",
+    ),
+    (
+        "access-log-hides-integration-errors",
+        &[CONFIG],
+        &[STAGE],
+        "LOW",
+    ),
+    (
+        "authorizer-simple-responses-ignored",
+        &[CONFIG, DOS],
+        &[LAMBDA, STAGE],
+        "MEDIUM",
+    ),
+    // 401, not a 5XX: not counted as denial of service by `finding_types`' rule.
+    (
+        "authorizer-identity-source-unset",
+        &[CONFIG],
+        &[LAMBDA, STAGE],
+        "HIGH",
+    ),
+    (
+        "payload-format-mismatch",
         &[CONFIG, DOS],
         &[STAGE, LAMBDA],
         "HIGH",

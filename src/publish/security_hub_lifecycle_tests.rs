@@ -219,6 +219,7 @@ fn an_error_on_the_resource_keeps_the_finding() {
             e.api = Some(ApiRef {
                 id: "zzzz".into(),
                 name: "other".into(),
+                protocol: Default::default(),
             })
         }),
         error_on(|e| e.route.as_mut().unwrap().path = "/other".into()),

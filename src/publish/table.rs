@@ -1,5 +1,5 @@
-//! The table for people: findings grouped by API and stage (function-level findings under their
-//! function), severity-coloured on a terminal and plain when piped, then collection errors and
+//! The table for people: findings grouped by API (REST or HTTP) and stage (function-level
+//! findings under their function), severity-coloured on a terminal and plain when piped, then collection errors and
 //! notices, ending with a one-line summary.
 
 use std::collections::BTreeMap;
@@ -43,7 +43,8 @@ pub fn render(report: &Report, colour: bool) -> String {
     // resources) are one block at the end; JSON keeps every one.
     let shared_causes = shared_error_causes(report);
     // Group: API findings by (API, stages), the rest by function.
-    let mut by_api: BTreeMap<(String, String), BTreeMap<String, Vec<&Finding>>> = BTreeMap::new();
+    let mut by_api: BTreeMap<(String, String, &str), BTreeMap<String, Vec<&Finding>>> =
+        BTreeMap::new();
     let mut by_function: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     for finding in report
         .findings
@@ -52,7 +53,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     {
         match &finding.api {
             Some(api) => by_api
-                .entry((api.name.clone(), api.id.clone()))
+                .entry((api.name.clone(), api.id.clone(), api.protocol.as_str()))
                 .or_default()
                 .entry(finding.stages.join(", "))
                 .or_default()
@@ -63,8 +64,10 @@ pub fn render(report: &Report, colour: bool) -> String {
                 .push(finding),
         }
     }
-    for ((name, id), stages) in &by_api {
-        let _ = writeln!(out, "\nAPI {name} ({id})");
+    for ((name, id, protocol), stages) in &by_api {
+        // `REST API pets (a1b2c3)` or `HTTP API orders (h1a2b3)`: the two kinds are fixed with
+        // different commands.
+        let _ = writeln!(out, "\n{protocol} API {name} ({id})");
         for (stages, findings) in stages {
             let label = match stages.as_str() {
                 "" => "all stages".to_string(),
@@ -426,5 +429,40 @@ mod tests {
             cause.fingerprint
         );
         assert!(table.contains(&line), "{table}");
+    }
+
+    /// Each API's heading says which kind it is: REST and HTTP APIs are fixed with different
+    /// commands.
+    #[test]
+    fn apis_are_headed_rest_or_http() {
+        let mut denied = target("orders", "none");
+        denied.policy = Lookup::Missing;
+        let inventory = scope()
+            .api(
+                api("a1b2c3", "pets")
+                    .route("GET", "/pets", "orders")
+                    .stage("prod"),
+            )
+            .http_api(
+                http_api("h1", "orders")
+                    .route("$default", "orders")
+                    .stage("$default"),
+            )
+            .target(denied)
+            .inventory();
+        let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap();
+        let run = RunFacts {
+            id: "run-1".into(),
+            started_at: at,
+            finished_at: at,
+            source: Source::Snapshot,
+            today: today(),
+        };
+        let table = render(&evaluate(&inventory, &Config::default(), run), false);
+        assert!(table.contains("\nREST API pets (a1b2c3)\n"), "{table}");
+        assert!(
+            table.contains("\nHTTP API orders (h1)\n  stage $default\n"),
+            "{table}"
+        );
     }
 }

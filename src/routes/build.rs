@@ -5,7 +5,7 @@
 
 use super::model::{Invoker, RouteTarget};
 use crate::arn::{self, ArnError, FunctionArn};
-use crate::inventory::{Authorizer, Integration, RestApi, ScopeInventory, Stage};
+use crate::inventory::{ApiView, Authorizer, Integration, RestApi, ScopeInventory, Stage};
 
 /// True for an integration API Gateway sends to Lambda as a proxy integration: `AWS_PROXY`
 /// with a URI meant for Lambda, in any form — one the auditor cannot parse is still a route
@@ -40,10 +40,11 @@ pub fn integration_kind(integration: Option<&Integration>) -> String {
     }
 }
 
-/// Every route (API, method, path) a stage of the scope serves, by integration type.
+/// Every route (API, method, path) a stage of the scope serves, by integration type; HTTP API
+/// routes and WebSocket APIs too (`build_http::http_integration_counts`).
 pub fn integration_counts(scope: &ScopeInventory) -> std::collections::BTreeMap<String, usize> {
     let mut seen = std::collections::BTreeSet::new();
-    let mut counts = std::collections::BTreeMap::new();
+    let mut counts = super::build_http::http_integration_counts(scope);
     for api in &scope.apis {
         for stage in api.stages.found().into_iter().flatten() {
             for resource in api.served_resources(stage).into_iter().flatten() {
@@ -66,7 +67,16 @@ pub fn resolve_uri(
     uri: &str,
     stage: &Stage,
 ) -> Result<FunctionArn, ArnError> {
-    let parsed = arn::parse_integration_uri(uri)?;
+    resolve_parsed(scope, arn::parse_integration_uri(uri)?, stage)
+}
+
+/// Resolves a parsed Lambda URI (REST or HTTP API) with a stage's variables, in the scope's
+/// account when it names none.
+pub(super) fn resolve_parsed(
+    scope: &ScopeInventory,
+    parsed: arn::LambdaIntegrationUri,
+    stage: &Stage,
+) -> Result<FunctionArn, ArnError> {
     let function = arn::substitute_stage_variables(&parsed.function, &stage.variables)?;
     arn::resolve_function(&function, &parsed.partition, &parsed.region, &scope.account)
 }
@@ -96,11 +106,11 @@ pub(super) fn api_route_targets<'a>(
                 };
                 let uri = integration.uri.as_deref().unwrap_or_default();
                 targets.push(RouteTarget {
-                    api,
+                    api: ApiView::Rest(api),
                     stage,
                     invoker: Invoker::Method {
                         path: &resource.path,
-                        method,
+                        method: &method.http_method,
                         integration,
                     },
                     uri,
@@ -123,7 +133,7 @@ pub(super) fn api_route_targets<'a>(
             }
             let uri = authorizer.uri.as_deref().unwrap_or_default();
             targets.push(RouteTarget {
-                api,
+                api: ApiView::Rest(api),
                 stage,
                 invoker: Invoker::Authorizer(authorizer),
                 uri,
@@ -148,22 +158,26 @@ pub(super) fn api_route_targets<'a>(
 
 /// The source ARN API Gateway presents to Lambda for a route on a stage: the function's region,
 /// the API's account (docs/aws-facts.md §1).
-fn source_arn(scope: &ScopeInventory, route: &RouteTarget<'_>, function: &FunctionArn) -> String {
+pub(super) fn source_arn(
+    scope: &ScopeInventory,
+    route: &RouteTarget<'_>,
+    function: &FunctionArn,
+) -> String {
     match &route.invoker {
         Invoker::Method { path, method, .. } => arn::method_source_arn(
             &function.partition,
             &function.region,
             &scope.account,
-            &route.api.id,
+            route.api.id(),
             &route.stage.name,
-            &method.http_method,
+            method,
             path,
         ),
         Invoker::Authorizer(authorizer) => arn::authorizer_source_arn(
             &function.partition,
             &function.region,
             &scope.account,
-            &route.api.id,
+            route.api.id(),
             &authorizer.id,
         ),
     }

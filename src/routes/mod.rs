@@ -5,15 +5,18 @@
 //! [`ScopeRoutes`] holds them for one scope, computed once and read by everything after
 //! collection: the checks, root-cause linking, probe selection and the summary.
 //!
-//! `build.rs` builds them from a REST API's resources and stages; a new kind of API is a new way
-//! to build route targets, not a second copy of the checks.
+//! `build.rs` builds them from a REST API's resources and stages, `build_http.rs` from an HTTP
+//! API's routes, integrations and stages; a new kind of API is a new way to build route targets,
+//! not a second copy of the checks.
 
 mod build;
+mod build_http;
 mod model;
 
 pub use build::{
     integration_counts, integration_kind, is_lambda_authorizer, is_lambda_proxy, resolve_uri,
 };
+pub use build_http::{is_http_lambda_authorizer, is_http_lambda_proxy, resolve_http_uri};
 pub use model::{Invoker, ReachedTarget, RouteTarget, ScopeRoutes, PUBLISHED};
 
 #[cfg(test)]

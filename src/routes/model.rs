@@ -5,24 +5,27 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::arn::{ArnError, FunctionArn, LambdaAction};
 use crate::inventory::{
-    Authorizer, Integration, LambdaTarget, Method, RestApi, ScopeInventory, Stage,
+    ApiView, Authorizer, Integration, LambdaTarget, Protocol, ScopeInventory, Stage,
 };
 
-/// What invokes the function: a method of a resource, or an authorizer.
+/// What invokes the function: a route (a REST method of a resource, or an HTTP API route), or an
+/// authorizer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Invoker<'a> {
     Method {
+        /// The template path (`/pets/{id}`); `$default` for an HTTP API's `$default` route.
         path: &'a str,
-        method: &'a Method,
+        /// The method as configured; `ANY` stays `ANY`, the `$default` route is `ANY`.
+        method: &'a str,
         integration: &'a Integration,
     },
     Authorizer(&'a Authorizer),
 }
 
-/// One (API, stage, method-or-authorizer) whose backend is a Lambda function.
+/// One (API, stage, route-or-authorizer) whose backend is a Lambda function.
 #[derive(Debug, Clone)]
 pub struct RouteTarget<'a> {
-    pub api: &'a RestApi,
+    pub api: ApiView<'a>,
     pub stage: &'a Stage,
     pub invoker: Invoker<'a>,
     /// The integration (or authorizer) URI as configured, before substitution.
@@ -58,11 +61,26 @@ impl RouteTarget<'_> {
         matches!(self.invoker, Invoker::Authorizer(_))
     }
 
-    /// `GET /pets/{id}` or `authorizer auth (a1b2c3)`, for messages.
+    /// `GET /pets/{id}`, `$default` or `authorizer auth (a1b2c3)`, for messages.
     pub fn describe(&self) -> String {
         match &self.invoker {
-            Invoker::Method { path, method, .. } => format!("{} {}", method.http_method, path),
+            Invoker::Method { path, .. } if self.is_default_route() => path.to_string(),
+            Invoker::Method { path, method, .. } => format!("{method} {path}"),
             Invoker::Authorizer(a) => format!("authorizer {} ({})", a.name, a.id),
+        }
+    }
+
+    /// True for an HTTP API's `$default` route, whose source ARN has no method segment.
+    pub fn is_default_route(&self) -> bool {
+        self.api.protocol() == Protocol::Http
+            && matches!(self.invoker, Invoker::Method { path, .. } if path == crate::inventory::http_api::DEFAULT_ROUTE)
+    }
+
+    /// The integration, for a route (authorizers have none).
+    pub fn integration(&self) -> Option<&Integration> {
+        match &self.invoker {
+            Invoker::Method { integration, .. } => Some(integration),
+            Invoker::Authorizer(_) => None,
         }
     }
 
@@ -70,8 +88,8 @@ impl RouteTarget<'_> {
     pub fn label(&self) -> String {
         format!(
             "{} ({}) {} {}",
-            self.api.id,
-            self.api.name,
+            self.api.id(),
+            self.api.name(),
             self.stage.name,
             self.describe()
         )
@@ -90,9 +108,16 @@ pub struct ReachedTarget<'s> {
     /// The APIs that invoke it, with `true` when (also) through an authorizer, `false` when
     /// (also) through a method.
     pub invokers: BTreeSet<(String, bool)>,
+    /// The kinds of API that invoke it.
+    pub protocols: BTreeSet<Protocol>,
 }
 
 impl ReachedTarget<'_> {
+    /// True when only HTTP APIs invoke the target.
+    pub fn only_http(&self) -> bool {
+        !self.protocols.is_empty() && self.protocols.iter().all(|p| *p == Protocol::Http)
+    }
+
     /// The exact ARN invoked.
     pub fn arn(&self) -> &FunctionArn {
         &self.target.arn
@@ -120,6 +145,12 @@ impl<'s> ScopeRoutes<'s> {
             .apis
             .iter()
             .flat_map(|api| super::build::api_route_targets(scope, api))
+            .chain(
+                scope
+                    .http_apis
+                    .iter()
+                    .flat_map(|api| super::build_http::http_api_route_targets(scope, api)),
+            )
             .collect();
         let reached = reached_targets(scope, &targets);
         Self {
@@ -188,11 +219,13 @@ fn reached_targets<'s>(
             target,
             routes: Vec::new(),
             invokers: BTreeSet::new(),
+            protocols: BTreeSet::new(),
         });
+        reached.protocols.insert(route.api.protocol());
         reached.routes.push(route.label());
         reached
             .invokers
-            .insert((route.api.id.clone(), route.is_authorizer()));
+            .insert((route.api.id().to_string(), route.is_authorizer()));
     }
     let mut reached: Vec<ReachedTarget<'s>> = by_arn.into_values().collect();
     for target in &mut reached {

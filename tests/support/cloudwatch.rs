@@ -92,6 +92,24 @@ impl Seeder {
         self.put_metrics("AWS/ApiGateway", data).await;
     }
 
+    /// `AWS/ApiGateway` `Count` and `5xx` of an HTTP API stage (`ApiId`, `Stage`), one statistic
+    /// set per minute like `api_traffic`: HTTP APIs publish by id, with `5xx` (docs/aws-facts.md
+    /// §12.5).
+    pub async fn http_api_traffic(&self, api_id: &str, stage: &str, minutes: &[ApiMinute]) {
+        let dimensions = [("ApiId", api_id), ("Stage", stage)];
+        let mut data = Vec::new();
+        for (back, m) in minutes_back(minutes).filter(|(_, m)| m.requests > 0) {
+            data.push(datum("Count", &dimensions, back, ones(m.requests)));
+            data.push(datum(
+                "5xx",
+                &dimensions,
+                back,
+                flags(m.requests, m.five_xx),
+            ));
+        }
+        self.put_metrics("AWS/ApiGateway", data).await;
+    }
+
     /// `AWS/Lambda` `Invocations`, `Errors` and `Throttles` of one series per minute: every
     /// invocation is a sample of `Invocations` (1) and `Errors` (1 or 0), every throttled request
     /// a sample of `Throttles` (it counts as neither invocation nor error, docs/aws-facts.md §6). Without

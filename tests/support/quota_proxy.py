@@ -5,7 +5,12 @@ one per quota, and throttles a call that finds one empty (docs/aws-facts.md §7)
 the same, per account (the access key id, as ministack's multi-tenancy reads it) and region,
 with AWS's published rates and bursts, and answers a throttled call the way each service does
 (API Gateway and Lambda: 429 TooManyRequestsException; CloudWatch and STS: Throttling; CloudWatch
-Logs: ThrottlingException), in the request's own wire protocol, by microburst's serializers. It
+Logs: ThrottlingException), in the request's own wire protocol, by microburst's serializers.
+API Gateway v2 (HTTP and WebSocket APIs) shares v1's endpoint, signing name and account bucket;
+its calls are told apart by their `/v2/` paths and named after the v2 model
+(`apigatewayv2:GetRoutes`), and throttled in the same answer as v1's. The emulator answers v2
+list calls whole whatever `maxResults` says; the proxy pages them as AWS does (`maxResults`,
+`nextToken`, docs/aws-facts.md §12.1), so that paging is exercised end to end. It
 counts what it receives, admits and throttles, so a benchmark can compute the least time the
 account needs to admit the calls a run made: max over buckets of (admitted - burst) / rate.
 
@@ -25,6 +30,7 @@ from collections import defaultdict
 import aiohttp
 from aiohttp import web
 from microburst.detection import detect
+from microburst.detection.operation import resolve_operation
 from microburst.protocols import render_error
 
 # Quotas per account and region: name -> (requests per second, burst). Sources, as in
@@ -53,10 +59,42 @@ THROTTLE = {
     "logs": (400, "ThrottlingException", "Rate exceeded"),
 }
 
+# The paginated v2 list calls the auditor makes: each takes `maxResults` and `nextToken` in the
+# query and answers `items` and `nextToken` (botocore's apigatewayv2 service-2.json and
+# paginators-1.json; §12.1).
+V2_LISTS = {"GetApis", "GetRoutes", "GetIntegrations", "GetStages", "GetAuthorizers"}
+V2_PAGING = ("maxResults", "nextToken")
+
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
     "trailers", "transfer-encoding", "upgrade", "host", "content-length",
 }
+
+
+def v2_operation(ctx, request: web.Request, body: bytes) -> tuple[str, str | None] | None:
+    """API Gateway v2's service and operation for a `/v2/` request, which microburst detects as
+    v1 (`apigateway`: the same endpoint and SigV4 signing name, per botocore's apigatewayv2 model
+    metadata); None for any other request."""
+    if ctx.service != "apigateway" or not request.path.startswith("/v2/"):
+        return None
+    operation = resolve_operation(
+        "apigatewayv2", request.headers, request.method, request.path, request.query, body
+    )
+    return "apigatewayv2", operation
+
+
+def v2_page(payload: bytes, query) -> bytes:
+    """One page of a whole v2 list answer: `maxResults` items from the offset `nextToken` names
+    (the proxy's own opaque token), and a `nextToken` only while items remain."""
+    document = json.loads(payload)
+    items = document.get("items") or []
+    size = max(1, int(query["maxResults"]))
+    start = int(query.get("nextToken") or 0)
+    document["items"] = items[start:start + size]
+    document.pop("nextToken", None)
+    if start + size < len(items):
+        document["nextToken"] = str(start + size)
+    return json.dumps(document).encode()
 
 
 def buckets_of(service: str | None, operation: str | None) -> list[str]:
@@ -160,19 +198,22 @@ class Proxy:
 
         body = await request.read()
         ctx = detect(request.headers, request.method, path, request.query, body)
+        service, op = v2_operation(ctx, request, body) or (ctx.service, ctx.operation)
         account = ctx.access_key or ""
         region = ctx.region or ""
-        operation = f"{ctx.service}:{ctx.operation}"
+        operation = f"{service}:{op}"
         now = time.monotonic()
         self.first.setdefault(account, now)
         self.last[account] = now
         counts = self.calls[account][operation]
         counts["received"] += 1
-        if not self.admit(account, region, buckets_of(ctx.service, ctx.operation)):
+        if not self.admit(account, region, buckets_of(service, op)):
             counts["throttled"] += 1
             status, code, message = THROTTLE.get(
-                ctx.service or "", (400, "Throttling", "Rate exceeded")
+                service or "", (400, "Throttling", "Rate exceeded")
             )
+            # A v2 throttle is rendered as v1's: the same front end answers both, and v2's model
+            # names the field `message` too (TooManyRequestsException, locationName).
             status, headers, payload = render_error(
                 ctx.service, code, message, status,
                 protocol=ctx.protocol, query_compat=ctx.query_compat,
@@ -182,12 +223,21 @@ class Proxy:
         counts["admitted"] += 1
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["Host"] = self.host
+        target = request.rel_url
+        paged = service == "apigatewayv2" and op in V2_LISTS and "maxResults" in request.query
+        if paged:
+            # The whole list from upstream, paged here.
+            target = target.with_query(
+                {k: v for k, v in request.query.items() if k not in V2_PAGING}
+            )
         assert self.session is not None
         async with self.session.request(
-            request.method, self.upstream + request.rel_url.raw_path_qs,
+            request.method, self.upstream + target.raw_path_qs,
             headers=headers, data=body, allow_redirects=False,
         ) as upstream:
             payload = await upstream.read()
+            if paged and upstream.status == 200:
+                payload = v2_page(payload, request.query)
             out = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
             return web.Response(status=upstream.status, headers=out, body=payload)
 

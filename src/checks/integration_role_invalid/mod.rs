@@ -27,8 +27,8 @@ pub static CHECK: Check = Check {
     severity: Severity::High,
     resource: ResourceKind::Route,
     client_status: Some(500),
-    checks: "For every deployed stage and every AWS_PROXY Lambda method or Lambda authorizer \
-whose `credentials` name an IAM role: the role exists (iam:GetRole); its trust policy lets \
+    checks: "For every deployed stage and every AWS_PROXY Lambda method, HTTP API Lambda route or \
+Lambda authorizer whose `credentials` (`credentialsArn` on HTTP APIs) name an IAM role: the role exists (iam:GetRole); its trust policy lets \
 apigateway.amazonaws.com call sts:AssumeRole (judged with aws:SourceAccount = the API's account \
 and aws:SourceArn = the route's execute-api ARN); its inline and attached managed policies allow \
 lambda:InvokeFunction on exactly the ARN the URI resolves to (Lambda's qualifier rules apply: a \
@@ -44,7 +44,9 @@ account delegates and needs the role's own policies too. Pass-through credential
     why: "API Gateway assumes the role to call Lambda. A role it cannot assume fails every call \
 with 500 and the execution log line `API Gateway does not have permission to assume the provided \
 role`; a role without lambda:InvokeFunction on the target fails with 500 and `Invalid permissions \
-on Lambda function` (docs/aws-facts.md §2 \"Integration credentials\"). The function's resource policy is \
+on Lambda function` (docs/aws-facts.md §2 \"Integration credentials\"); an HTTP API answers 500 and \
+its access log's `$context.integrationErrorMessage` says the role `doesn't have permissions to \
+call the integration` (§12.3). The function's resource policy is \
 not consulted for a same-account role, so invoke-permission-missing stays silent.",
     fix: "Run the commands in the remediation: `aws iam update-assume-role-policy` to trust \
 apigateway.amazonaws.com (merge with the statements the role already has), `aws iam \
@@ -64,7 +66,11 @@ statements. A role in another account is read only through that account's config
     input: Input::Configuration,
     role: Role::Cause,
     settings: &[],
-    explains: &[&log_signatures::INVALID_PERMISSIONS, &log_signatures::CANNOT_ASSUME_ROLE],
+    explains: &[
+        &log_signatures::INVALID_PERMISSIONS,
+        &log_signatures::CANNOT_ASSUME_ROLE,
+        &log_signatures::INTEGRATION_PERMISSIONS,
+    ],
     run,
 };
 
@@ -588,5 +594,36 @@ mod tests {
             .roles
             .insert(ROLE.into(), Lookup::Found(healthy_role()));
         assert!(run_check(&CHECK, &inventory(vec![scope])).is_empty());
+    }
+
+    /// An HTTP API route's `credentialsArn` is judged like a REST integration's credentials: the
+    /// role, not the function policy, decides.
+    #[test]
+    fn an_http_route_credentials_role_is_judged() {
+        let run = |role: IamRole| {
+            let mut integration = http_integration("orders");
+            integration.credentials = Some(ROLE.into());
+            let mut t = target("orders", "h1");
+            t.policy = Lookup::Missing;
+            let mut scope = scope()
+                .http_api(
+                    http_api("h1", "orders")
+                        .integration("$default", integration)
+                        .stage("$default"),
+                )
+                .target(t)
+                .build();
+            scope.roles.insert(ROLE.into(), Lookup::Found(role));
+            run_check(&CHECK, &inventory(vec![scope]))
+        };
+        assert!(run(healthy_role()).is_empty());
+        let mut role = healthy_role();
+        role.trust_policy = json!({"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let findings = run(role);
+        let f = only(&findings);
+        assert_eq!(f.evidence["reason"], "not-trusted");
+        assert_eq!(f.stages, vec!["$default"]);
+        let route = f.route.as_ref().unwrap();
+        assert_eq!((route.method.as_str(), route.path.as_str()), ("ANY", "$default"));
     }
 }

@@ -58,23 +58,6 @@ pub fn update_configuration(scope: &ScopeInventory, arn: &FunctionArn, args: &st
     }
 }
 
-/// One `create-deployment` per stage: API Gateway serves a stage's deployment snapshot, so a
-/// configuration change reaches clients only once redeployed.
-pub fn redeploy(api_id: &str, stages: &[String], region: &str) -> String {
-    stages
-        .iter()
-        .map(|stage| {
-            format!(
-                "aws apigateway create-deployment --rest-api-id {} --stage-name {} --region {}",
-                sh(api_id),
-                sh(stage),
-                sh(region)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" && ")
-}
-
 /// A statement id for `add-permission`: `[A-Za-z0-9-_]`, at most 100 characters, stable for
 /// the same source ARN so re-running the command fails loudly instead of duplicating.
 pub fn statement_id(api_id: &str, source_arn: &str) -> String {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::checks::shared::sh;
 use crate::inventory::evidence::{SignatureHits, Window};
-use crate::inventory::ScopeInventory;
+use crate::inventory::{Protocol, ScopeInventory};
 use crate::log_signatures;
 use crate::report::ApiRef;
 use crate::routes::{Invoker, ScopeRoutes};
@@ -79,15 +79,14 @@ pub fn percent(value: f64) -> String {
 
 /// The API with this id as the scope knows it (its id stands in for an unknown name).
 pub fn api_named(scope: &ScopeInventory, id: &str) -> ApiRef {
-    let name = scope
-        .apis
-        .iter()
-        .find(|api| api.id == id)
-        .map_or_else(|| id.to_string(), |api| api.name.clone());
-    ApiRef {
-        id: id.to_string(),
-        name,
-    }
+    scope.api(id).map_or_else(
+        || ApiRef {
+            id: id.to_string(),
+            name: id.to_string(),
+            protocol: Default::default(),
+        },
+        ApiRef::of,
+    )
 }
 
 /// `arn:aws:lambda:us-east-1:123456789012:function:name`: the unqualified function whose log
@@ -132,44 +131,109 @@ pub struct SignatureTable<'a> {
     pub capped: bool,
 }
 
-/// The status clients get for a signature. `Task timed out` is a 502 only when the function
-/// times out before the integration does; when it outlives the integration timeout, API Gateway
-/// has already answered 504 (docs/aws-facts.md §8).
-fn client_status(signature: &str, outlives_integration: bool) -> Option<u16> {
+/// How API Gateway answers the failures of a function, given the routes that invoke it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Answers {
+    /// A function error or malformed response: 502 from a REST API (docs/aws-facts.md §4), 500
+    /// when only HTTP APIs call the function (§12.3).
+    pub error: u16,
+    /// An integration timeout, when the function may run longer than a route's integration
+    /// waits: 504 from a REST API (§8), 503 when only HTTP routes are outlived (§12.3).
+    pub timeout: Option<u16>,
+}
+
+impl Answers {
+    /// A REST API's answers, for tables whose lines come from API Gateway's own logs.
+    pub const REST: Answers = Answers {
+        error: 502,
+        timeout: None,
+    };
+}
+
+/// The status clients get for a signature: a known line's own status, with a function failure
+/// (502 on REST) answered `answers.error`, and `Task timed out` answered with the integration
+/// timeout's status when the function outlives the integration (API Gateway has already
+/// answered by then, docs/aws-facts.md §8).
+fn client_status(signature: &str, answers: Answers) -> Option<u16> {
     match log_signatures::find(signature) {
-        Some(s) if s.phrase == "Task timed out" && outlives_integration => Some(504),
+        Some(s) if s.phrase == "Task timed out" && answers.timeout.is_some() => answers.timeout,
+        Some(s) if s.client_status == 502 => Some(answers.error),
         Some(s) => Some(s.client_status),
         None => None,
     }
 }
 
-/// True when `function_name` (some alias or version of it) may run longer than the integration
-/// timeout of a route that invokes it.
-pub fn outlives_integration(routes: &ScopeRoutes<'_>, function_name: &str) -> bool {
+/// API Gateway's integration timeout when none is set: 29 s for REST APIs (docs/aws-facts.md
+/// §8), 30 s for HTTP APIs, which is also their maximum and cannot be raised (§12.1, botocore
+/// model; `http-api-quotas.html`).
+pub fn default_integration_timeout_ms(protocol: Protocol) -> i64 {
+    match protocol {
+        Protocol::Rest => 29_000,
+        Protocol::Http => 30_000,
+    }
+}
+
+/// What clients get when the integration times out: REST answers 504 Endpoint request timed out
+/// (§8); HTTP APIs answer 503 Service Unavailable (§12.3: sst issue #2232 and other community
+/// reports; AWS's own statement NOT FOUND).
+pub fn timed_out(protocol: Protocol) -> (u16, &'static str) {
+    match protocol {
+        Protocol::Rest => (504, "504 Endpoint request timed out"),
+        Protocol::Http => (503, "503 Service Unavailable"),
+    }
+}
+
+/// How API Gateway answers the failures of `function_name` (any alias or version of it, in this
+/// scope): 500 instead of 502 when only HTTP APIs invoke it, and the integration timeout's
+/// status when it may run longer than some route's integration waits (504 when one of those
+/// routes is a REST method, else 503).
+pub fn gateway_answers(routes: &ScopeRoutes<'_>, function_name: &str) -> Answers {
     let scope = routes.scope;
-    routes.targets.iter().any(|route| {
+    let mut reached = routes
+        .reached
+        .iter()
+        .filter(|r| {
+            let arn = r.arn();
+            arn.name == function_name && arn.account == scope.account && arn.region == scope.region
+        })
+        .peekable();
+    let only_http = reached.peek().is_some() && reached.all(|r| r.only_http());
+    let mut outlived = routes.targets.iter().filter_map(|route| {
         let Invoker::Method { integration, .. } = &route.invoker else {
-            return false;
+            return None;
         };
         let Ok(function) = &route.resolved else {
-            return false;
+            return None;
         };
         let timeout_s = scope
             .targets
             .get(&function.to_string())
             .and_then(|t| t.configuration.found())
-            .and_then(|c| c.timeout_seconds);
-        function.name == function_name
-            && timeout_s.is_some_and(|s| {
-                i64::from(s) * 1000 > i64::from(integration.timeout_ms.unwrap_or(29_000))
-            })
-    })
+            .and_then(|c| c.timeout_seconds)?;
+        let protocol = route.api.protocol();
+        let waits = integration
+            .timeout_ms
+            .map_or_else(|| default_integration_timeout_ms(protocol), i64::from);
+        (function.name == function_name && i64::from(timeout_s) * 1000 > waits).then_some(protocol)
+    });
+    let first = outlived.next();
+    let timeout = first.map(|p| {
+        if p.is_rest() || outlived.any(|p| p.is_rest()) {
+            timed_out(Protocol::Rest).0
+        } else {
+            timed_out(Protocol::Http).0
+        }
+    });
+    Answers {
+        error: if only_http { 500 } else { 502 },
+        timeout,
+    }
 }
 
 impl<'a> SignatureTable<'a> {
-    /// `None` when no signature was seen. `outlives_integration`: the function may run longer
-    /// than the integration timeout (its timeouts reach clients as 504).
-    pub fn new(hits: &'a [SignatureHits], outlives_integration: bool) -> Option<Self> {
+    /// `None` when no signature was seen. `answers`: how API Gateway answers the failures the
+    /// lines stand for ([`gateway_answers`] for a function's own log).
+    pub fn new(hits: &'a [SignatureHits], answers: Answers) -> Option<Self> {
         let mut hits: Vec<&SignatureHits> = hits.iter().filter(|h| h.count > 0).collect();
         hits.sort_by(|a, b| {
             b.count
@@ -186,14 +250,14 @@ impl<'a> SignatureTable<'a> {
                     "count": h.count,
                     "samples": h.samples,
                     "capped": h.capped,
-                    "client_status": client_status(&h.signature, outlives_integration),
+                    "client_status": client_status(&h.signature, answers),
                 })
             })
             .collect();
         let top = hits.first().copied()?;
         Some(Self {
             top,
-            top_status: client_status(&top.signature, outlives_integration),
+            top_status: client_status(&top.signature, answers),
             total: hits.iter().map(|h| h.count).sum(),
             capped: hits.iter().any(|h| h.capped),
             rows: Value::Array(rows),

@@ -2,7 +2,7 @@
 //! could not be evaluated (for one resource, or for the APIs whose routes could not be read).
 
 use crate::checks::{Check, ResourceKind};
-use crate::inventory::{CollectionError, RestApi, ScopeInventory};
+use crate::inventory::{ApiView, CollectionError, Protocol, ScopeInventory};
 use crate::report::{ApiRef, Finding, Status};
 
 /// The base of a finding about one scope; fill in the rest with struct update syntax.
@@ -31,11 +31,8 @@ pub fn base_finding(
     }
 }
 
-pub fn api_ref(api: &RestApi) -> ApiRef {
-    ApiRef {
-        id: api.id.clone(),
-        name: api.name.clone(),
-    }
+pub fn api_ref(api: ApiView<'_>) -> ApiRef {
+    ApiRef::of(api)
 }
 
 /// An `error` finding: the check could not be evaluated because a call failed.
@@ -62,30 +59,43 @@ pub fn error_finding(
 /// `error` findings for the APIs whose routes could not be read, for a route-level check.
 pub fn blocked_api_findings(check: &Check, scope: &ScopeInventory) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for api in &scope.apis {
-        let failure = api
-            .resources
-            .failed()
-            .or_else(|| api.stages.failed())
-            .or_else(|| {
-                if check.resource == ResourceKind::Authorizer {
-                    api.authorizers.failed()
-                } else {
-                    None
-                }
-            });
+    let authorizers = check.resource == ResourceKind::Authorizer;
+    for api in scope.all_apis() {
+        let failure = match api {
+            ApiView::Rest(api) => api
+                .resources
+                .failed()
+                .or_else(|| api.stages.failed())
+                .or_else(|| authorizers.then(|| api.authorizers.failed()).flatten()),
+            ApiView::Http(api) => api
+                .routes
+                .failed()
+                .or_else(|| api.integrations.failed())
+                .or_else(|| api.stages.failed())
+                .or_else(|| authorizers.then(|| api.authorizers.failed()).flatten()),
+        };
         if let Some(error) = failure {
             let mut finding = error_finding(
                 check,
                 scope,
                 error,
-                &format!("API {} ({})", api.name, api.id),
+                &format!("API {} ({})", api.name(), api.id()),
             );
             finding.api = Some(api_ref(api));
             findings.push(finding);
         }
     }
     findings
+}
+
+/// What a client gets when API Gateway cannot call Lambda: REST answers
+/// `{"message": "Internal server error"}`, HTTP APIs `{"message":"Internal Server Error"}`
+/// (docs/aws-facts.md §4, §12.3: note the capitals).
+pub fn internal_error(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Rest => "500 Internal server error",
+        Protocol::Http => "500 Internal Server Error",
+    }
 }
 
 /// "stage prod" or "stages dev, prod".

@@ -280,7 +280,7 @@ fn render(group: &Group<'_, Problem>) -> Rendered {
         commands.push(add_permission(
             scope,
             function,
-            &group.route.api.id,
+            group.route.api.id(),
             &shown_arn,
         ));
     }

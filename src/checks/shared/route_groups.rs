@@ -67,8 +67,8 @@ impl<P> Group<'_, P> {
         format!(
             "{} of API {} ({})",
             self.route.describe(),
-            self.route.api.name,
-            self.route.api.id
+            self.route.api.name(),
+            self.route.api.id()
         )
     }
 
@@ -147,7 +147,7 @@ pub fn run_per_route<P>(
             };
             let function = verdict.function.as_ref().map(ToString::to_string);
             let key = (
-                route.api.id.clone(),
+                route.api.id().to_string(),
                 invoker_key(route),
                 function.unwrap_or_default(),
             );
@@ -179,7 +179,7 @@ pub fn run_per_route<P>(
 /// What tells two invokers of one API apart: the method and path, or the authorizer.
 fn invoker_key(route: &RouteTarget<'_>) -> String {
     match &route.invoker {
-        Invoker::Method { path, method, .. } => format!("{} {path}", method.http_method),
+        Invoker::Method { path, method, .. } => format!("{method} {path}"),
         Invoker::Authorizer(a) => format!("authorizer {}", a.id),
     }
 }
@@ -189,7 +189,7 @@ fn finding<P>(check: &Check, group: &Group<'_, P>, rendered: Rendered) -> Findin
     let (route_ref, authorizer) = match &route.invoker {
         Invoker::Method { path, method, .. } => (
             Some(RouteRef {
-                method: method.http_method.clone(),
+                method: method.to_string(),
                 path: path.to_string(),
             }),
             None,

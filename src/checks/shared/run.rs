@@ -29,6 +29,12 @@ pub fn run_per_target<T>(
                 }
             };
             if let Some(mut finding) = finding {
+                // HTTP APIs answer every Lambda failure a REST API answers 502 for (a function
+                // error, a malformed response) with 500 Internal Server Error
+                // (docs/aws-facts.md §12.3): a target only HTTP APIs call breaks them with 500.
+                if finding.client_status == Some(502) && reached.only_http() {
+                    finding.client_status = Some(500);
+                }
                 finding.function = Some(reached.target.arn.to_string());
                 if let Some(evidence) = finding.evidence.as_object_mut() {
                     evidence.insert("routes".into(), serde_json::json!(reached.routes));

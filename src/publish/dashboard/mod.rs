@@ -3,7 +3,8 @@
 //!
 //! The main dashboard holds, in order: a header (the run, its scope, counts and how to read the
 //! dashboard), the findings table with each fix, the auditor's own `Findings` and
-//! `CollectionErrors` metrics, one graph per audited stage, one per integrated function, and
+//! `CollectionErrors` metrics, one graph per audited REST stage, one per HTTP API stage, one per
+//! integrated function, and
 //! the finding events from Logs Insights. CloudWatch takes at most 500 widgets and 2,500 metrics
 //! per dashboard (docs/aws-facts.md §6), so a large fleet continues on `name-2`, `name-3`, ..., each
 //! with its own header and the stage and function graphs that did not fit before.
@@ -119,6 +120,8 @@ const TRENDS_TITLE: &str =
     "## Findings over time\nThe auditor's own metrics, one point per run (hourly maximum).";
 const STAGES_TITLE: &str = "## API stages\n`5XXError` (Sum) and requests (`Count`, SampleCount, \
                             right axis) per `ApiName` and `Stage`.";
+const HTTP_STAGES_TITLE: &str = "## HTTP API stages\n`5xx` (Sum) and requests (`Count`, \
+                                 SampleCount, right axis) per `ApiId` and `Stage`.";
 const FUNCTIONS_TITLE: &str =
     "## Integrated functions\n`Errors` and `Throttles` (Sum) per function, alias or version.";
 const EVENTS_TITLE: &str = "## Finding events\nOne JSON line per finding, newest first; \
@@ -154,6 +157,7 @@ pub fn dashboards(
 
     let sections = [
         (STAGES_TITLE, widgets::stages(inventory)),
+        (HTTP_STAGES_TITLE, widgets::http_stages(inventory)),
         (FUNCTIONS_TITLE, widgets::functions(inventory)),
     ];
     let fixed_metrics = lead.iter().chain(&tail).map(Widget::metric_count).sum();

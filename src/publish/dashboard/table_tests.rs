@@ -14,6 +14,7 @@ fn finding(check: &str, severity: Severity, remediation: &str) -> Finding {
         api: Some(ApiRef {
             id: "a1b2c3".into(),
             name: "pets".into(),
+            protocol: Default::default(),
         }),
         stages: vec!["dev".into(), "prod".into()],
         route: Some(RouteRef {

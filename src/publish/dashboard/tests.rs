@@ -76,10 +76,12 @@ fn demo_main_dashboard() {
     let all = dashboards(&report, &inventory, &settings(Some("/ecs/apigw-auditor")));
     assert_eq!(all.len(), 1);
     assert_valid(&all[0]);
-    // 7 stages and the 12 targets that exist (reports-exporter was deleted).
+    // 7 REST stages, 2 HTTP API stages and the 15 targets that exist (reports-exporter was
+    // deleted).
     let titles = titles(&all[0]);
-    assert_eq!(titles.len(), 2 + 7 + 12, "{titles:?}");
+    assert_eq!(titles.len(), 2 + 7 + 2 + 15, "{titles:?}");
     assert!(titles.contains(&"pets dev".to_string()));
+    assert!(titles.contains(&"checkout (h7k2p9x4qe) $default".to_string()));
     assert!(titles.contains(&"pets-api:live".to_string()));
     assert!(!titles.iter().any(|t| t.contains("reports-exporter")));
     insta::assert_json_snapshot!("demo_dashboard", all[0]);
@@ -272,4 +274,47 @@ fn scopes_are_told_apart_and_apis_sharing_a_name_share_a_graph() {
             ),
         ]
     );
+}
+
+/// HTTP API stages get graphs of their own, by `ApiId` and `Stage` with the `5xx` metric: two
+/// HTTP APIs with one name are two graphs, unlike REST's per-name series.
+#[test]
+fn http_api_stages_have_their_own_graphs_by_id() {
+    let inventory = scope()
+        .api(api("a1", "orders").stage("prod"))
+        .http_api(testkit::http_api("h1", "orders").stage("$default"))
+        .http_api(testkit::http_api("h2", "orders").stage("$default"))
+        .inventory();
+    let report = evaluate(&inventory, &Config::default(), run());
+    let all = dashboards(&report, &inventory, &settings(None));
+    assert_valid(&all[0]);
+    let graphs: Vec<(String, Vec<String>)> = all[0]
+        .widgets
+        .iter()
+        .filter_map(|w| match &w.properties {
+            Properties::Metric(m) if m.metrics[0].namespace == "AWS/ApiGateway" => Some((
+                m.title.clone(),
+                m.metrics
+                    .iter()
+                    .map(|l| format!("{} {:?}", l.name, l.dimensions))
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(graphs.len(), 3, "{graphs:#?}");
+    assert_eq!(graphs[0].0, "orders prod");
+    assert_eq!(graphs[1].0, "orders (h1) $default");
+    assert_eq!(graphs[2].0, "orders (h2) $default");
+    assert!(graphs[1].1[0].starts_with("5xx "), "{:?}", graphs[1].1);
+    assert!(graphs[1].1[0].contains("ApiId"), "{:?}", graphs[1].1);
+    let markdown: Vec<&str> = all[0]
+        .widgets
+        .iter()
+        .filter_map(|w| match &w.properties {
+            Properties::Text(t) => Some(t.markdown.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(markdown.iter().any(|m| m.starts_with("## HTTP API stages")));
 }

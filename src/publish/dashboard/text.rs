@@ -5,6 +5,7 @@ use std::cmp::Reverse;
 use std::fmt::Write;
 
 use super::{widgets, MARKER};
+use crate::inventory::Protocol;
 use crate::report::{Finding, Report, Source, Status};
 
 /// Where a header sits among the run's dashboards.
@@ -72,7 +73,8 @@ pub fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// `pets (a1b2c3) GET /pets/{id} → pets-get:live`, `authorizer x`, or a function.
+/// `pets (a1b2c3) GET /pets/{id} → pets-get:live`, `orders (h1a2b3, HTTP) ANY $default → …`
+/// for an HTTP API, `authorizer x`, or a function.
 pub fn resource(finding: &Finding) -> String {
     let function = finding
         .function
@@ -84,7 +86,10 @@ pub fn resource(finding: &Finding) -> String {
     let Some(api) = &finding.api else {
         return function.unwrap_or("(account)").to_string();
     };
-    let mut parts = vec![format!("{} ({})", api.name, api.id)];
+    let mut parts = vec![match api.protocol {
+        Protocol::Rest => format!("{} ({})", api.name, api.id),
+        Protocol::Http => format!("{} ({}, HTTP)", api.name, api.id),
+    }];
     if let Some(route) = &finding.route {
         parts.push(format!("{} {}", route.method, route.path));
     }
@@ -181,8 +186,12 @@ pub fn header(report: &Report, part: &Place) -> String {
         code(part.namespace)
     );
     md.push_str(
-        "- **API stages**: 5XX errors and requests of every audited stage (`AWS/ApiGateway`, \
-         published per API *name*: APIs sharing a name share a graph).\n",
+        "- **API stages**: 5XX errors and requests of every audited REST stage \
+         (`AWS/ApiGateway`, published per API *name*: APIs sharing a name share a graph).\n",
+    );
+    md.push_str(
+        "- **HTTP API stages**, when there are any: `5xx` and requests of every HTTP API stage \
+         (`AWS/ApiGateway`, published per API id).\n",
     );
     md.push_str(
         "- **Integrated functions**: `Errors` and `Throttles` of every function, alias or \

@@ -172,46 +172,94 @@ pub fn stages(inventory: &Inventory) -> Vec<Widget> {
                     continue;
                 }
                 let dims = [("ApiName", dimension.as_str()), ("Stage", stage)];
-                let account_id = account_option(inventory, &scope.account);
-                let metrics = vec![
-                    line(
-                        "AWS/ApiGateway",
-                        "5XXError",
-                        &dims,
-                        MetricOptions {
-                            label: Some("5XX".into()),
-                            color: Some(colour(Severity::High)),
-                            account_id: account_id.clone(),
-                            ..MetricOptions::default()
-                        },
-                    ),
-                    line(
-                        "AWS/ApiGateway",
-                        "Count",
-                        &dims,
-                        MetricOptions {
-                            label: Some("requests".into()),
-                            stat: Some("SampleCount"),
-                            y_axis: Some("right"),
-                            account_id,
-                            ..MetricOptions::default()
-                        },
-                    ),
-                ];
                 let title = format!(
                     "{} {stage}{}",
                     api.name,
                     scope_suffix(inventory, &scope.account, &scope.region)
                 );
-                widgets.push(Widget::metric(
-                    GRAPH_WIDTH,
-                    GRAPH_HEIGHT,
-                    graph(title, &scope.region, "Sum", AWS_PERIOD, metrics),
+                let account_id = account_option(inventory, &scope.account);
+                widgets.push(stage_graph(
+                    title,
+                    &scope.region,
+                    "5XXError",
+                    &dims,
+                    account_id,
                 ));
             }
         }
     }
     widgets
+}
+
+/// One graph per HTTP API stage: `5xx` (Sum) and requests (`Count`, SampleCount, right axis) by
+/// `ApiId` and `Stage`, the dimensions `AWS/ApiGateway` uses for HTTP APIs (docs/aws-facts.md
+/// §12.5): each stage has its own series, whatever its API is named.
+pub fn http_stages(inventory: &Inventory) -> Vec<Widget> {
+    let mut widgets = Vec::new();
+    for scope in &inventory.scopes {
+        let mut apis: Vec<_> = scope.http_apis.iter().collect();
+        apis.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+        for api in apis {
+            let Lookup::Found(stages) = &api.stages else {
+                continue;
+            };
+            let mut names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+            names.sort_unstable();
+            for stage in names {
+                let dims = [("ApiId", api.id.as_str()), ("Stage", stage)];
+                let title = format!(
+                    "{} ({}) {stage}{}",
+                    api.name,
+                    api.id,
+                    scope_suffix(inventory, &scope.account, &scope.region)
+                );
+                let account_id = account_option(inventory, &scope.account);
+                widgets.push(stage_graph(title, &scope.region, "5xx", &dims, account_id));
+            }
+        }
+    }
+    widgets
+}
+
+/// A stage's graph: its 5XX metric (`5XXError` for REST, `5xx` for HTTP APIs; Sum) and requests
+/// (`Count`, SampleCount, right axis) of `AWS/ApiGateway` by `dims`.
+fn stage_graph(
+    title: String,
+    region: &str,
+    errors: &str,
+    dims: &[(&str, &str)],
+    account_id: Option<String>,
+) -> Widget {
+    let metrics = vec![
+        line(
+            "AWS/ApiGateway",
+            errors,
+            dims,
+            MetricOptions {
+                label: Some("5XX".into()),
+                color: Some(colour(Severity::High)),
+                account_id: account_id.clone(),
+                ..MetricOptions::default()
+            },
+        ),
+        line(
+            "AWS/ApiGateway",
+            "Count",
+            dims,
+            MetricOptions {
+                label: Some("requests".into()),
+                stat: Some("SampleCount"),
+                y_axis: Some("right"),
+                account_id,
+                ..MetricOptions::default()
+            },
+        ),
+    ];
+    Widget::metric(
+        GRAPH_WIDTH,
+        GRAPH_HEIGHT,
+        graph(title, region, "Sum", AWS_PERIOD, metrics),
+    )
 }
 
 /// One graph per integrated function, alias or version: `Errors` and `Throttles` (Sum). Targets

@@ -7,10 +7,14 @@
 //! - `lambda.rs`: functions, versions, aliases, concurrency, roles.
 //! - `permissions.rs`: `add_permission` and the SourceArn shapes real tools write.
 //! - `apigw.rs`: `ApiHandle` (resources, proxy methods, authorizers, deployments, stages).
+//! - `apigwv2.rs`: `HttpApiHandle` (HTTP APIs: integrations, routes, authorizers, stages).
+//! - `permissions_http.rs`: the SourceArn shapes tools write for HTTP API routes.
 
 pub mod apigw;
+pub mod apigwv2;
 pub mod lambda;
 pub mod permissions;
+pub mod permissions_http;
 
 use std::io::{Cursor, Write};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -26,6 +30,7 @@ use super::REGION;
 /// execution role, a statement-id counter).
 pub struct Fleet {
     pub apigw: aws_sdk_apigateway::Client,
+    pub apigwv2: aws_sdk_apigatewayv2::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub iam: aws_sdk_iam::Client,
     config: SdkConfig,
@@ -38,6 +43,7 @@ impl Fleet {
     pub fn new(config: &SdkConfig) -> Fleet {
         Fleet {
             apigw: aws_sdk_apigateway::Client::new(config),
+            apigwv2: aws_sdk_apigatewayv2::Client::new(config),
             lambda: aws_sdk_lambda::Client::new(config),
             iam: aws_sdk_iam::Client::new(config),
             config: config.clone(),

@@ -11,8 +11,8 @@ pub struct Grant {
     pub source_arn: String,
 }
 
-/// Replaces every `{param}` / `{proxy+}` with `*`, as SAM and CDK do.
-fn wildcard_params(path: &str) -> String {
+/// Replaces every `{param}` / `{proxy+}` with `*`, as SAM and CDK do (REST and HTTP APIs).
+pub(super) fn wildcard_params(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut in_param = false;
     for c in path.chars() {
@@ -130,6 +130,11 @@ pub struct Permit<'a> {
 }
 
 impl Permit<'_> {
+    /// `arn:aws:execute-api:us-east-1:{account}:{rest}` in the fleet's account.
+    pub async fn execute_api(&self, rest: &str) -> String {
+        execute_api_arn(&self.fleet.account().await, rest)
+    }
+
     /// One statement with this SourceArn (and no SourceAccount).
     pub async fn source_arn(&self, tool: &str, source_arn: &str) -> Grant {
         let statement_id = self.fleet.unique(tool);
